@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a convenience.
+BUILD    ?= build
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+SCENARIO ?= workloads/scenarios/default.ini
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build run test bench asan-test tsan-test ci format clean
+
+all: build
+
+deps:
+	@tools/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/tools/hcasim run $(SCENARIO)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE bench
+
+bench: build
+	ctest --test-dir $(BUILD) --output-on-failure -L bench -V
+
+# Address + undefined-behaviour sanitizers over the whole test suite.
+asan-test: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHCASIM_WERROR=ON -DHCASIM_SANITIZE=address,undefined >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j $(JOBS) -LE "bench|slow"
+
+# ThreadSanitizer over the native synchronization library (no SystemC: its coroutines confuse TSan).
+tsan-test: deps
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHCASIM_WERROR=ON -DHCASIM_SANITIZE=thread -DHCASIM_SYNC_ONLY=ON >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	ctest --test-dir build-tsan --output-on-failure -j $(JOBS)
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan out

@@ -1,0 +1,15 @@
+# hcasim_layer(NAME GLOBS ... DEPS ...): one static library per architectural layer, built from
+# the .cpp files of its folders (one concept per file, so new files join without list edits).
+function(hcasim_layer name)
+  cmake_parse_arguments(L "" "" "GLOBS;DEPS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${L_GLOBS})
+  if(sources)
+    add_library(${name} STATIC ${sources})
+    target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${name} PUBLIC ${L_DEPS})
+  else()
+    add_library(${name} INTERFACE)
+    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${name} INTERFACE ${L_DEPS})
+  endif()
+endfunction()

@@ -1,0 +1,30 @@
+#pragma once
+// Simulated time as integer picoseconds (the SystemC time resolution hcasim runs with),
+// and clock-cycle helpers: every adapter delay is an integer number of cycles of its clock.
+#include <systemc>
+
+#include <cstdint>
+
+namespace hcasim {
+
+using Picos = std::uint64_t;
+
+inline Picos now_ps() { return sc_core::sc_time_stamp().value(); }
+inline sc_core::sc_time ps(Picos p) { return sc_core::sc_time::from_value(p); }
+
+// A clock domain: converts cycle counts to picoseconds and aligns times to edges.
+class Clock {
+ public:
+  explicit Clock(double mhz = 1000.0) : period_ps_(static_cast<Picos>(1e6 / mhz + 0.5)) {}
+  Picos period_ps() const { return period_ps_; }
+  Picos cycles(std::uint64_t n) const { return n * period_ps_; }
+  // The first clock edge at or after t.
+  Picos edge_at_or_after(Picos t) const { return (t + period_ps_ - 1) / period_ps_ * period_ps_; }
+  // Cycles needed to cover `t` picoseconds (rounded up).
+  std::uint64_t cycles_for(Picos t) const { return (t + period_ps_ - 1) / period_ps_; }
+
+ private:
+  Picos period_ps_;
+};
+
+}  // namespace hcasim

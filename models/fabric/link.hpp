@@ -1,0 +1,37 @@
+#pragma once
+// A full-duplex fabric link between two ports. Each direction serializes packets one after the
+// other (explicit occupancy), then the packet travels the cable. Senders call transmit(); the
+// far end's PacketSink gets the packet with its arrival time, so a packet costs no events here.
+#include <systemc>
+
+#include "models/core/occupancy.hpp"
+#include "models/core/trace_source.hpp"
+#include "models/fabric/link_params.hpp"
+#include "models/fabric/packet_sink.hpp"
+
+namespace hcasim {
+
+class Link : public sc_core::sc_module {
+ public:
+  // port[0] delivers to side 0, port[1] to side 1.
+  sc_core::sc_port<PacketSink> to_side[2];
+
+  Link(sc_core::sc_module_name name, const LinkParams& params, TraceSink* trace);
+
+  // Side `from` sends `packet`, ready at `ready` (>= now). Returns when its last bit leaves.
+  Picos transmit(int from, Packet* packet, Picos ready);
+
+  const LinkParams& params() const { return params_; }
+  const BusyResource& direction(int from) const { return wire_[from]; }
+  std::uint64_t packets(int from) const { return packets_[from]; }
+  std::uint64_t wire_bytes(int from) const { return bytes_[from]; }
+
+ private:
+  LinkParams params_;
+  BusyResource wire_[2];
+  std::uint64_t packets_[2] = {0, 0};
+  std::uint64_t bytes_[2] = {0, 0};
+  TracedInt busy_[2];
+};
+
+}  // namespace hcasim

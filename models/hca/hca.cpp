@@ -1,0 +1,694 @@
+#include "models/hca/hca.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace hcasim {
+
+namespace {
+// Sequence numbers compare by signed distance so that wrap-around is harmless.
+bool seq_le(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) <= 0; }
+std::uint64_t to_arg(Packet* p) { return reinterpret_cast<std::uintptr_t>(p); }
+Packet* from_arg(std::uint64_t a) { return reinterpret_cast<Packet*>(static_cast<std::uintptr_t>(a)); }
+}  // namespace
+
+const char* to_string(WcStatus s) {
+  switch (s) {
+    case WcStatus::kSuccess: return "success";
+    case WcStatus::kLocalLength: return "local_length_error";
+    case WcStatus::kLocalProtection: return "local_protection_error";
+    case WcStatus::kRemoteAccess: return "remote_access_error";
+    case WcStatus::kRemoteOperation: return "remote_operation_error";
+    case WcStatus::kRetryExceeded: return "retry_exceeded";
+    case WcStatus::kRnrRetryExceeded: return "rnr_retry_exceeded";
+    case WcStatus::kFlushed: return "work_request_flushed";
+  }
+  return "unknown";
+}
+
+Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t port_address,
+         std::uint32_t mtu, PacketPool& packets, TraceSink* trace)
+    : sc_module(name),
+      dma_socket("dma_socket"),
+      mmio_socket("mmio_socket"),
+      params_(params),
+      clock_(params.clock_mhz),
+      port_(port_address),
+      mtu_(mtu),
+      packets_(packets),
+      trace_(trace) {
+  mmio_socket.register_b_transport(this, &Hca::b_mmio);
+  SC_METHOD(run_actions);
+  sensitive << actions_.event();
+  dont_initialize();
+  const std::string base = this->name();
+  tx_inflight_trace_.attach(trace, base + ".tx.packets_in_flight", 16);
+  rx_busy_.attach(trace, base + ".rx.packets_received", 32);
+  cqe_count_.attach(trace, base + ".cqe.written", 32);
+}
+
+void Hca::attach_link(Link& link, int side) {
+  link_ = &link;
+  link_side_ = side;
+}
+
+// ---- control path ----------------------------------------------------------------------------
+
+std::uint32_t Hca::create_cq(std::uint64_t ring_addr, std::uint32_t entries,
+                             std::uint64_t dbrec_addr) {
+  cqs_.push_back(Cq{ring_addr, dbrec_addr, entries, 0, false});
+  return static_cast<std::uint32_t>(cqs_.size() - 1);
+}
+
+std::uint32_t Hca::create_qp(std::uint32_t send_cqn, std::uint32_t recv_cqn, std::uint64_t sq_addr,
+                             std::uint32_t sq_entries, std::uint64_t rq_addr,
+                             std::uint32_t rq_entries) {
+  auto qp = std::make_unique<Qp>();
+  qp->qpn = static_cast<std::uint32_t>(qps_.size());
+  qp->send_cqn = send_cqn;
+  qp->recv_cqn = recv_cqn;
+  qp->sq_addr = sq_addr;
+  qp->sq_entries = sq_entries;
+  qp->sq.resize(sq_entries);
+  qp->fetch_buf.resize(std::size_t(params_.wqe_fetch_batch) * params_.sq_stride);
+  qp->rq_addr = rq_addr;
+  qp->rq_entries = rq_entries;
+  qp->rq.resize(rq_entries);
+  qp->rq_fetch_buf.resize(std::size_t(params_.wqe_fetch_batch) * kRecvStride);
+  const std::string base = std::string(name()) + ".qp" + std::to_string(qp->qpn);
+  qp->sq_depth.attach(trace_, base + ".sq_depth", 16);
+  qp->rq_depth.attach(trace_, base + ".rq_depth", 16);
+  qps_.push_back(std::move(qp));
+  return qps_.back()->qpn;
+}
+
+void Hca::connect(std::uint32_t qpn, std::uint16_t remote_port, std::uint32_t remote_qpn) {
+  Qp& qp = *qps_.at(qpn);
+  qp.peer_port = remote_port;
+  qp.peer_qpn = remote_qpn;
+}
+
+// ---- doorbells ---------------------------------------------------------------------------------
+
+void Hca::b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  // Never waits: records the doorbell and acts on it when it has been decoded.
+  const std::uint64_t offset = gp.get_address();
+  const auto kind = static_cast<DoorbellKind>(offset & ((1u << kDoorbellQpShift) - 1));
+  const auto qpn = static_cast<std::uint32_t>(offset >> kDoorbellQpShift);
+  Qp* qp = find_qp(qpn);
+  if (!qp || gp.get_data_length() < 4) {
+    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  std::uint32_t producer = 0;
+  std::memcpy(&producer, gp.get_data_ptr(), 4);
+  const Picos arrive = now_ps() + delay.value();
+  const Picos decoded =
+      doorbell_unit_.reserve(edge(arrive), cycles(params_.doorbell_cycles)) +
+      cycles(params_.doorbell_cycles);
+  ++counters_.doorbells;
+  std::uint64_t arg = qpn | (std::uint64_t(producer) << 32);
+  if (kind == DoorbellKind::kSend) {
+    const unsigned len = gp.get_data_length();
+    if (len > kBlueFlameHeader && len - kBlueFlameHeader <= params_.sq_stride) {
+      // BlueFlame: the WQE came with the doorbell. Its slot is free (software posts only into
+      // free slots), so decoding it now is invisible until the doorbell takes effect.
+      decode_send_wqe(*qp, producer - 1, gp.get_data_ptr() + kBlueFlameHeader);
+      arg |= 1ull << 31;
+    }
+    actions_.at<&Hca::on_sq_doorbell>(decoded, this, arg);
+  } else if (kind == DoorbellKind::kRecv) {
+    actions_.at<&Hca::on_rq_doorbell>(decoded, this, arg);
+  }
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void Hca::on_sq_doorbell(std::uint64_t arg) {
+  Qp& qp = *qps_[arg & 0x7fffffffu];
+  const bool blueflame = (arg >> 31) & 1u;
+  const auto producer = static_cast<std::uint32_t>(arg >> 32);
+  if (seq_le(producer, qp.sq_producer)) return;  // stale or repeated doorbell
+  qp.sq_producer = producer;
+  qp.sq_depth.set(qp.sq_producer - qp.sq_acked);
+  if (qp.state == QpState::kError) {
+    qp_error(qp, now_ps());  // flushes the new work too
+    return;
+  }
+  if (blueflame && !qp.fetching && qp.sq_fetched == producer - 1) {
+    ++counters_.blueflame_wqes;
+    qp.sq_fetched = producer;
+    if (!qp.in_tx_ring) {
+      qp.in_tx_ring = true;
+      tx_ring_.push_back(qp.qpn);
+    }
+    pump_tx();
+    return;
+  }
+  start_wqe_fetch(qp);
+}
+
+void Hca::on_rq_doorbell(std::uint64_t arg) {
+  Qp& qp = *qps_[arg & 0xffffffffu];
+  const auto producer = static_cast<std::uint32_t>(arg >> 32);
+  if (seq_le(producer, qp.rq_producer)) return;
+  qp.rq_producer = producer;
+  qp.rq_depth.set(qp.rq_producer - qp.rq_used);
+  start_rwqe_fetch(qp);
+}
+
+// ---- DMA ---------------------------------------------------------------------------------------
+
+Picos Hca::dma(tlm::tlm_command cmd, std::uint64_t addr, void* data, std::uint32_t len, Picos at) {
+  gp_.set_command(cmd);
+  gp_.set_address(addr);
+  gp_.set_data_ptr(static_cast<unsigned char*>(data));
+  gp_.set_data_length(len);
+  gp_.set_streaming_width(len);
+  gp_.set_byte_enable_ptr(nullptr);
+  gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  tlm::tlm_phase phase = tlm::BEGIN_REQ;
+  const Picos now = now_ps();
+  sc_core::sc_time delay = ps(at > now ? at - now : 0);
+  dma_socket->nb_transport_fw(gp_, phase, delay);
+  if (!gp_.is_response_ok()) {
+    SC_REPORT_ERROR(name(), "DMA outside host memory (driver bug)");
+  }
+  return now + delay.value();
+}
+
+// ---- send side ---------------------------------------------------------------------------------
+
+void Hca::start_wqe_fetch(Qp& qp) {
+  if (qp.fetching || qp.sq_fetched == qp.sq_producer) return;
+  const std::uint32_t slot = qp.sq_fetched % qp.sq_entries;
+  const std::uint32_t n = std::min({qp.sq_producer - qp.sq_fetched, params_.wqe_fetch_batch,
+                                    qp.sq_entries - slot});
+  qp.fetching = true;
+  ++counters_.wqe_fetches;
+  const Picos done = dma(tlm::TLM_READ_COMMAND, qp.sq_addr + std::uint64_t(slot) * params_.sq_stride,
+                         qp.fetch_buf.data(), n * params_.sq_stride, edge(now_ps()));
+  const Picos parse = cycles(params_.wqe_parse_cycles * n);
+  const Picos parsed = send_engine_.reserve(edge(done), parse) + parse;
+  actions_.at<&Hca::on_wqes_fetched>(parsed, this, qp.qpn | (std::uint64_t(n) << 32));
+}
+
+void Hca::on_wqes_fetched(std::uint64_t arg) {
+  Qp& qp = *qps_[arg & 0xffffffffu];
+  const auto n = static_cast<std::uint32_t>(arg >> 32);
+  qp.fetching = false;
+  if (qp.state == QpState::kError) return;
+  for (std::uint32_t i = 0; i < n; ++i)
+    decode_send_wqe(qp, qp.sq_fetched + i, qp.fetch_buf.data() + std::size_t(i) * params_.sq_stride);
+  qp.sq_fetched += n;
+  if (!qp.in_tx_ring) {
+    qp.in_tx_ring = true;
+    tx_ring_.push_back(qp.qpn);
+  }
+  start_wqe_fetch(qp);  // keep fetching ahead while software posts
+  pump_tx();
+}
+
+void Hca::decode_send_wqe(Qp& qp, std::uint32_t index, const std::uint8_t* bytes) {
+  SendWork& w = qp.sq[index % qp.sq_entries];
+  std::memcpy(&w.hdr, bytes, sizeof w.hdr);
+  w.index = index;
+  w.length = 0;
+  const std::uint32_t room = params_.sq_stride - sizeof(SendWqeHeader);
+  const std::uint8_t* body = bytes + sizeof(SendWqeHeader);
+  if (w.hdr.flags & kInline) {
+    w.length = std::min(w.hdr.inline_len, room);
+    std::memcpy(w.inline_data.data(), body, w.length);
+    w.hdr.num_sge = 0;
+  } else {
+    const std::uint32_t n = std::min<std::uint32_t>(w.hdr.num_sge, room / sizeof(Sge));
+    w.hdr.num_sge = static_cast<std::uint8_t>(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::memcpy(&w.sge[i], body + i * sizeof(Sge), sizeof(Sge));
+      w.length += w.sge[i].len;
+    }
+  }
+}
+
+void Hca::pump_tx() {
+  while (tx_inflight_ < params_.tx_window && !tx_ring_.empty()) {
+    if (tx_rr_ >= tx_ring_.size()) tx_rr_ = 0;
+    Qp& qp = *qps_[tx_ring_[tx_rr_]];
+    Packet* p = nullptr;
+    Picos ready = 0;
+    const bool more = build_next_packet(qp, p, ready);
+    if (!more) {
+      qp.in_tx_ring = false;
+      tx_ring_.erase(tx_ring_.begin() + static_cast<std::ptrdiff_t>(tx_rr_));
+    } else {
+      ++tx_rr_;
+    }
+    if (p) {
+      ++tx_inflight_;
+      tx_inflight_trace_.set(tx_inflight_);
+      actions_.at<&Hca::on_packet_ready>(ready, this, to_arg(p));
+    }
+  }
+}
+
+bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
+  out = nullptr;
+  if (qp.state == QpState::kError || qp.waiting_rnr || qp.sq_sent == qp.sq_fetched) return false;
+  SendWork& w = qp.sq[qp.sq_sent % qp.sq_entries];
+  const auto op = static_cast<WrOpcode>(w.hdr.opcode);
+  const Picos now = edge(now_ps());
+  if (qp.tx_offset == 0) {
+    // Local protection is checked once per message, before any byte leaves.
+    bool ok = op == WrOpcode::kSend || op == WrOpcode::kSendImm || op == WrOpcode::kRdmaWrite ||
+              op == WrOpcode::kRdmaWriteImm;
+    for (std::uint32_t i = 0; ok && i < w.hdr.num_sge; ++i)
+      ok = regions_.check(w.sge[i].lkey, w.sge[i].addr, w.sge[i].len, kLocalRead);
+    if (!ok || w.length > (1u << 31)) {
+      ++counters_.protection_errors;
+      Cqe cqe{};
+      cqe.wr_id = w.hdr.wr_id;
+      cqe.qpn = qp.qpn;
+      cqe.wqe_counter = w.index;
+      cqe.opcode = w.hdr.opcode;
+      cqe.status = static_cast<std::uint8_t>(WcStatus::kLocalProtection);
+      write_cqe(qp.send_cqn, cqe, now);
+      ++qp.sq_sent;
+      ++qp.sq_acked;
+      qp_error(qp, now);
+      return false;
+    }
+  }
+  const std::uint32_t chunk = std::min(mtu_, w.length - qp.tx_offset);
+  Packet* p = packets_.get();
+  p->kind = (op == WrOpcode::kRdmaWrite || op == WrOpcode::kRdmaWriteImm) ? PacketKind::kRdmaWrite
+                                                                          : PacketKind::kSend;
+  p->first = qp.tx_offset == 0;
+  p->last = qp.tx_offset + chunk == w.length;
+  p->has_imm = op == WrOpcode::kSendImm || op == WrOpcode::kRdmaWriteImm;
+  p->imm = w.hdr.imm;
+  p->src_port = port_;
+  p->dst_port = qp.peer_port;
+  p->src_qpn = qp.qpn;
+  p->dst_qpn = qp.peer_qpn;
+  p->psn = qp.next_psn++;
+  p->remote_addr = w.hdr.remote_addr;
+  p->rkey = w.hdr.rkey;
+  p->dma_len = w.length;
+  p->payload_len = chunk;
+  p->payload.resize(chunk);
+  if (p->first) w.first_psn = p->psn;
+  ready = now;
+  if (w.hdr.flags & kInline) {
+    std::memcpy(p->payload.data(), w.inline_data.data() + qp.tx_offset, chunk);
+  } else {
+    // Gather this packet's bytes from the SGEs that cover [tx_offset, tx_offset + chunk).
+    std::uint32_t skip = qp.tx_offset, filled = 0;
+    for (std::uint32_t i = 0; i < w.hdr.num_sge && filled < chunk; ++i) {
+      const Sge& s = w.sge[i];
+      if (skip >= s.len) {
+        skip -= s.len;
+        continue;
+      }
+      const std::uint32_t take = std::min(s.len - skip, chunk - filled);
+      ready = std::max(ready, dma(tlm::TLM_READ_COMMAND, s.addr + skip, p->payload.data() + filled,
+                                  take, now));
+      filled += take;
+      skip = 0;
+    }
+  }
+  qp.tx_offset += chunk;
+  if (p->last) {
+    w.last_psn = p->psn;
+    qp.tx_offset = 0;
+    ++qp.sq_sent;
+    ++counters_.messages_tx;
+  }
+  out = p;
+  return qp.sq_sent != qp.sq_fetched;
+}
+
+void Hca::on_packet_ready(std::uint64_t arg) {
+  Packet* p = from_arg(arg);
+  const Picos cost = cycles(params_.packet_cycles);
+  const Picos built = packetizer_.reserve(edge(now_ps()), cost) + cost;
+  transmit(p, built);
+  --tx_inflight_;
+  tx_inflight_trace_.set(tx_inflight_);
+  pump_tx();
+}
+
+void Hca::transmit(Packet* p, Picos ready) {
+  ++counters_.packets_tx;
+  link_->transmit(link_side_, p, ready);
+}
+
+// ---- receive side ------------------------------------------------------------------------------
+
+void Hca::deliver(Packet* packet, Picos arrival) {
+  actions_.at<&Hca::on_packet_arrived>(arrival, this, to_arg(packet));
+}
+
+void Hca::on_packet_arrived(std::uint64_t arg) {
+  Packet* p = from_arg(arg);
+  ++counters_.packets_rx;
+  rx_busy_.set(counters_.packets_rx);
+  const Picos cost = cycles(params_.rx_cycles);
+  const Picos at = rx_engine_.reserve(edge(now_ps()), cost) + cost;
+  Qp* qp = find_qp(p->dst_qpn);
+  if (!qp || qp->state == QpState::kError) {
+    packets_.put(p);
+    return;
+  }
+  if (p->kind == PacketKind::kAck || p->kind == PacketKind::kNak)
+    handle_ack(*qp, p, at);
+  else
+    handle_request(*qp, p, at);
+}
+
+void Hca::start_rwqe_fetch(Qp& qp) {
+  if (qp.rq_fetching || qp.rq_fetched == qp.rq_producer) return;
+  const std::uint32_t slot = qp.rq_fetched % qp.rq_entries;
+  const std::uint32_t n = std::min({qp.rq_producer - qp.rq_fetched, params_.wqe_fetch_batch,
+                                    qp.rq_entries - slot});
+  qp.rq_fetching = true;
+  const Picos done = dma(tlm::TLM_READ_COMMAND, qp.rq_addr + std::uint64_t(slot) * kRecvStride,
+                         qp.rq_fetch_buf.data(), n * kRecvStride, edge(now_ps()));
+  actions_.at<&Hca::on_rwqes_fetched>(edge(done), this, qp.qpn | (std::uint64_t(n) << 32));
+}
+
+void Hca::on_rwqes_fetched(std::uint64_t arg) {
+  Qp& qp = *qps_[arg & 0xffffffffu];
+  const auto n = static_cast<std::uint32_t>(arg >> 32);
+  qp.rq_fetching = false;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::uint8_t* b = qp.rq_fetch_buf.data() + std::size_t(i) * kRecvStride;
+    RecvWork& r = qp.rq[(qp.rq_fetched + i) % qp.rq_entries];
+    RecvWqeHeader h;
+    std::memcpy(&h, b, sizeof h);
+    r.wr_id = h.wr_id;
+    r.num_sge = std::min<std::uint32_t>(h.num_sge, kMaxRecvSge);
+    for (std::uint32_t s = 0; s < r.num_sge; ++s)
+      std::memcpy(&r.sge[s], b + sizeof h + s * sizeof(Sge), sizeof(Sge));
+  }
+  qp.rq_fetched += n;
+  start_rwqe_fetch(qp);
+  if (!qp.parked.empty()) {
+    std::vector<Packet*> waiting;
+    waiting.swap(qp.parked);
+    for (Packet* p : waiting) handle_request(qp, p, edge(now_ps()));
+  }
+}
+
+void Hca::handle_request(Qp& qp, Packet* p, Picos at) {
+  if (!qp.parked.empty() && p != qp.parked.front()) {
+    // Keep arrival order while earlier packets wait for a receive WQE.
+    qp.parked.push_back(p);
+    return;
+  }
+  if (p->psn != qp.expected_psn) {
+    // A duplicate is answered with an ACK; a gap with one sequence NAK, after which packets
+    // are dropped until the requester resends from the expected PSN (go-back-N).
+    const bool duplicate = seq_le(p->psn, qp.expected_psn - 1);
+    if (duplicate) {
+      send_ack(qp, qp.expected_psn - 1, NakCode::kNone, at);
+    } else if (!qp.rx_nak_outstanding) {
+      qp.rx_nak_outstanding = true;
+      send_ack(qp, qp.expected_psn, NakCode::kPsnSequence, at);
+    }
+    packets_.put(p);
+    return;
+  }
+  qp.rx_nak_outstanding = false;
+  const bool is_write = p->kind == PacketKind::kRdmaWrite;
+  const bool consumes_recv = !is_write || (p->last && p->has_imm);
+  if (p->first) {
+    qp.rx_offset = 0;
+    qp.rx_active = true;
+    qp.rx_is_write = is_write;
+    qp.rx_remote_addr = p->remote_addr;
+    if (is_write && !regions_.check(p->rkey, p->remote_addr, p->dma_len, kRemoteWrite)) {
+      ++counters_.protection_errors;
+      send_ack(qp, p->psn, NakCode::kRemoteAccess, at);
+      qp.rx_active = false;
+      packets_.put(p);
+      return;
+    }
+  }
+  if (consumes_recv && qp.rq_used == qp.rq_fetched) {
+    if (qp.rq_used != qp.rq_producer) {  // posted, still being fetched: wait for it
+      qp.parked.push_back(p);
+      start_rwqe_fetch(qp);
+      return;
+    }
+    // Receiver not ready: no receive posted. The requester waits and resends.
+    ++counters_.rnr_naks;
+    qp.rx_nak_outstanding = true;
+    send_ack(qp, p->psn, NakCode::kRnr, at);
+    packets_.put(p);
+    return;
+  }
+  // Place the payload: RDMA WRITE at the remote address, SEND across the receive's SGEs.
+  bool ok = true;
+  if (is_write) {
+    if (p->payload_len)
+      dma(tlm::TLM_WRITE_COMMAND, qp.rx_remote_addr + qp.rx_offset, p->payload.data(),
+          p->payload_len, at);
+  } else {
+    RecvWork& r = qp.rq[qp.rq_used % qp.rq_entries];
+    std::uint32_t skip = qp.rx_offset, done = 0;
+    for (std::uint32_t i = 0; i < r.num_sge && done < p->payload_len; ++i) {
+      const Sge& s = r.sge[i];
+      if (skip >= s.len) {
+        skip -= s.len;
+        continue;
+      }
+      const std::uint32_t take = std::min(s.len - skip, p->payload_len - done);
+      if (!regions_.check(s.lkey, s.addr + skip, take, kLocalWrite)) {
+        ok = false;
+        break;
+      }
+      dma(tlm::TLM_WRITE_COMMAND, s.addr + skip, p->payload.data() + done, take, at);
+      done += take;
+      skip = 0;
+    }
+    if (done < p->payload_len) ok = false;  // message longer than the receive buffers
+  }
+  qp.rx_offset += p->payload_len;
+  ++qp.expected_psn;
+  if (!ok) {
+    ++counters_.protection_errors;
+    RecvWork& r = qp.rq[qp.rq_used % qp.rq_entries];
+    Cqe cqe{};
+    cqe.wr_id = r.wr_id;
+    cqe.qpn = qp.qpn;
+    cqe.is_recv = 1;
+    cqe.opcode = static_cast<std::uint8_t>(WrOpcode::kRecv);
+    cqe.status = static_cast<std::uint8_t>(WcStatus::kLocalLength);
+    ++qp.rq_used;
+    write_cqe(qp.recv_cqn, cqe, at);
+    send_ack(qp, p->psn, NakCode::kInvalidRequest, at);
+    packets_.put(p);
+    qp_error(qp, at);
+    return;
+  }
+  if (p->last) {
+    ++counters_.messages_rx;
+    qp.rx_active = false;
+    if (consumes_recv) {
+      RecvWork& r = qp.rq[qp.rq_used % qp.rq_entries];
+      Cqe cqe{};
+      cqe.wr_id = r.wr_id;
+      cqe.byte_len = qp.rx_offset;
+      cqe.qpn = qp.qpn;
+      cqe.imm = p->imm;
+      cqe.has_imm = p->has_imm;
+      cqe.is_recv = 1;
+      cqe.opcode = static_cast<std::uint8_t>(is_write ? WrOpcode::kRdmaWriteImm : WrOpcode::kRecv);
+      ++qp.rq_used;
+      qp.rq_depth.set(qp.rq_producer - qp.rq_used);
+      write_cqe(qp.recv_cqn, cqe, at);
+      start_rwqe_fetch(qp);
+    }
+    send_ack(qp, p->psn, NakCode::kNone, at);
+  }
+  packets_.put(p);
+}
+
+void Hca::send_ack(Qp& qp, std::uint32_t psn, NakCode nak, Picos at) {
+  Packet* a = packets_.get();
+  a->kind = nak == NakCode::kNone ? PacketKind::kAck : PacketKind::kNak;
+  a->nak = nak;
+  a->src_port = port_;
+  a->dst_port = qp.peer_port;
+  a->src_qpn = qp.qpn;
+  a->dst_qpn = qp.peer_qpn;
+  a->psn = psn;
+  a->payload_len = 0;
+  ++counters_.acks_tx;
+  const Picos cost = cycles(params_.ack_cycles);
+  const Picos built = packetizer_.reserve(at, cost) + cost;
+  transmit(a, built);
+}
+
+void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
+  WcStatus error = WcStatus::kSuccess;
+  if (p->kind == PacketKind::kNak &&
+      (p->nak == NakCode::kPsnSequence ||
+       (p->nak == NakCode::kRnr && (params_.rnr_retry == 7 || qp.rnr_retries < params_.rnr_retry)))) {
+    // Recoverable: everything before the NAKed PSN is acknowledged; resend from it.
+    Packet* ack = p;
+    ack->psn = p->psn - 1;
+    ack->kind = PacketKind::kAck;
+    const NakCode code = p->nak;
+    const std::uint32_t resend_psn = p->psn;
+    handle_ack(qp, ack, at);  // completes what the NAK acknowledges and frees the packet
+    if (qp.state == QpState::kError) return;
+    rewind(qp, resend_psn);
+    if (code == NakCode::kRnr) {
+      ++qp.rnr_retries;
+      qp.waiting_rnr = true;
+      const Picos wait = static_cast<Picos>(params_.rnr_timer_us * 1e6 + 0.5);
+      actions_.at<&Hca::on_resend>(edge(at + wait), this, qp.qpn);
+    } else {
+      on_resend(qp.qpn);
+    }
+    return;
+  }
+  if (p->kind == PacketKind::kAck) qp.rnr_retries = 0;
+  if (p->kind == PacketKind::kNak) {
+    switch (p->nak) {
+      case NakCode::kRnr: error = WcStatus::kRnrRetryExceeded; break;
+      case NakCode::kRemoteAccess: error = WcStatus::kRemoteAccess; break;
+      case NakCode::kInvalidRequest: error = WcStatus::kRemoteOperation; break;
+      case NakCode::kPsnSequence: error = WcStatus::kRetryExceeded; break;
+      case NakCode::kNone: break;
+    }
+  }
+  // Complete, in order, every message whose last packet the ACK covers.
+  while (qp.sq_acked != qp.sq_sent) {
+    SendWork& w = qp.sq[qp.sq_acked % qp.sq_entries];
+    const bool covered = seq_le(w.last_psn, p->psn);
+    const bool naked = error != WcStatus::kSuccess && seq_le(w.first_psn, p->psn);
+    if (!covered && !naked) break;
+    const bool failed = naked && !seq_le(w.last_psn, p->psn - 1);
+    if ((w.hdr.flags & kSignaled) || failed) {
+      Cqe cqe{};
+      cqe.wr_id = w.hdr.wr_id;
+      cqe.byte_len = w.length;
+      cqe.qpn = qp.qpn;
+      cqe.wqe_counter = w.index;
+      cqe.opcode = w.hdr.opcode;
+      cqe.status = static_cast<std::uint8_t>(failed ? error : WcStatus::kSuccess);
+      write_cqe(qp.send_cqn, cqe, at);
+    }
+    ++qp.sq_acked;
+    if (failed) break;
+  }
+  qp.sq_depth.set(qp.sq_producer - qp.sq_acked);
+  packets_.put(p);
+  if (error != WcStatus::kSuccess) qp_error(qp, at);
+}
+
+void Hca::rewind(Qp& qp, std::uint32_t psn) {
+  // Go back to the message holding `psn`; later packets already sent are dropped by the
+  // responder and sent again.
+  for (std::uint32_t i = qp.sq_acked; i != qp.sq_fetched; ++i) {
+    SendWork& w = qp.sq[i % qp.sq_entries];
+    const bool started = i != qp.sq_sent || qp.tx_offset != 0;
+    if (!started) break;
+    if (seq_le(w.first_psn, psn) && (i == qp.sq_sent || seq_le(psn, w.last_psn))) {
+      qp.sq_sent = i;
+      qp.tx_offset = (psn - w.first_psn) * mtu_;
+      qp.next_psn = psn;
+      return;
+    }
+  }
+}
+
+void Hca::on_resend(std::uint64_t qpn) {
+  Qp& qp = *qps_[qpn];
+  qp.waiting_rnr = false;
+  if (qp.state == QpState::kError || qp.sq_sent == qp.sq_fetched) return;
+  if (!qp.in_tx_ring) {
+    qp.in_tx_ring = true;
+    tx_ring_.push_back(qp.qpn);
+  }
+  pump_tx();
+}
+
+// ---- completions and errors --------------------------------------------------------------------
+
+void Hca::write_cqe(std::uint32_t cqn, Cqe cqe, Picos at) {
+  Cq& cq = cqs_[cqn];
+  if (cq.overrun) return;
+  std::uint32_t consumer = 0;
+  tlm::tlm_generic_payload peek;
+  peek.set_command(tlm::TLM_READ_COMMAND);
+  peek.set_address(cq.dbrec);
+  peek.set_data_ptr(reinterpret_cast<unsigned char*>(&consumer));
+  peek.set_data_length(4);
+  dma_socket->transport_dbg(peek);
+  if (cq.producer - consumer >= cq.entries) {
+    // CQ overrun: fatal for this CQ, as in verbs (CQ_ERR); counted and reported, no crash.
+    cq.overrun = true;
+    ++counters_.cq_overruns;
+    SC_REPORT_WARNING(name(), ("completion queue " + std::to_string(cqn) + " overrun").c_str());
+    return;
+  }
+  cqe.owner = cqe_owner_for(cq.producer, cq.entries);
+  const Picos cost = cycles(params_.cqe_cycles);
+  const Picos built = cqe_engine_.reserve(edge(at), cost) + cost;
+  dma(tlm::TLM_WRITE_COMMAND, cq.ring + std::uint64_t(cq.producer % cq.entries) * sizeof(Cqe), &cqe,
+      sizeof cqe, built);
+  ++cq.producer;
+  ++counters_.cqes;
+  cqe_count_.set(counters_.cqes);
+}
+
+void Hca::qp_error(Qp& qp, Picos at) {
+  // Entering the error state flushes every outstanding and later-posted work request.
+  qp.state = QpState::kError;
+  for (; qp.sq_acked != qp.sq_producer; ++qp.sq_acked) {
+    SendWqeHeader h{};
+    if (seq_le(qp.sq_fetched, qp.sq_acked)) {
+      tlm::tlm_generic_payload peek;  // not fetched yet: firmware reads the WQE to flush it
+      peek.set_command(tlm::TLM_READ_COMMAND);
+      peek.set_address(qp.sq_addr + std::uint64_t(qp.sq_acked % qp.sq_entries) * params_.sq_stride);
+      peek.set_data_ptr(reinterpret_cast<unsigned char*>(&h));
+      peek.set_data_length(sizeof h);
+      dma_socket->transport_dbg(peek);
+    } else {
+      h = qp.sq[qp.sq_acked % qp.sq_entries].hdr;
+    }
+    Cqe cqe{};
+    cqe.wr_id = h.wr_id;
+    cqe.qpn = qp.qpn;
+    cqe.wqe_counter = qp.sq_acked;
+    cqe.opcode = h.opcode;
+    cqe.status = static_cast<std::uint8_t>(WcStatus::kFlushed);
+    write_cqe(qp.send_cqn, cqe, at);
+  }
+  qp.sq_sent = qp.sq_fetched = qp.sq_acked;
+  for (; qp.rq_used != qp.rq_producer; ++qp.rq_used) {
+    RecvWqeHeader h{};
+    tlm::tlm_generic_payload peek;
+    peek.set_command(tlm::TLM_READ_COMMAND);
+    peek.set_address(qp.rq_addr + std::uint64_t(qp.rq_used % qp.rq_entries) * kRecvStride);
+    peek.set_data_ptr(reinterpret_cast<unsigned char*>(&h));
+    peek.set_data_length(sizeof h);
+    dma_socket->transport_dbg(peek);
+    Cqe cqe{};
+    cqe.wr_id = h.wr_id;
+    cqe.qpn = qp.qpn;
+    cqe.is_recv = 1;
+    cqe.opcode = static_cast<std::uint8_t>(WrOpcode::kRecv);
+    cqe.status = static_cast<std::uint8_t>(WcStatus::kFlushed);
+    write_cqe(qp.recv_cqn, cqe, at);
+  }
+  qp.rq_fetched = qp.rq_used;
+  for (Packet* p : qp.parked) packets_.put(p);
+  qp.parked.clear();
+  qp.sq_depth.set(0);
+  qp.rq_depth.set(0);
+}
+
+}  // namespace hcasim

@@ -1,0 +1,172 @@
+#pragma once
+// A channel adapter (HCA on a host, TCA on an I/O unit), at cycle level.
+//
+// Pipeline (docs/model.md): doorbell unit -> WQE fetch (DMA read, batched) or BlueFlame ->
+// send engine (per-packet payload gather by DMA read, bounded window) -> packetizer -> link.
+// Incoming: receive engine -> receive-WQE (prefetched) -> scatter / RDMA placement by DMA write
+// -> ACK -> CQE writer (DMA write). Reliable connection: PSNs, one ACK per message, send
+// completions on ACK. Each stage is a busy-until resource in adapter cycles; the adapter acts
+// only at computed moments (its ActionQueue), so an idle adapter costs nothing.
+//
+// Control operations (create CQ/QP, connect, register memory) are firmware commands that take
+// effect at once; the data path is timed.
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "models/core/action_queue.hpp"
+#include "models/core/occupancy.hpp"
+#include "models/core/sim_time.hpp"
+#include "models/core/trace_source.hpp"
+#include "models/fabric/link.hpp"
+#include "models/fabric/packet_sink.hpp"
+#include "models/hca/hca_params.hpp"
+#include "models/hca/wqe_format.hpp"
+#include "models/memory/memory_regions.hpp"
+
+namespace hcasim {
+
+class Hca : public sc_core::sc_module, public PacketSink {
+ public:
+  tlm_utils::simple_initiator_socket<Hca> dma_socket;  // to the host interconnect
+  tlm_utils::simple_target_socket<Hca> mmio_socket;    // doorbells from the host
+
+  SC_HAS_PROCESS(Hca);
+  Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t port_address,
+      std::uint32_t mtu, PacketPool& packets, TraceSink* trace);
+
+  // Fabric attachment: packets leave on `link` side `side`.
+  void attach_link(Link& link, int side);
+
+  // ---- control path (firmware commands) ----
+  std::uint32_t create_cq(std::uint64_t ring_addr, std::uint32_t entries, std::uint64_t dbrec_addr);
+  std::uint32_t create_qp(std::uint32_t send_cqn, std::uint32_t recv_cqn, std::uint64_t sq_addr,
+                          std::uint32_t sq_entries, std::uint64_t rq_addr,
+                          std::uint32_t rq_entries);
+  void connect(std::uint32_t qpn, std::uint16_t remote_port, std::uint32_t remote_qpn);
+  MemoryRegions& regions() { return regions_; }
+  const HcaParams& params() const { return params_; }
+  const Clock& clock() const { return clock_; }
+  std::uint16_t port_address() const { return port_; }
+  std::uint32_t max_inline() const { return params_.sq_stride - sizeof(SendWqeHeader); }
+
+  // PacketSink
+  void deliver(Packet* packet, Picos arrival) override;
+
+  struct Counters {
+    std::uint64_t doorbells = 0, wqe_fetches = 0, blueflame_wqes = 0, packets_tx = 0,
+                  packets_rx = 0, acks_tx = 0, cqes = 0, cq_overruns = 0, protection_errors = 0,
+                  rnr_naks = 0, messages_tx = 0, messages_rx = 0;
+  };
+  const Counters& counters() const { return counters_; }
+  std::uint64_t actions_executed() const { return actions_.executed(); }
+
+ private:
+  struct SendWork {
+    SendWqeHeader hdr{};
+    std::array<Sge, 30> sge{};
+    std::array<std::uint8_t, 512> inline_data{};
+    std::uint32_t length = 0;
+    std::uint32_t first_psn = 0, last_psn = 0;
+    std::uint32_t index = 0;  // position in the send queue (wraps at 2^32)
+  };
+  struct RecvWork {
+    std::uint64_t wr_id = 0;
+    std::uint32_t num_sge = 0;
+    std::array<Sge, kMaxRecvSge> sge{};
+  };
+  struct Cq {
+    std::uint64_t ring = 0, dbrec = 0;
+    std::uint32_t entries = 0, producer = 0;
+    bool overrun = false;
+  };
+  enum class QpState : std::uint8_t { kRts, kError };
+  struct Qp {
+    std::uint32_t qpn = 0, send_cqn = 0, recv_cqn = 0;
+    QpState state = QpState::kRts;
+    std::uint16_t peer_port = 0;
+    std::uint32_t peer_qpn = 0;
+    // send queue
+    std::uint64_t sq_addr = 0;
+    std::uint32_t sq_entries = 0;
+    std::uint32_t sq_producer = 0, sq_fetched = 0, sq_sent = 0, sq_acked = 0;
+    std::uint32_t tx_offset = 0;  // bytes of WQE sq_sent already packetized
+    bool fetching = false, in_tx_ring = false;
+    std::vector<SendWork> sq;            // decoded WQEs, indexed by position % sq_entries
+    std::vector<std::uint8_t> fetch_buf;  // DMA target for one batch of WQEs
+    std::uint32_t next_psn = 0;
+    std::uint32_t rnr_retries = 0;  // used since the last progress
+    bool waiting_rnr = false;
+    // receive queue
+    std::uint64_t rq_addr = 0;
+    std::uint32_t rq_entries = 0, rq_producer = 0, rq_fetched = 0, rq_used = 0;
+    bool rq_fetching = false;
+    std::vector<RecvWork> rq;
+    std::vector<std::uint8_t> rq_fetch_buf;
+    // responder state of the message being received
+    std::uint32_t expected_psn = 0;
+    std::uint32_t rx_offset = 0;
+    bool rx_active = false, rx_is_write = false;
+    bool rx_nak_outstanding = false;  // drop out-of-order packets until the resend arrives
+    std::uint64_t rx_remote_addr = 0;
+    std::vector<Packet*> parked;  // waiting for a receive WQE being fetched
+    TracedInt sq_depth, rq_depth, tx_busy;
+  };
+
+  void b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  void run_actions() { actions_.run_due(); }
+
+  // timed steps
+  void on_sq_doorbell(std::uint64_t arg);
+  void on_rq_doorbell(std::uint64_t arg);
+  void on_wqes_fetched(std::uint64_t qpn);
+  void on_rwqes_fetched(std::uint64_t qpn);
+  void on_packet_ready(std::uint64_t packet_ptr);
+  void on_packet_arrived(std::uint64_t packet_ptr);
+  void on_resend(std::uint64_t qpn);
+
+  // helpers
+  Picos edge(Picos t) const { return clock_.edge_at_or_after(t); }
+  Picos cycles(std::uint32_t n) const { return clock_.cycles(n); }
+  Picos dma(tlm::tlm_command cmd, std::uint64_t addr, void* data, std::uint32_t len, Picos at);
+  void start_wqe_fetch(Qp& qp);
+  void start_rwqe_fetch(Qp& qp);
+  void decode_send_wqe(Qp& qp, std::uint32_t index, const std::uint8_t* bytes);
+  void pump_tx();
+  bool build_next_packet(Qp& qp, Packet*& out, Picos& ready);
+  void handle_request(Qp& qp, Packet* p, Picos at);
+  void handle_ack(Qp& qp, Packet* p, Picos at);
+  void rewind(Qp& qp, std::uint32_t psn);
+  void send_ack(Qp& qp, std::uint32_t psn, NakCode nak, Picos at);
+  void transmit(Packet* p, Picos ready);
+  void write_cqe(std::uint32_t cqn, Cqe cqe, Picos at);
+  void qp_error(Qp& qp, Picos at);
+  Qp* find_qp(std::uint32_t qpn) { return qpn < qps_.size() ? qps_[qpn].get() : nullptr; }
+
+  HcaParams params_;
+  Clock clock_;
+  std::uint16_t port_;
+  std::uint32_t mtu_;
+  PacketPool& packets_;
+  TraceSink* trace_;
+  Link* link_ = nullptr;
+  int link_side_ = 0;
+  MemoryRegions regions_;
+  ActionQueue actions_;
+  std::vector<Cq> cqs_;
+  std::vector<std::unique_ptr<Qp>> qps_;
+  std::vector<std::uint32_t> tx_ring_;  // QPs with packets to send, served round-robin
+  std::size_t tx_rr_ = 0;
+  std::uint32_t tx_inflight_ = 0;
+  BusyResource doorbell_unit_, send_engine_, packetizer_, rx_engine_, cqe_engine_;
+  tlm::tlm_generic_payload gp_;
+  Counters counters_;
+  TracedInt tx_inflight_trace_, rx_busy_, cqe_count_;
+};
+
+}  // namespace hcasim

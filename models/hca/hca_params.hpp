@@ -1,0 +1,56 @@
+#pragma once
+// Parameters of a host (or target) channel adapter. Every stage delay is an integer number of
+// cycles of the adapter clock (docs/model.md lists the pipeline and docs/calibration.md how the
+// defaults reproduce ConnectX-3 class latencies).
+#include <cstdint>
+
+#include "models/core/params.hpp"
+
+namespace hcasim {
+
+struct HcaParams {
+  double clock_mhz;
+  std::uint32_t doorbell_cycles;
+  std::uint32_t wqe_parse_cycles;
+  std::uint32_t packet_cycles;
+  std::uint32_t rx_cycles;
+  std::uint32_t ack_cycles;
+  std::uint32_t cqe_cycles;
+  std::uint32_t wqe_fetch_batch;
+  std::uint32_t tx_window;
+  std::uint32_t sq_stride;
+  bool blueflame;
+  std::uint32_t rnr_retry;
+  double rnr_timer_us;
+
+  template <class V>
+  void visit(V& v) {
+    v.real(clock_mhz, "hca.clock_mhz", "MHz", 1000.0, 10.0, 10000.0, "adapter core clock");
+    v.integer(doorbell_cycles, "hca.doorbell_cycles", "cycles", 10, 0, 100000,
+              "doorbell unit: decode a doorbell and schedule the work queue");
+    v.integer(wqe_parse_cycles, "hca.wqe_parse_cycles", "cycles", 20, 0, 100000,
+              "send engine: parse one fetched work-queue element");
+    v.integer(packet_cycles, "hca.packet_cycles", "cycles", 30, 0, 100000,
+              "packetizer: build the headers of one outgoing packet");
+    v.integer(rx_cycles, "hca.rx_cycles", "cycles", 30, 0, 100000,
+              "receive engine: check and dispatch one incoming packet");
+    v.integer(ack_cycles, "hca.ack_cycles", "cycles", 10, 0, 100000,
+              "transport: build an acknowledgement once a message is received");
+    v.integer(cqe_cycles, "hca.cqe_cycles", "cycles", 10, 0, 100000,
+              "completion engine: build one completion-queue entry");
+    v.integer(wqe_fetch_batch, "hca.wqe_fetch_batch", "WQEs", 8, 1, 64,
+              "most work-queue elements fetched by one DMA read");
+    v.integer(tx_window, "hca.tx_window", "packets", 16, 1, 1024,
+              "packets the send engine may have between payload fetch and the wire");
+    v.one_of(sq_stride, "hca.sq_stride", "B", 128, {64, 128, 256, 512},
+             "bytes per send-queue element: 32 B header + SGEs (16 B each) or inline data");
+    v.boolean(blueflame, "hca.blueflame", true,
+              "small inline WQEs are written into the doorbell register itself (no WQE fetch)");
+    v.integer(rnr_retry, "hca.rnr_retry", "retries", 7, 0, 7,
+              "receiver-not-ready retries before an error completion (7 = retry forever)");
+    v.real(rnr_timer_us, "hca.rnr_timer_us", "us", 10.0, 0.0, 1e6,
+           "wait after a receiver-not-ready NAK before sending again");
+  }
+};
+
+}  // namespace hcasim

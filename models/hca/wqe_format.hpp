@@ -1,0 +1,88 @@
+#pragma once
+// The formats the host software and the adapter share through host memory: send and receive
+// work-queue elements (WQEs), completion-queue entries (CQEs), and the doorbell register layout.
+// Little-endian, fixed offsets, as a real adapter's programming manual would define them.
+#include <cstdint>
+#include <cstring>
+
+namespace hcasim {
+
+enum class WrOpcode : std::uint8_t { kSend = 0, kSendImm = 1, kRdmaWrite = 2, kRdmaWriteImm = 3,
+                                     kRdmaRead = 4, kRecv = 8 };
+
+enum WqeFlag : std::uint8_t { kSignaled = 1, kInline = 2, kSolicited = 4 };
+
+// Completion status, as users of verbs know them.
+enum class WcStatus : std::uint8_t {
+  kSuccess = 0,
+  kLocalLength = 1,
+  kLocalProtection = 2,
+  kRemoteAccess = 3,
+  kRemoteOperation = 4,
+  kRetryExceeded = 5,
+  kRnrRetryExceeded = 6,
+  kFlushed = 7,
+};
+const char* to_string(WcStatus s);
+
+struct Sge {
+  std::uint64_t addr;
+  std::uint32_t len;
+  std::uint32_t lkey;
+};
+static_assert(sizeof(Sge) == 16);
+
+// Send WQE: a 32-byte header followed by SGEs or inline data, in a slot of sq_stride bytes.
+struct SendWqeHeader {
+  std::uint8_t opcode;   // WrOpcode
+  std::uint8_t flags;    // WqeFlag
+  std::uint8_t num_sge;  // SGEs after the header (0 when inline)
+  std::uint8_t reserved;
+  std::uint32_t inline_len;
+  std::uint64_t wr_id;
+  std::uint64_t remote_addr;
+  std::uint32_t rkey;
+  std::uint32_t imm;
+};
+static_assert(sizeof(SendWqeHeader) == 32);
+
+// Receive WQE: 16-byte header and up to 3 SGEs in a 64-byte slot.
+struct RecvWqeHeader {
+  std::uint64_t wr_id;
+  std::uint8_t num_sge;
+  std::uint8_t reserved[7];
+};
+static_assert(sizeof(RecvWqeHeader) == 16);
+constexpr std::uint32_t kRecvStride = 64;
+constexpr std::uint32_t kMaxRecvSge = (kRecvStride - sizeof(RecvWqeHeader)) / sizeof(Sge);
+
+// CQE: 32 bytes; `owner` flips each time the ring wraps so software tells new from old entries.
+struct Cqe {
+  std::uint64_t wr_id;
+  std::uint32_t byte_len;
+  std::uint32_t qpn;
+  std::uint32_t imm;
+  std::uint32_t wqe_counter;  // send: index of the WQE this completes (frees slots up to it)
+  std::uint8_t opcode;        // WrOpcode
+  std::uint8_t status;        // WcStatus
+  std::uint8_t is_recv;
+  std::uint8_t has_imm;
+  std::uint8_t reserved[3];
+  std::uint8_t owner;
+};
+static_assert(sizeof(Cqe) == 32);
+
+inline std::uint8_t cqe_owner_for(std::uint32_t index, std::uint32_t entries) {
+  return static_cast<std::uint8_t>(1u ^ ((index / entries) & 1u));
+}
+
+// Doorbell register offsets (the adapter's MMIO space). The written value is the producer index.
+enum class DoorbellKind : std::uint32_t { kSend = 0, kRecv = 1, kCqArm = 2 };
+constexpr std::uint64_t kDoorbellQpShift = 4;
+inline std::uint64_t doorbell_offset(DoorbellKind kind, std::uint32_t qpn) {
+  return (static_cast<std::uint64_t>(qpn) << kDoorbellQpShift) | static_cast<std::uint64_t>(kind);
+}
+// A BlueFlame write carries {u32 producer, u32 pad} followed by the whole WQE.
+constexpr unsigned kBlueFlameHeader = 8;
+
+}  // namespace hcasim

@@ -1,0 +1,145 @@
+#include "models/interconnect/pcie_link.hpp"
+
+#include <cstring>
+
+namespace hcasim {
+
+namespace {
+std::uint64_t div_ceil(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+}  // namespace
+
+PcieLink::PcieLink(sc_core::sc_module_name name, const PcieParams& params, HostMemory& memory,
+                   TraceSink* trace)
+    : sc_module(name),
+      device_socket("device_socket"),
+      mmio_socket("mmio_socket"),
+      params_(params),
+      memory_(memory) {
+  device_socket.register_nb_transport_fw(this, &PcieLink::nb_transport_fw);
+  device_socket.register_transport_dbg(this, &PcieLink::transport_dbg);
+  SC_METHOD(run_actions);
+  sensitive << actions_.event();
+  dont_initialize();
+  pending_.resize(16);
+  const std::string base = std::string(this->name());
+  up_inflight_.attach(trace, base + ".dma_writes_in_flight", 16);
+  down_busy_.attach(trace, base + ".dma_reads_issued", 32);
+}
+
+Picos PcieLink::read_request_wire_ps(std::uint64_t len) const {
+  return params_.wire_ps(div_ceil(len, params_.max_read_request) * params_.request_overhead);
+}
+Picos PcieLink::read_completion_wire_ps(std::uint64_t len) const {
+  return params_.wire_ps(len + div_ceil(len, params_.max_payload) * params_.completion_overhead);
+}
+Picos PcieLink::write_wire_ps(std::uint64_t len) const {
+  return params_.wire_ps(len + div_ceil(len, params_.max_payload) * params_.request_overhead);
+}
+
+Picos PcieLink::mmio_write(std::uint64_t offset, const void* data, unsigned len) {
+  const Picos now = now_ps();
+  const Picos wire = params_.wire_ps(len + params_.request_overhead);
+  const Picos arrive = down_.reserve(now, wire) + wire + params_.latency_ps();
+  mmio_gp_.set_command(tlm::TLM_WRITE_COMMAND);
+  mmio_gp_.set_address(offset);
+  mmio_gp_.set_data_ptr(static_cast<unsigned char*>(const_cast<void*>(data)));
+  mmio_gp_.set_data_length(len);
+  mmio_gp_.set_streaming_width(len);
+  mmio_gp_.set_byte_enable_ptr(nullptr);
+  mmio_gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = ps(arrive - now);
+  // The adapter's register target records the write and acts on it at now + delay.
+  mmio_socket->b_transport(mmio_gp_, delay);
+  return arrive;
+}
+
+void PcieLink::watch(std::uint64_t addr, std::uint64_t len, WriteObserver* observer) {
+  watches_.push_back(Watch{addr, len, observer});
+}
+
+// Untimed access for the adapter's firmware (e.g. peeking a doorbell record), TLM debug style.
+unsigned int PcieLink::transport_dbg(tlm::tlm_generic_payload& gp) {
+  const std::uint64_t len = gp.get_data_length();
+  if (!memory_.contains(gp.get_address(), len)) return 0;
+  if (gp.is_read())
+    memory_.read(gp.get_address(), gp.get_data_ptr(), len);
+  else
+    memory_.write(gp.get_address(), gp.get_data_ptr(), len);
+  return static_cast<unsigned int>(len);
+}
+
+tlm::tlm_sync_enum PcieLink::nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
+                                             sc_core::sc_time& delay) {
+  if (phase != tlm::BEGIN_REQ) {
+    gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return tlm::TLM_COMPLETED;
+  }
+  const Picos now = now_ps();
+  const Picos start = now + delay.value();
+  if (!memory_.contains(gp.get_address(), gp.get_data_length())) {
+    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return tlm::TLM_COMPLETED;
+  }
+  const Picos done = gp.is_read() ? dma_read(start, gp) : dma_write(start, gp);
+  delay = ps(done - now);
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+  phase = tlm::BEGIN_RESP;
+  return tlm::TLM_COMPLETED;
+}
+
+Picos PcieLink::dma_read(Picos start, tlm::tlm_generic_payload& gp) {
+  const std::uint64_t len = gp.get_data_length();
+  // Request TLPs go upstream; the root complex reads memory and returns completions of at most
+  // max_payload bytes downstream. Data is copied now: software wrote it before ringing the
+  // doorbell that led here, so the bytes cannot change in between.
+  const Picos req_wire = read_request_wire_ps(len);
+  const Picos first_req_wire = params_.wire_ps(params_.request_overhead);
+  const Picos req_start = up_.reserve(start, req_wire);
+  const Picos at_root = req_start + first_req_wire + params_.latency_ps();
+  const Picos data_ready = at_root + params_.memory_latency_ps();
+  const Picos cpl_wire = read_completion_wire_ps(len);
+  const Picos done = down_.reserve(data_ready, cpl_wire) + cpl_wire + params_.latency_ps();
+  memory_.read(gp.get_address(), gp.get_data_ptr(), len);
+  ++dma_reads_;
+  down_busy_.set(dma_reads_);
+  return done;
+}
+
+Picos PcieLink::dma_write(Picos start, tlm::tlm_generic_payload& gp) {
+  const std::uint64_t len = gp.get_data_length();
+  const Picos wire = write_wire_ps(len);
+  const Picos lands = up_.reserve(start, wire) + wire + params_.latency_ps();
+  // Keep the bytes until they land: software must not see them earlier.
+  if (pending_count_ == pending_.size()) {
+    std::vector<PendingWrite> bigger(pending_.size() * 2);
+    for (std::size_t i = 0; i < pending_count_; ++i)
+      bigger[i] = std::move(pending_[(pending_head_ + i) % pending_.size()]);
+    pending_.swap(bigger);
+    pending_head_ = 0;
+  }
+  const std::size_t slot = (pending_head_ + pending_count_) % pending_.size();
+  ++pending_count_;
+  PendingWrite& w = pending_[slot];
+  w.addr = gp.get_address();
+  w.data.assign(gp.get_data_ptr(), gp.get_data_ptr() + len);
+  actions_.at<&PcieLink::land_write>(lands, this);
+  ++dma_writes_;
+  up_inflight_.set(pending_count_);
+  return lands;
+}
+
+void PcieLink::land_write(std::uint64_t) {
+  // Upstream writes land in issue order, so the oldest pending write is the one landing.
+  PendingWrite& w = pending_[pending_head_];
+  pending_head_ = (pending_head_ + 1) % pending_.size();
+  --pending_count_;
+  up_inflight_.set(pending_count_);
+  memory_.write(w.addr, w.data.data(), w.data.size());
+  const std::uint64_t end = w.addr + w.data.size();
+  for (const Watch& watch : watches_) {
+    if (w.addr < watch.addr + watch.len && watch.addr < end)
+      watch.observer->on_dma_write(w.addr, w.data.size());
+  }
+}
+
+}  // namespace hcasim

@@ -1,0 +1,97 @@
+#pragma once
+// PCIe-like link between a host's memory and one adapter.
+//
+// Downstream (host -> device): MMIO writes (doorbells) and DMA read completions.
+// Upstream (device -> host): DMA read requests and DMA writes.
+// Each direction is a separate occupancy, so reads and writes contend as on a real link: a DMA
+// read costs request TLPs upstream and completion TLPs downstream; a DMA write costs payload TLPs
+// upstream. DMA writes land in host memory at the time their last TLP arrives (not before), and
+// watchers on address ranges (completion queues) are woken then.
+//
+// TLM-2.0: the adapter's DMA requests arrive on `device_socket` through nb_transport_fw and
+// complete at once (TLM_COMPLETED) with the completion time as annotated delay, so an adapter
+// may call it from an SC_METHOD. Host software reaches the adapter's registers with
+// mmio_write(), which forwards on `mmio_socket` with the downstream delay annotated.
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <vector>
+
+#include "models/core/action_queue.hpp"
+#include "models/core/occupancy.hpp"
+#include "models/core/trace_source.hpp"
+#include "models/interconnect/pcie_params.hpp"
+#include "models/memory/host_memory.hpp"
+
+namespace hcasim {
+
+class PcieLink : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<PcieLink> device_socket;   // adapter DMA in
+  tlm_utils::simple_initiator_socket<PcieLink> mmio_socket;  // register writes out to adapter
+
+  SC_HAS_PROCESS(PcieLink);
+  PcieLink(sc_core::sc_module_name name, const PcieParams& params, HostMemory& memory,
+           TraceSink* trace);
+
+  // Host software writes `len` bytes to adapter register `offset` (a doorbell). Returns the
+  // time the write reaches the adapter. Callable from any process; never waits.
+  Picos mmio_write(std::uint64_t offset, const void* data, unsigned len);
+
+  // Something in host software that wants to know when DMA writes land in a range of memory
+  // (a completion queue's ring): told at the landing time, with the written range.
+  class WriteObserver {
+   public:
+    virtual ~WriteObserver() = default;
+    virtual void on_dma_write(std::uint64_t addr, std::uint64_t len) = 0;
+  };
+  void watch(std::uint64_t addr, std::uint64_t len, WriteObserver* observer);
+
+  const PcieParams& params() const { return params_; }
+  const BusyResource& upstream() const { return up_; }
+  const BusyResource& downstream() const { return down_; }
+  std::uint64_t dma_reads() const { return dma_reads_; }
+  std::uint64_t dma_writes() const { return dma_writes_; }
+
+  // Analytic figures used by the timing (and by the validation tests).
+  Picos read_request_wire_ps(std::uint64_t len) const;
+  Picos read_completion_wire_ps(std::uint64_t len) const;
+  Picos write_wire_ps(std::uint64_t len) const;
+
+ private:
+  tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+  Picos dma_read(Picos start, tlm::tlm_generic_payload& gp);
+  Picos dma_write(Picos start, tlm::tlm_generic_payload& gp);
+  void land_write(std::uint64_t slot);
+  void run_actions() { actions_.run_due(); }
+
+  struct PendingWrite {
+    std::uint64_t addr = 0;
+    std::vector<std::uint8_t> data;  // capacity is kept between uses
+  };
+  struct Watch {
+    std::uint64_t addr, len;
+    WriteObserver* observer;
+  };
+  unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
+
+  PcieParams params_;
+  HostMemory& memory_;
+  BusyResource up_;
+  BusyResource down_;
+  ActionQueue actions_;
+  std::vector<PendingWrite> pending_;  // ring of writes in flight (they land in FIFO order)
+  std::size_t pending_head_ = 0;
+  std::size_t pending_count_ = 0;
+  std::vector<Watch> watches_;
+  tlm::tlm_generic_payload mmio_gp_;
+  std::uint64_t dma_reads_ = 0;
+  std::uint64_t dma_writes_ = 0;
+  TracedInt up_inflight_;
+  TracedInt down_busy_;
+};
+
+}  // namespace hcasim

@@ -1,0 +1,175 @@
+#include "tools/cli/run_command.hpp"
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "models/core/scenario_file.hpp"
+#include "traces/gtkw_writer.hpp"
+#include "traces/latency_csv.hpp"
+#include "traces/summary_json.hpp"
+#include "traces/summary_table.hpp"
+#include "traces/time_ordering_sink.hpp"
+#include "traces/vcd_writer.hpp"
+#include "workloads/pingpong.hpp"
+#include "workloads/scenario_params.hpp"
+#include "workloads/system.hpp"
+
+namespace hcasim::cli {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kOutputs[] = {"summary.json", "latency.csv", "trace.vcd", "trace.gtkw"};
+
+struct RunOptions {
+  std::string scenario;
+  std::vector<std::string> sets;
+  std::string out;
+  std::string seed;
+  std::string trace;
+};
+
+void check_name(const std::string& name) {
+  if (name.empty() || name.find_first_of("/\\") != std::string::npos || name == "." ||
+      name == "..")
+    throw ConfigError("key 'scenario.name': '" + name +
+                      "' is not a usable name (a non-empty name without slashes)");
+}
+
+// Old results in the output folder would look like this run's if it failed half-way.
+void remove_old_outputs(const fs::path& dir) {
+  for (const char* f : kOutputs) fs::remove(dir / f);
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind("trace_enum_", 0) == 0 || (n.size() > 4 && n.compare(n.size() - 4, 4, ".tmp") == 0))
+      fs::remove(e.path());
+  }
+}
+
+int simulate(const RunOptions& opt) {
+  // 1. Everything the user gave is checked before anything is created.
+  ParamRegistry registry;
+  declare_all_params(registry);
+  ParamValues values(registry);
+  load_scenario_file(opt.scenario, values);
+  for (const auto& s : opt.sets) apply_set_option(s, values);
+  if (!opt.seed.empty()) values.set("scenario.seed", opt.seed, ValueOrigin{"--seed"});
+  if (!opt.trace.empty()) values.set("scenario.trace", opt.trace, ValueOrigin{"--trace"});
+  ScenarioParams scenario = values.load<ScenarioParams>();
+  if (scenario.name.empty()) scenario.name = fs::path(opt.scenario).stem().string();
+  check_name(scenario.name);
+  const PingPongParams pingpong = values.load<PingPongParams>();
+  const fs::path out_dir = opt.out.empty() ? fs::path("out") / scenario.name : fs::path(opt.out);
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec || !fs::is_directory(out_dir))
+    throw ConfigError("--out: cannot create output folder '" + out_dir.string() +
+                      "': " + (ec ? ec.message() : "not a folder"));
+  remove_old_outputs(out_dir);
+
+  // 2. Elaborate.
+  std::unique_ptr<VcdWriter> vcd;
+  std::unique_ptr<TimeOrderingSink> ordered;
+  TraceSink* trace = nullptr;
+  if (scenario.trace == "vcd") {
+    vcd = std::make_unique<VcdWriter>((out_dir / "trace.vcd").string());
+    ordered = std::make_unique<TimeOrderingSink>(*vcd);
+    trace = ordered.get();
+  }
+  System system(values, trace);
+  PingPong workload("pingpong", system, pingpong, trace);
+
+  // 3. Simulate.
+  const auto wall_start = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (!workload.finished())
+    throw std::runtime_error("the simulation stopped at " + sc_core::sc_time_stamp().to_string() +
+                             " before the workload finished (model stall)");
+
+  // 4. Report and commit the outputs.
+  RunReport report;
+  report.scenario = scenario.name;
+  report.seed = scenario.seed;
+  report.sim_time_ps = now_ps();
+  workload.report(report);
+  system.report(report);
+  write_summary_json(report, (out_dir / "summary.json").string());
+  write_latency_csv(report, (out_dir / "latency.csv").string());
+  if (vcd) {
+    ordered->flush_all();
+    vcd->finish(report.sim_time_ps);
+    write_gtkw(*vcd, (out_dir / "trace.gtkw").string(), "trace.vcd");
+  }
+  WallStats ws;
+  ws.wall_seconds = wall;
+  ws.sim_events = system.model_actions() + sc_core::sc_delta_count();
+  for (const auto& op : report.ops) ws.work_requests += op.count;
+  print_summary_table(report, ws, std::cout);
+  std::cout << "\noutputs in " << out_dir.string() << "/: summary.json latency.csv"
+            << (vcd ? " trace.vcd trace.gtkw\nview the trace: gtkwave " +
+                          (out_dir / "trace.gtkw").string()
+                    : "")
+            << "\n";
+  if (workload.errors() != 0) {
+    std::cerr << "hcasim: warning: " << workload.errors() << " work completions had errors\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_command(int argc, char* argv[]) {
+  RunOptions opt;
+  po::options_description desc(
+      "usage: hcasim run SCENARIO.ini [--set KEY=VALUE]... [--out DIR] [--seed N] "
+      "[--trace vcd|none]\n\noptions");
+  desc.add_options()("help,h", "this help")(
+      "set", po::value<std::vector<std::string>>(&opt.sets)->composing(),
+      "override a parameter (repeatable); `hcasim params` lists them")(
+      "out", po::value<std::string>(&opt.out), "output folder (default out/<scenario name>)")(
+      "seed", po::value<std::string>(&opt.seed), "seed of the run (same as --set scenario.seed=N)")(
+      "trace", po::value<std::string>(&opt.trace), "vcd (default) or none");
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::string>(&opt.scenario));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "hcasim run: error: " << e.what() << "\n(try `hcasim run --help`)\n";
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (opt.scenario.empty()) {
+    std::cerr << "hcasim run: error: no scenario file given\n(try `hcasim run --help`)\n";
+    return 2;
+  }
+  try {
+    return simulate(opt);
+  } catch (const ConfigError& e) {
+    std::cerr << "hcasim run: error: " << e.what() << "\n";
+    return 2;
+  } catch (const sc_core::sc_report& e) {
+    std::cerr << "hcasim run: internal error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "hcasim run: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace hcasim::cli

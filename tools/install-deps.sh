@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hcasim needs, only those that are missing.
+# As root it runs apt-get; otherwise it prints the exact command and stops.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ccache
+  libsystemc-dev                 # SystemC 2.3 + TLM-2.0 (pkg-config: systemc, tlm)
+  libboost-program-options-dev   # CLI and INI scenario files
+  nlohmann-json3-dev             # summary.json
+  libgtest-dev libgmock-dev      # unit tests
+  libbenchmark-dev               # native benchmarks
+  gtkwave                        # vcd2fst/fst2vcd used by the trace tests; viewer for users
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "hcasim: missing Debian packages: ${missing[*]}" >&2
+  echo "hcasim: run as root:  apt-get update && $cmd" >&2
+  exit 1
+fi
+
+echo "hcasim: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,29 @@
+#pragma once
+// A GTKWave save file (.gtkw) next to the VCD turns the raw dump into a view a person can read at
+// once: one group per component, integers in decimal, reals as analog steps, enumerations shown
+// by name through translate filter files.
+#include <string>
+
+#include "traces/vcd_writer.hpp"
+
+namespace hcasim {
+
+// Writes `gtkw_path` for the signals declared in `vcd` (declarations are all it needs, so it may
+// be called before or after vcd.finish()). The save file names the dump as
+// `vcd_file_name_relative` (default: the file name of vcd.path()), so the folder holding both can
+// be moved; it must not be an absolute path (std::invalid_argument).
+//
+// Signals are grouped by their first two scope levels ("host0.cpu0", "host0.hca0"; a signal with
+// a single scope level is grouped under it; one with none is listed before the groups), groups
+// and signals in declaration order. Each distinct enum label set gets one filter file
+// "<gtkw stem>_enum_<n>.txt" (n from 0; lines "<value> <label>") in the same folder, referenced
+// by relative name. All files are written via AtomicFile, deterministically (no dates, no
+// absolute paths). Throws std::runtime_error if a file cannot be written.
+void write_gtkw(const VcdWriter& vcd, const std::string& gtkw_path,
+                const std::string& vcd_file_name_relative = "");
+
+// The name GTKWave gives a VCD signal in save files: the dotted path, plus "[msb:0]" for
+// integer and enum signals wider than one bit ("host0.hca0.sq0.depth[31:0]").
+std::string gtkwave_signal_name(const VcdWriter::Signal& signal);
+
+}  // namespace hcasim

@@ -1,0 +1,46 @@
+#pragma once
+// Ping-pong: one host thread on cpu0 sends a message to the I/O unit and spins on its
+// completion queue until the reply arrives; the round trip is measured per message (like
+// perftest's *_lat tools, which report half of it).
+#include <systemc>
+
+#include <memory>
+
+#include "models/core/histogram.hpp"
+#include "models/core/run_report.hpp"
+#include "models/iounit/echo_service.hpp"
+#include "workloads/scenario_params.hpp"
+#include "workloads/system.hpp"
+
+namespace hcasim {
+
+class PingPong : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(PingPong);
+  PingPong(sc_core::sc_module_name name, System& system, const PingPongParams& params,
+           TraceSink* trace);
+
+  bool finished() const { return finished_; }
+  std::uint64_t errors() const { return errors_; }
+  void report(RunReport& out) const;
+
+ private:
+  void host_thread();
+  std::uint64_t reap();  // returns the replies (receive completions) it handled
+
+  System& sys_;
+  PingPongParams params_;
+  CompletionQueue* host_cq_ = nullptr;
+  QueuePair* host_qp_ = nullptr;
+  std::unique_ptr<EchoService> echo_;
+  std::uint64_t send_buf_ = 0, recv_buf_ = 0;
+  std::uint32_t key_ = 0;
+  SendRequest request_;
+  OpClassReport rtt_;
+  bool finished_ = false;
+  std::uint64_t errors_ = 0;
+  TracedReal latency_ns_;
+  TracedInt in_flight_;
+};
+
+}  // namespace hcasim
