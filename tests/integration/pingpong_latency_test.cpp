@@ -1,0 +1,103 @@
+// Unloaded ping-pong latency equals the sum of the configured stage delays and serialization
+// times, computed here from the parameters stage by stage (docs/model.md lists the stages).
+// Each TEST runs in its own process (SystemC elaborates once per process).
+#include <gtest/gtest.h>
+
+#include "models/core/sim_time.hpp"
+#include "workloads/pingpong.hpp"
+#include "workloads/system.hpp"
+
+namespace hcasim {
+namespace {
+
+struct Scenario {
+  ParamRegistry registry;
+  ParamValues values{registry};
+  Scenario() { declare_all_params(registry); }
+  void set(const std::string& k, const std::string& v) { values.set(k, v, ValueOrigin{"test"}); }
+};
+
+// Expected round trip of one unloaded 2-byte inline SEND and its 2-byte inline reply.
+Picos expected_rtt_floor(const System& s) {
+  const HostParams& hp = s.host_params;
+  const PcieParams& pcie = s.pcie_params;
+  const LinkParams& link = s.link_params;
+  const HcaParams& hca = s.hca_params;
+  const Clock cpu(hp.cpu_ghz * 1000.0);
+  const Clock clk(hca.clock_mhz);
+  const Picos lat = pcie.latency_ps();
+  auto cyc = [&](std::uint32_t n) { return clk.cycles(n); };
+  auto edge = [&](Picos t) { return clk.edge_at_or_after(t); };
+  const Picos doorbell_wire = pcie.wire_ps(8 + pcie.request_overhead);
+  const Picos blueflame_wire = pcie.wire_ps(8 + hca.sq_stride + pcie.request_overhead);
+  const Picos cqe_wire = pcie.wire_ps(32 + pcie.request_overhead);
+  const Picos packet_wire = link.wire_ps(HeaderBytes::kBase + 4);  // 2 B payload padded to 4
+  const Picos prop = link.propagation_ps();
+
+  // Host: post the send (CPU), BlueFlame write down PCIe, doorbell unit, packetizer, link.
+  const Picos t0 = 0;
+  const Picos posted = t0 + cpu.cycles(hp.post_send_cycles);
+  const Picos at_hca = posted + blueflame_wire + lat;
+  const Picos decoded = edge(at_hca) + cyc(hca.doorbell_cycles);
+  const Picos built = decoded + cyc(hca.packet_cycles);
+  const Picos at_iou = built + packet_wire + prop;
+  // I/O unit: receive engine, CQE built and DMA-written (after the 2 B scatter) up PCIe.
+  const Picos rx = edge(at_iou) + cyc(hca.rx_cycles);
+  const Picos iou_cqe_landed = rx + cyc(hca.cqe_cycles) + cqe_wire + lat;
+  // Its service: process, repost the receive (doorbell), send the reply (BlueFlame).
+  const Picos served = iou_cqe_landed + static_cast<Picos>(s.iou_params.service_ns * 1000.0);
+  const Picos reply_at_hca = served + doorbell_wire + blueflame_wire + lat;
+  const Picos reply_built = edge(reply_at_hca) + cyc(hca.doorbell_cycles) + cyc(hca.packet_cycles);
+  const Picos at_host = reply_built + packet_wire + prop;
+  const Picos host_rx = edge(at_host) + cyc(hca.rx_cycles);
+  const Picos host_cqe_landed = host_rx + cyc(hca.cqe_cycles) + cqe_wire + lat;
+  // The spinning host thread sees it in the next poll, which takes one poll period.
+  return host_cqe_landed + cpu.cycles(hp.poll_cycles) - t0;
+}
+
+TEST(PingPongLatency, UnloadedRoundTripIsTheSumOfStageDelays) {
+  Scenario run;
+  run.set("pingpong.count", "50");
+  run.set("pingpong.warmup", "5");
+  run.set("host.poll_cycles", "1");        // poll quantum: one CPU cycle
+  run.set("host.completion_cycles", "0");  // no handling cost after the poll
+  System system(run.values, nullptr);
+  PingPong workload("pingpong", system, run.values.load<PingPongParams>(), nullptr);
+  sc_core::sc_start();
+  ASSERT_TRUE(workload.finished());
+  ASSERT_EQ(workload.errors(), 0u);
+  RunReport report;
+  workload.report(report);
+  ASSERT_EQ(report.ops.size(), 1u);
+  const auto& h = report.ops[0].latency_ps;
+  EXPECT_EQ(h.count(), 50u);
+  const Picos floor = expected_rtt_floor(system);
+  const Picos poll = Clock(system.host_params.cpu_ghz * 1000.0).cycles(1);
+  // Unloaded, round trips differ only by where the reply falls in the spin loop's period.
+  EXPECT_LT(h.max() - h.min(), poll);
+  // The reply lands somewhere within a poll iteration: at most one more period.
+  EXPECT_GE(h.min(), floor);
+  EXPECT_LT(h.max(), floor + poll);
+}
+
+TEST(PingPongLatency, LongerCableAddsItsPropagationTwice) {
+  Scenario run;
+  run.set("pingpong.count", "20");
+  run.set("host.poll_cycles", "1");
+  run.set("host.completion_cycles", "0");
+  run.set("fabric.cable_m", "100");
+  System system(run.values, nullptr);
+  PingPong workload("pingpong", system, run.values.load<PingPongParams>(), nullptr);
+  sc_core::sc_start();
+  ASSERT_TRUE(workload.finished());
+  RunReport report;
+  workload.report(report);
+  const Picos floor = expected_rtt_floor(system);
+  const Picos poll = Clock(system.host_params.cpu_ghz * 1000.0).cycles(1);
+  EXPECT_GE(report.ops[0].latency_ps.min(), floor);
+  EXPECT_LT(report.ops[0].latency_ps.min(), floor + poll);
+  EXPECT_GT(floor, 2 * system.link_params.propagation_ps());
+}
+
+}  // namespace
+}  // namespace hcasim
