@@ -59,6 +59,7 @@ TEST(PingPongLatency, UnloadedRoundTripIsTheSumOfStageDelays) {
   Scenario run;
   run.set("pingpong.count", "50");
   run.set("pingpong.warmup", "5");
+  run.set("host.cpu_ghz", "1");            // host times stay on the adapter's 1 ns clock edges
   run.set("host.poll_cycles", "1");        // poll quantum: one CPU cycle
   run.set("host.completion_cycles", "0");  // no handling cost after the poll
   System system(run.values, nullptr);
@@ -83,6 +84,7 @@ TEST(PingPongLatency, UnloadedRoundTripIsTheSumOfStageDelays) {
 TEST(PingPongLatency, LongerCableAddsItsPropagationTwice) {
   Scenario run;
   run.set("pingpong.count", "20");
+  run.set("host.cpu_ghz", "1");
   run.set("host.poll_cycles", "1");
   run.set("host.completion_cycles", "0");
   run.set("fabric.cable_m", "100");
