@@ -11,18 +11,19 @@
 #include "models/iounit/echo_service.hpp"
 #include "workloads/scenario_params.hpp"
 #include "workloads/system.hpp"
+#include "workloads/workload.hpp"
 
 namespace hcasim {
 
-class PingPong : public sc_core::sc_module {
+class PingPong : public sc_core::sc_module, public Workload {
  public:
   SC_HAS_PROCESS(PingPong);
   PingPong(sc_core::sc_module_name name, System& system, const PingPongParams& params,
            TraceSink* trace);
 
-  bool finished() const { return finished_; }
-  std::uint64_t errors() const { return errors_; }
-  void report(RunReport& out) const;
+  bool finished() const override { return finished_; }
+  std::uint64_t errors() const override { return errors_; }
+  void report(RunReport& out) const override;
 
  private:
   void host_thread();

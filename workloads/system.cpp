@@ -1,12 +1,13 @@
 #include "workloads/system.hpp"
 
 #include "workloads/scenario_params.hpp"
+#include "workloads/workload.hpp"
 
 namespace hcasim {
 
 void declare_all_params(ParamRegistry& r) {
   r.declare<ScenarioParams>();
-  r.declare<PingPongParams>();
+  declare_workload_params(r);
   r.declare<HostParams>();
   r.declare<IouParams>();
   r.declare<LinkParams>();

@@ -13,7 +13,7 @@
 #include "traces/summary_table.hpp"
 #include "traces/time_ordering_sink.hpp"
 #include "traces/vcd_writer.hpp"
-#include "workloads/pingpong.hpp"
+#include "workloads/workload.hpp"
 #include "workloads/scenario_params.hpp"
 #include "workloads/system.hpp"
 
@@ -63,7 +63,6 @@ int simulate(const RunOptions& opt) {
   ScenarioParams scenario = values.load<ScenarioParams>();
   if (scenario.name.empty()) scenario.name = fs::path(opt.scenario).stem().string();
   check_name(scenario.name);
-  const PingPongParams pingpong = values.load<PingPongParams>();
   const fs::path out_dir = opt.out.empty() ? fs::path("out") / scenario.name : fs::path(opt.out);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
@@ -82,14 +81,14 @@ int simulate(const RunOptions& opt) {
     trace = ordered.get();
   }
   System system(values, trace);
-  PingPong workload("pingpong", system, pingpong, trace);
+  std::unique_ptr<Workload> workload = make_workload(values, system, trace);
 
   // 3. Simulate.
   const auto wall_start = std::chrono::steady_clock::now();
   sc_core::sc_start();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  if (!workload.finished())
+  if (!workload->finished())
     throw std::runtime_error("the simulation stopped at " + sc_core::sc_time_stamp().to_string() +
                              " before the workload finished (model stall)");
 
@@ -98,7 +97,7 @@ int simulate(const RunOptions& opt) {
   report.scenario = scenario.name;
   report.seed = scenario.seed;
   report.sim_time_ps = now_ps();
-  workload.report(report);
+  workload->report(report);
   system.report(report);
   write_summary_json(report, (out_dir / "summary.json").string());
   write_latency_csv(report, (out_dir / "latency.csv").string());
@@ -112,13 +111,14 @@ int simulate(const RunOptions& opt) {
   ws.sim_events = system.model_actions() + sc_core::sc_delta_count();
   for (const auto& op : report.ops) ws.work_requests += op.count;
   print_summary_table(report, ws, std::cout);
+  workload->print_table(std::cout);
   std::cout << "\noutputs in " << out_dir.string() << "/: summary.json latency.csv"
             << (vcd ? " trace.vcd trace.gtkw\nview the trace: gtkwave " +
                           (out_dir / "trace.gtkw").string()
                     : "")
             << "\n";
-  if (workload.errors() != 0) {
-    std::cerr << "hcasim: warning: " << workload.errors() << " work completions had errors\n";
+  if (workload->errors() != 0) {
+    std::cerr << "hcasim: warning: " << workload->errors() << " work completions had errors\n";
   }
   return 0;
 }
