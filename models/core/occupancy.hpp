@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "models/core/sim_time.hpp"
+#include "models/core/trace_source.hpp"
 
 namespace hcasim {
 
@@ -29,6 +30,24 @@ class BusyResource {
   Picos busy_ps_ = 0;
   Picos waited_ps_ = 0;
   std::uint64_t uses_ = 0;
+};
+
+// A BusyResource whose busy/idle periods appear in the trace as a 0/1 signal. The periods are
+// known when reserved, so they are reported ahead of time (set_at) and cost no events.
+class TracedResource : public BusyResource {
+ public:
+  void attach(TraceSink* sink, const std::string& path) { busy_.attach(sink, path, 1); }
+  Picos reserve(Picos earliest, Picos duration) {
+    const Picos start = BusyResource::reserve(earliest, duration);
+    if (duration) {
+      busy_.set_at(start, 1);
+      busy_.set_at(start + duration, 0);
+    }
+    return start;
+  }
+
+ private:
+  TracedInt busy_;
 };
 
 }  // namespace hcasim

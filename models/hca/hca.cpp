@@ -45,6 +45,17 @@ Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t po
   tx_inflight_trace_.attach(trace, base + ".tx.packets_in_flight", 16);
   rx_busy_.attach(trace, base + ".rx.packets_received", 32);
   cqe_count_.attach(trace, base + ".cqe.written", 32);
+  doorbell_unit_.attach(trace, base + ".doorbell.busy");
+  send_engine_.attach(trace, base + ".wqe_parse.busy");
+  packetizer_.attach(trace, base + ".packetizer.busy");
+  rx_engine_.attach(trace, base + ".rx.busy");
+  cqe_engine_.attach(trace, base + ".cqe.busy");
+}
+
+void Hca::enqueue_tx(Qp& qp) {
+  if (qp.in_tx_ring) return;
+  qp.in_tx_ring = true;
+  tx_ring_.push_back(qp.qpn);
 }
 
 void Hca::attach_link(Link& link, int side) {
@@ -137,10 +148,7 @@ void Hca::on_sq_doorbell(std::uint64_t arg) {
   if (blueflame && !qp.fetching && qp.sq_fetched == producer - 1) {
     ++counters_.blueflame_wqes;
     qp.sq_fetched = producer;
-    if (!qp.in_tx_ring) {
-      qp.in_tx_ring = true;
-      tx_ring_.push_back(qp.qpn);
-    }
+    enqueue_tx(qp);
     pump_tx();
     return;
   }
@@ -200,10 +208,7 @@ void Hca::on_wqes_fetched(std::uint64_t arg) {
   for (std::uint32_t i = 0; i < n; ++i)
     decode_send_wqe(qp, qp.sq_fetched + i, qp.fetch_buf.data() + std::size_t(i) * params_.sq_stride);
   qp.sq_fetched += n;
-  if (!qp.in_tx_ring) {
-    qp.in_tx_ring = true;
-    tx_ring_.push_back(qp.qpn);
-  }
+  enqueue_tx(qp);
   start_wqe_fetch(qp);  // keep fetching ahead while software posts
   pump_tx();
 }
@@ -252,16 +257,24 @@ void Hca::pump_tx() {
 
 bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
   out = nullptr;
-  if (qp.state == QpState::kError || qp.waiting_rnr || qp.sq_sent == qp.sq_fetched) return false;
+  if (qp.state == QpState::kError) return false;
+  if (qp.read_head < qp.read_jobs.size()) {
+    build_read_response(qp, out, ready);
+    return qp.read_head < qp.read_jobs.size() ||
+           (!qp.waiting_rnr && qp.sq_sent != qp.sq_fetched);
+  }
+  if (qp.waiting_rnr || qp.sq_sent == qp.sq_fetched) return false;
   SendWork& w = qp.sq[qp.sq_sent % qp.sq_entries];
   const auto op = static_cast<WrOpcode>(w.hdr.opcode);
   const Picos now = edge(now_ps());
   if (qp.tx_offset == 0) {
     // Local protection is checked once per message, before any byte leaves.
     bool ok = op == WrOpcode::kSend || op == WrOpcode::kSendImm || op == WrOpcode::kRdmaWrite ||
-              op == WrOpcode::kRdmaWriteImm;
+              op == WrOpcode::kRdmaWriteImm || op == WrOpcode::kRdmaRead;
+    const std::uint32_t need = op == WrOpcode::kRdmaRead ? kLocalWrite : kLocalRead;
+    if (op == WrOpcode::kRdmaRead && (w.hdr.flags & kInline)) ok = false;
     for (std::uint32_t i = 0; ok && i < w.hdr.num_sge; ++i)
-      ok = regions_.check(w.sge[i].lkey, w.sge[i].addr, w.sge[i].len, kLocalRead);
+      ok = regions_.check(w.sge[i].lkey, w.sge[i].addr, w.sge[i].len, need);
     if (!ok || w.length > (1u << 31)) {
       ++counters_.protection_errors;
       Cqe cqe{};
@@ -276,6 +289,31 @@ bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
       qp_error(qp, now);
       return false;
     }
+  }
+  if (op == WrOpcode::kRdmaRead) {
+    // One request packet; the responses use the PSNs that follow it, one per MTU of data.
+    Packet* p = packets_.get();
+    const std::uint32_t responses = std::max<std::uint32_t>(1, (w.length + mtu_ - 1) / mtu_);
+    p->kind = PacketKind::kReadRequest;
+    p->src_port = port_;
+    p->dst_port = qp.peer_port;
+    p->src_qpn = qp.qpn;
+    p->dst_qpn = qp.peer_qpn;
+    p->psn = qp.next_psn;
+    p->remote_addr = w.hdr.remote_addr;
+    p->rkey = w.hdr.rkey;
+    p->dma_len = w.length;
+    p->payload_len = 0;
+    p->payload.clear();
+    w.first_psn = qp.next_psn;
+    w.last_psn = qp.next_psn + responses - 1;
+    qp.next_psn += responses;
+    ++qp.sq_sent;
+    ++counters_.messages_tx;
+    ++counters_.read_requests;
+    ready = now;
+    out = p;
+    return qp.sq_sent != qp.sq_fetched;
   }
   const std::uint32_t chunk = std::min(mtu_, w.length - qp.tx_offset);
   Packet* p = packets_.get();
@@ -358,10 +396,13 @@ void Hca::on_packet_arrived(std::uint64_t arg) {
     packets_.put(p);
     return;
   }
-  if (p->kind == PacketKind::kAck || p->kind == PacketKind::kNak)
-    handle_ack(*qp, p, at);
-  else
-    handle_request(*qp, p, at);
+  switch (p->kind) {
+    case PacketKind::kAck:
+    case PacketKind::kNak: handle_ack(*qp, p, at); break;
+    case PacketKind::kReadRequest: handle_read_request(*qp, p, at); break;
+    case PacketKind::kReadResponse: handle_read_response(*qp, p, at); break;
+    default: handle_request(*qp, p, at); break;
+  }
 }
 
 void Hca::start_rwqe_fetch(Qp& qp) {
@@ -570,22 +611,119 @@ void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
     const bool naked = error != WcStatus::kSuccess && seq_le(w.first_psn, p->psn);
     if (!covered && !naked) break;
     const bool failed = naked && !seq_le(w.last_psn, p->psn - 1);
-    if ((w.hdr.flags & kSignaled) || failed) {
-      Cqe cqe{};
-      cqe.wr_id = w.hdr.wr_id;
-      cqe.byte_len = w.length;
-      cqe.qpn = qp.qpn;
-      cqe.wqe_counter = w.index;
-      cqe.opcode = w.hdr.opcode;
-      cqe.status = static_cast<std::uint8_t>(failed ? error : WcStatus::kSuccess);
-      write_cqe(qp.send_cqn, cqe, at);
-    }
-    ++qp.sq_acked;
+    complete_send(qp, w, failed ? error : WcStatus::kSuccess, at);
     if (failed) break;
   }
   qp.sq_depth.set(qp.sq_producer - qp.sq_acked);
   packets_.put(p);
   if (error != WcStatus::kSuccess) qp_error(qp, at);
+}
+
+void Hca::handle_read_request(Qp& qp, Packet* p, Picos at) {
+  if (p->psn != qp.expected_psn) {
+    // Sequence handling as for other requests (a duplicate read would be re-executed; the
+    // lossless fabric does not produce them).
+    if (!qp.rx_nak_outstanding && !seq_le(p->psn, qp.expected_psn - 1)) {
+      qp.rx_nak_outstanding = true;
+      send_ack(qp, qp.expected_psn, NakCode::kPsnSequence, at);
+    }
+    packets_.put(p);
+    return;
+  }
+  qp.rx_nak_outstanding = false;
+  if (!regions_.check(p->rkey, p->remote_addr, p->dma_len, kRemoteRead)) {
+    ++counters_.protection_errors;
+    send_ack(qp, p->psn, NakCode::kRemoteAccess, at);
+    packets_.put(p);
+    return;
+  }
+  const std::uint32_t responses = std::max<std::uint32_t>(1, (p->dma_len + mtu_ - 1) / mtu_);
+  qp.expected_psn += responses;
+  if (qp.read_head == qp.read_jobs.size()) {
+    qp.read_jobs.clear();
+    qp.read_head = 0;
+  }
+  qp.read_jobs.push_back(Qp::ReadJob{p->psn, p->remote_addr, p->dma_len, 0});
+  packets_.put(p);
+  enqueue_tx(qp);
+  pump_tx();
+}
+
+bool Hca::build_read_response(Qp& qp, Packet*& out, Picos& ready) {
+  Qp::ReadJob& job = qp.read_jobs[qp.read_head];
+  const std::uint32_t chunk = std::min(mtu_, job.length - job.offset);
+  Packet* p = packets_.get();
+  p->kind = PacketKind::kReadResponse;
+  p->first = job.offset == 0;
+  p->last = job.offset + chunk == job.length;
+  p->src_port = port_;
+  p->dst_port = qp.peer_port;
+  p->src_qpn = qp.qpn;
+  p->dst_qpn = qp.peer_qpn;
+  p->psn = job.psn + job.offset / mtu_;
+  p->payload_len = chunk;
+  p->payload.resize(chunk);
+  const Picos now = edge(now_ps());
+  ready = chunk ? dma(tlm::TLM_READ_COMMAND, job.addr + job.offset, p->payload.data(), chunk, now)
+                : now;
+  job.offset += chunk;
+  if (p->last) {
+    ++qp.read_head;
+    ++counters_.read_responses;
+  }
+  out = p;
+  return true;
+}
+
+void Hca::handle_read_response(Qp& qp, Packet* p, Picos at) {
+  // A response acknowledges every earlier message implicitly.
+  while (qp.sq_acked != qp.sq_sent) {
+    SendWork& w = qp.sq[qp.sq_acked % qp.sq_entries];
+    if (!seq_le(w.last_psn, p->psn - 1) || static_cast<WrOpcode>(w.hdr.opcode) == WrOpcode::kRdmaRead)
+      break;
+    complete_send(qp, w, WcStatus::kSuccess, at);
+  }
+  if (qp.sq_acked == qp.sq_sent) {
+    packets_.put(p);
+    return;
+  }
+  SendWork& w = qp.sq[qp.sq_acked % qp.sq_entries];
+  if (static_cast<WrOpcode>(w.hdr.opcode) != WrOpcode::kRdmaRead || !seq_le(w.first_psn, p->psn) ||
+      !seq_le(p->psn, w.last_psn)) {
+    packets_.put(p);  // stray (e.g. after a resend); the transport ignores it
+    return;
+  }
+  // Scatter into the local SGEs at this response's offset.
+  std::uint32_t skip = (p->psn - w.first_psn) * mtu_, done = 0;
+  for (std::uint32_t i = 0; i < w.hdr.num_sge && done < p->payload_len; ++i) {
+    const Sge& s = w.sge[i];
+    if (skip >= s.len) {
+      skip -= s.len;
+      continue;
+    }
+    const std::uint32_t take = std::min(s.len - skip, p->payload_len - done);
+    dma(tlm::TLM_WRITE_COMMAND, s.addr + skip, p->payload.data() + done, take, at);
+    done += take;
+    skip = 0;
+  }
+  ++counters_.messages_rx;
+  if (p->psn == w.last_psn) complete_send(qp, w, WcStatus::kSuccess, at);
+  qp.sq_depth.set(qp.sq_producer - qp.sq_acked);
+  packets_.put(p);
+}
+
+void Hca::complete_send(Qp& qp, SendWork& w, WcStatus status, Picos at) {
+  if ((w.hdr.flags & kSignaled) || status != WcStatus::kSuccess) {
+    Cqe cqe{};
+    cqe.wr_id = w.hdr.wr_id;
+    cqe.byte_len = w.length;
+    cqe.qpn = qp.qpn;
+    cqe.wqe_counter = w.index;
+    cqe.opcode = w.hdr.opcode;
+    cqe.status = static_cast<std::uint8_t>(status);
+    write_cqe(qp.send_cqn, cqe, at);
+  }
+  ++qp.sq_acked;
 }
 
 void Hca::rewind(Qp& qp, std::uint32_t psn) {
@@ -608,10 +746,7 @@ void Hca::on_resend(std::uint64_t qpn) {
   Qp& qp = *qps_[qpn];
   qp.waiting_rnr = false;
   if (qp.state == QpState::kError || qp.sq_sent == qp.sq_fetched) return;
-  if (!qp.in_tx_ring) {
-    qp.in_tx_ring = true;
-    tx_ring_.push_back(qp.qpn);
-  }
+  enqueue_tx(qp);
   pump_tx();
 }
 

@@ -61,7 +61,8 @@ class Hca : public sc_core::sc_module, public PacketSink {
   struct Counters {
     std::uint64_t doorbells = 0, wqe_fetches = 0, blueflame_wqes = 0, packets_tx = 0,
                   packets_rx = 0, acks_tx = 0, cqes = 0, cq_overruns = 0, protection_errors = 0,
-                  rnr_naks = 0, messages_tx = 0, messages_rx = 0;
+                  rnr_naks = 0, messages_tx = 0, messages_rx = 0, read_requests = 0,
+                  read_responses = 0;
   };
   const Counters& counters() const { return counters_; }
   std::uint64_t actions_executed() const { return actions_.executed(); }
@@ -115,6 +116,14 @@ class Hca : public sc_core::sc_module, public PacketSink {
     bool rx_nak_outstanding = false;  // drop out-of-order packets until the resend arrives
     std::uint64_t rx_remote_addr = 0;
     std::vector<Packet*> parked;  // waiting for a receive WQE being fetched
+    // responder: RDMA READ responses still to send (served before the send queue)
+    struct ReadJob {
+      std::uint32_t psn;
+      std::uint64_t addr;
+      std::uint32_t length, offset;
+    };
+    std::vector<ReadJob> read_jobs;
+    std::size_t read_head = 0;
     TracedInt sq_depth, rq_depth, tx_busy;
   };
 
@@ -141,6 +150,11 @@ class Hca : public sc_core::sc_module, public PacketSink {
   bool build_next_packet(Qp& qp, Packet*& out, Picos& ready);
   void handle_request(Qp& qp, Packet* p, Picos at);
   void handle_ack(Qp& qp, Packet* p, Picos at);
+  void handle_read_request(Qp& qp, Packet* p, Picos at);
+  void handle_read_response(Qp& qp, Packet* p, Picos at);
+  bool build_read_response(Qp& qp, Packet*& out, Picos& ready);
+  void complete_send(Qp& qp, SendWork& w, WcStatus status, Picos at);
+  void enqueue_tx(Qp& qp);
   void rewind(Qp& qp, std::uint32_t psn);
   void send_ack(Qp& qp, std::uint32_t psn, NakCode nak, Picos at);
   void transmit(Packet* p, Picos ready);
@@ -163,7 +177,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
   std::vector<std::uint32_t> tx_ring_;  // QPs with packets to send, served round-robin
   std::size_t tx_rr_ = 0;
   std::uint32_t tx_inflight_ = 0;
-  BusyResource doorbell_unit_, send_engine_, packetizer_, rx_engine_, cqe_engine_;
+  TracedResource doorbell_unit_, send_engine_, packetizer_, rx_engine_, cqe_engine_;
   tlm::tlm_generic_payload gp_;
   Counters counters_;
   TracedInt tx_inflight_trace_, rx_busy_, cqe_count_;

@@ -113,7 +113,9 @@ bool AdapterContext::post_send(QueuePair& qp, const SendRequest& wr) {
   std::memcpy(wqe_.data(), &qp.sq_producer, 4);
   std::memset(wqe_.data() + 4, 0, 4);
   const std::uint64_t reg = doorbell_offset(DoorbellKind::kSend, qp.qpn);
-  const bool blueflame = hca_.params().blueflame && wr.inline_data;
+  // BlueFlame: the WQE travels with the doorbell (the adapter still fetches it if it is
+  // behind on this queue).
+  const bool blueflame = hca_.params().blueflame;
   pcie_.mmio_write(reg, wqe_.data(), blueflame ? kBlueFlameHeader + stride : 8);
   return true;
 }
