@@ -491,8 +491,9 @@ void Hca::handle_request(Qp& qp, Packet* p, Picos at) {
   bool ok = true;
   if (is_write) {
     if (p->payload_len)
-      dma(tlm::TLM_WRITE_COMMAND, qp.rx_remote_addr + qp.rx_offset, p->payload.data(),
-          p->payload_len, at);
+      qp.rx_committed = std::max(
+          qp.rx_committed, dma(tlm::TLM_WRITE_COMMAND, qp.rx_remote_addr + qp.rx_offset,
+                               p->payload.data(), p->payload_len, at));
   } else {
     RecvWork& r = qp.rq[qp.rq_used % qp.rq_entries];
     std::uint32_t skip = qp.rx_offset, done = 0;
@@ -507,7 +508,9 @@ void Hca::handle_request(Qp& qp, Packet* p, Picos at) {
         ok = false;
         break;
       }
-      dma(tlm::TLM_WRITE_COMMAND, s.addr + skip, p->payload.data() + done, take, at);
+      qp.rx_committed = std::max(
+          qp.rx_committed,
+          dma(tlm::TLM_WRITE_COMMAND, s.addr + skip, p->payload.data() + done, take, at));
       done += take;
       skip = 0;
     }
@@ -549,7 +552,10 @@ void Hca::handle_request(Qp& qp, Packet* p, Picos at) {
       write_cqe(qp.recv_cqn, cqe, at);
       start_rwqe_fetch(qp);
     }
-    send_ack(qp, p->psn, NakCode::kNone, at);
+    // design decision: the ACK leaves once the message's data is in memory, so a requester
+    // that sees the completion can rely on the data being visible at the responder.
+    send_ack(qp, p->psn, NakCode::kNone, std::max(at, edge(qp.rx_committed)));
+    qp.rx_committed = 0;
   }
   packets_.put(p);
 }
@@ -576,12 +582,11 @@ void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
       (p->nak == NakCode::kPsnSequence ||
        (p->nak == NakCode::kRnr && (params_.rnr_retry == 7 || qp.rnr_retries < params_.rnr_retry)))) {
     // Recoverable: everything before the NAKed PSN is acknowledged; resend from it.
-    Packet* ack = p;
-    ack->psn = p->psn - 1;
-    ack->kind = PacketKind::kAck;
     const NakCode code = p->nak;
     const std::uint32_t resend_psn = p->psn;
-    handle_ack(qp, ack, at);  // completes what the NAK acknowledges and frees the packet
+    p->psn = resend_psn - 1;  // turn the NAK into the ACK it implies, and handle that
+    p->kind = PacketKind::kAck;
+    handle_ack(qp, p, at);  // completes what the NAK acknowledges and frees the packet
     if (qp.state == QpState::kError) return;
     rewind(qp, resend_psn);
     if (code == NakCode::kRnr) {
@@ -594,7 +599,7 @@ void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
     }
     return;
   }
-  if (p->kind == PacketKind::kAck) qp.rnr_retries = 0;
+  const std::uint32_t acked_before = qp.sq_acked;
   if (p->kind == PacketKind::kNak) {
     switch (p->nak) {
       case NakCode::kRnr: error = WcStatus::kRnrRetryExceeded; break;
@@ -614,6 +619,7 @@ void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
     complete_send(qp, w, failed ? error : WcStatus::kSuccess, at);
     if (failed) break;
   }
+  if (qp.sq_acked != acked_before) qp.rnr_retries = 0;  // the retry budget is per message
   qp.sq_depth.set(qp.sq_producer - qp.sq_acked);
   packets_.put(p);
   if (error != WcStatus::kSuccess) qp_error(qp, at);

@@ -115,6 +115,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
     bool rx_active = false, rx_is_write = false;
     bool rx_nak_outstanding = false;  // drop out-of-order packets until the resend arrives
     std::uint64_t rx_remote_addr = 0;
+    Picos rx_committed = 0;  // when the current message's DMA writes have all landed
     std::vector<Packet*> parked;  // waiting for a receive WQE being fetched
     // responder: RDMA READ responses still to send (served before the send queue)
     struct ReadJob {

@@ -1,5 +1,6 @@
 #include "models/interconnect/pcie_link.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace hcasim {
@@ -100,6 +101,16 @@ Picos PcieLink::dma_read(Picos start, tlm::tlm_generic_payload& gp) {
   const Picos cpl_wire = read_completion_wire_ps(len);
   const Picos done = down_.reserve(data_ready, cpl_wire) + cpl_wire + params_.latency_ps();
   memory_.read(gp.get_address(), gp.get_data_ptr(), len);
+  // PCIe ordering: a read does not pass earlier posted writes, so it sees their data even if
+  // host software cannot see it yet.
+  const std::uint64_t lo = gp.get_address(), hi = lo + len;
+  for (std::size_t i = 0; i < pending_count_; ++i) {
+    const PendingWrite& w = pending_[(pending_head_ + i) % pending_.size()];
+    const std::uint64_t wlo = w.addr, whi = w.addr + w.data.size();
+    if (wlo >= hi || lo >= whi) continue;
+    const std::uint64_t b = std::max(lo, wlo), e = std::min(hi, whi);
+    std::memcpy(gp.get_data_ptr() + (b - lo), w.data.data() + (b - wlo), e - b);
+  }
   ++dma_reads_;
   down_busy_.set(dma_reads_);
   return done;

@@ -1,0 +1,22 @@
+#pragma once
+// Which synchronization a scenario runs (parameter host.sync): the algorithm or a baseline.
+#include <array>
+#include <iosfwd>
+#include <optional>
+#include <string_view>
+
+namespace hcasim::sync {
+
+enum class SyncKind { algorithm, global_lock, rwlock };
+
+inline constexpr std::array<SyncKind, 3> kAllSyncKinds = {SyncKind::algorithm,
+                                                          SyncKind::global_lock, SyncKind::rwlock};
+
+// "algorithm", "global_lock", "rwlock".
+std::string_view to_string(SyncKind kind);
+// The inverse of to_string; nullopt for any other text (the caller reports the bad value).
+std::optional<SyncKind> sync_kind_from_string(std::string_view name);
+// Writes to_string(kind) (logs, and GoogleTest's names of parameterized tests).
+std::ostream& operator<<(std::ostream& out, SyncKind kind);
+
+}  // namespace hcasim::sync
