@@ -32,8 +32,12 @@ class TimeOrderingSink : public TraceSink {
   void change_real(SignalId id, std::uint64_t t, double v) override {
     route(Change{t, seq_++, id, true, 0, v});
   }
-  // Emits everything still held (end of simulation).
-  void flush_all() { flush_until(UINT64_MAX); }
+  // Emits everything still held (end of simulation); returns the time of the last change
+  // emitted so far (a trace must not end before it).
+  std::uint64_t flush_all() {
+    flush_until(UINT64_MAX);
+    return last_time_;
+  }
 
  private:
   struct Change {
@@ -64,6 +68,7 @@ class TimeOrderingSink : public TraceSink {
     }
   }
   void emit(const Change& c) {
+    last_time_ = c.t;
     if (c.real)
       out_.change_real(c.id, c.t, c.rv);
     else
@@ -73,6 +78,7 @@ class TimeOrderingSink : public TraceSink {
   TraceSink& out_;
   std::priority_queue<Change, std::vector<Change>, Later> pending_;
   std::uint64_t seq_ = 0;
+  std::uint64_t last_time_ = 0;
 };
 
 }  // namespace hcasim

@@ -30,7 +30,12 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
 }
 
 std::string format_bound(const ParamSpec& s, double v) {
-  if (s.type == ParamType::Integer) return std::to_string(static_cast<std::int64_t>(v));
+  if (s.type == ParamType::Integer) {
+    // double(INT64_MAX) rounds up to 2^63, which does not convert back: clamp first.
+    if (v >= 9223372036854775807.0) return std::to_string(INT64_MAX);
+    if (v <= -9223372036854775807.0) return std::to_string(INT64_MIN);
+    return std::to_string(static_cast<std::int64_t>(v));
+  }
   return detail::format_real(v);
 }
 

@@ -58,6 +58,12 @@ std::map<std::string, int> scan_lines(const std::string& path, const std::string
 
 void load_file(const std::string& path, ParamValues& values, int depth) {
   if (depth > 8) throw ConfigError(path + ": includes nested more than 8 deep");
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    throw ConfigError(path + (fs::exists(path, ec)
+                                  ? ": cannot open scenario file: not a regular file"
+                                  : ": cannot open scenario file: it does not exist"));
+  }
   std::ifstream in(path);
   if (!in) throw ConfigError(path + ": cannot open scenario file");
   std::stringstream buf;

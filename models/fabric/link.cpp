@@ -1,5 +1,7 @@
 #include "models/fabric/link.hpp"
 
+#include "models/fabric/fabric_port.hpp"
+
 namespace hcasim {
 
 Link::Link(sc_core::sc_module_name name, const LinkParams& params, TraceSink* trace)
@@ -20,6 +22,10 @@ Picos Link::transmit(int from, Packet* packet, Picos ready) {
   busy_[from].set_at(done, 0);
   to_side[1 - from]->deliver(packet, done + params_.propagation_ps());
   return done;
+}
+
+void Link::return_credits(int receiver_side, unsigned vl, std::uint32_t blocks, Picos at) {
+  if (FabricPort* sender = ports_[1 - receiver_side]) sender->return_credits(vl, blocks, at);
 }
 
 }  // namespace hcasim

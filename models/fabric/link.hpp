@@ -2,6 +2,8 @@
 // A full-duplex fabric link between two ports. Each direction serializes packets one after the
 // other (explicit occupancy), then the packet travels the cable. Senders call transmit(); the
 // far end's PacketSink gets the packet with its arrival time, so a packet costs no events here.
+// Link-level flow control: each side's transmitter is a FabricPort (fabric_port.hpp) that the
+// link knows, so a receiver that frees buffer space can return the credits to the far sender.
 #include <systemc>
 
 #include "models/core/occupancy.hpp"
@@ -10,6 +12,8 @@
 #include "models/fabric/packet_sink.hpp"
 
 namespace hcasim {
+
+class FabricPort;
 
 class Link : public sc_core::sc_module {
  public:
@@ -21,6 +25,13 @@ class Link : public sc_core::sc_module {
   // Side `from` sends `packet`, ready at `ready` (>= now). Returns when its last bit leaves.
   Picos transmit(int from, Packet* packet, Picos ready);
 
+  // The transmitter of side `side` (FabricPort::connect registers itself here).
+  void attach_port(int side, FabricPort* port) { ports_[side] = port; }
+  FabricPort* port(int side) const { return ports_[side]; }
+  // The receiver on side `receiver_side` freed `blocks` 64-byte credits of virtual lane `vl` at
+  // `at` (>= now); they travel back to the far side's FabricPort (ignored if it has none).
+  void return_credits(int receiver_side, unsigned vl, std::uint32_t blocks, Picos at);
+
   const LinkParams& params() const { return params_; }
   const BusyResource& direction(int from) const { return wire_[from]; }
   std::uint64_t packets(int from) const { return packets_[from]; }
@@ -28,6 +39,7 @@ class Link : public sc_core::sc_module {
 
  private:
   LinkParams params_;
+  FabricPort* ports_[2] = {nullptr, nullptr};
   BusyResource wire_[2];
   std::uint64_t packets_[2] = {0, 0};
   std::uint64_t bytes_[2] = {0, 0};

@@ -1,6 +1,7 @@
 #include "tools/cli/run_command.hpp"
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -92,19 +93,25 @@ int simulate(const RunOptions& opt) {
     throw std::runtime_error("the simulation stopped at " + sc_core::sc_time_stamp().to_string() +
                              " before the workload finished (model stall)");
 
-  // 4. Report and commit the outputs.
+  // 4. Report and commit the outputs. The trace ends when its last stage goes idle, which
+  // may be after the workload's last completion. If any file fails, none is left behind.
   RunReport report;
   report.scenario = scenario.name;
   report.seed = scenario.seed;
   report.sim_time_ps = now_ps();
   workload->report(report);
   system.report(report);
-  write_summary_json(report, (out_dir / "summary.json").string());
-  write_latency_csv(report, (out_dir / "latency.csv").string());
-  if (vcd) {
-    ordered->flush_all();
-    vcd->finish(report.sim_time_ps);
-    write_gtkw(*vcd, (out_dir / "trace.gtkw").string(), "trace.vcd");
+  try {
+    if (vcd) {
+      const std::uint64_t last = ordered->flush_all();
+      vcd->finish(std::max<std::uint64_t>(report.sim_time_ps, last));
+      write_gtkw(*vcd, (out_dir / "trace.gtkw").string(), "trace.vcd");
+    }
+    write_latency_csv(report, (out_dir / "latency.csv").string());
+    write_summary_json(report, (out_dir / "summary.json").string());
+  } catch (...) {
+    remove_old_outputs(out_dir);
+    throw;
   }
   WallStats ws;
   ws.wall_seconds = wall;

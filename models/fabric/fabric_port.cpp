@@ -1,0 +1,132 @@
+// Credit-based link-level flow control of one port (see fabric_port.hpp).
+#include "models/fabric/fabric_port.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace hcasim {
+
+void FabricPort::Fifo::push(const Waiting& w) {
+  if (size_ == ring_.size()) {
+    std::vector<Waiting> bigger(ring_.size() * 2);
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = ring_[(head_ + i) & (ring_.size() - 1)];
+    ring_.swap(bigger);
+    head_ = 0;
+  }
+  ring_[(head_ + size_) & (ring_.size() - 1)] = w;
+  ++size_;
+}
+
+FabricPort::FabricPort(sc_core::sc_module_name name, unsigned vls, TraceSink* trace)
+    : sc_module(name), trace_(trace), vl_(vls) {
+  if (vls == 0) SC_REPORT_ERROR(this->name(), "a fabric port needs at least one virtual lane");
+  SC_METHOD(run_actions);
+  sensitive << actions_.event();
+  dont_initialize();
+}
+
+void FabricPort::connect(Link& link, int side) {
+  link_ = &link;
+  side_ = side;
+  link.attach_port(side, this);
+}
+
+void FabricPort::set_credits(unsigned vl, std::uint32_t blocks) {
+  Vl& v = vl_.at(vl);
+  v.capacity = blocks;
+  v.credits = blocks;
+  v.credits_trace.set(blocks);  // silent until the trace is attached (end of elaboration)
+  drain(vl);
+}
+
+void FabricPort::end_of_elaboration() {
+  // Declared here, after set_credits, so that elaboration emits no value changes.
+  if (!link_) return;  // an unused switch port
+  const std::string base = name();
+  for (std::size_t i = 0; i < vl_.size(); ++i) {
+    const std::string vl = base + ".vl" + std::to_string(i);
+    vl_[i].credits_trace.attach(trace_, vl + ".credits", 16);
+    vl_[i].queue_trace.attach(trace_, vl + ".queue", 16);
+  }
+}
+
+Picos FabricPort::credit_return_ps() const {
+  const LinkParams& p = link_->params();
+  return p.wire_ps(kFlowControlPacketBytes) + p.propagation_ps();
+}
+
+void FabricPort::send(Packet* packet, Picos ready, std::uint32_t tag) {
+  const unsigned vl = packet->vl;
+  if (!link_) SC_REPORT_ERROR(name(), "send() on a port that is not connected to a link");
+  if (vl >= vl_.size()) {
+    SC_REPORT_ERROR(name(), ("packet on VL " + std::to_string(vl) + " but the port has " +
+                             std::to_string(vl_.size()) + " data VLs")
+                                .c_str());
+  }
+  Vl& v = vl_[vl];
+  const Waiting w{packet, std::max(ready, now_ps()), tag, credit_blocks(*packet)};
+  if (w.blocks > v.capacity) {
+    SC_REPORT_ERROR(name(), ("a packet of " + std::to_string(packet->wire_bytes()) +
+                             " bytes needs more credits than the receiver's buffer on VL " +
+                             std::to_string(vl) + " holds (" + std::to_string(v.capacity) +
+                             " blocks of 64 B)")
+                                .c_str());
+  }
+  if (v.fifo.empty() && v.credits >= w.blocks) {
+    commit(v, vl, w);
+    return;
+  }
+  if (waiting_++ == 0) blocked_since_ = now_ps();
+  counters_.max_queue = std::max(counters_.max_queue, waiting_);
+  ++counters_.waited_packets;
+  v.fifo.push(w);
+  v.queue_trace.set(v.fifo.size());
+}
+
+void FabricPort::commit(Vl& v, unsigned vl, const Waiting& w) {
+  v.credits -= w.blocks;
+  v.credits_trace.set(v.credits);
+  ++counters_.packets;
+  counters_.blocks += w.blocks;
+  const Picos done = link_->transmit(side_, w.packet, w.ready);
+  if (hook_) hook_(hook_owner_, w.tag, vl, w.blocks, done);
+}
+
+void FabricPort::return_credits(unsigned vl, std::uint32_t blocks, Picos at) {
+  const Picos arrive = std::max(at, now_ps()) + credit_return_ps();
+  actions_.at<&FabricPort::on_credits>(arrive, this, vl | (std::uint64_t(blocks) << 8));
+}
+
+void FabricPort::on_credits(std::uint64_t arg) {
+  const auto vl = static_cast<unsigned>(arg & 0xff);
+  const auto blocks = static_cast<std::uint32_t>(arg >> 8);
+  Vl& v = vl_.at(vl);
+  ++counters_.credit_returns;
+  v.credits += blocks;
+  if (v.credits > v.capacity) {
+    SC_REPORT_ERROR(name(), ("VL " + std::to_string(vl) +
+                             " got back more credits than the receiver's buffer holds")
+                                .c_str());
+  }
+  v.credits_trace.set(v.credits);
+  drain(vl);
+}
+
+void FabricPort::drain(unsigned vl) {
+  Vl& v = vl_[vl];
+  if (v.fifo.empty()) return;
+  const Picos now = now_ps();
+  while (!v.fifo.empty() && v.credits >= v.fifo.front().blocks) {
+    Waiting w = v.fifo.front();
+    v.fifo.pop();
+    if (now > w.ready) {
+      counters_.credit_wait_ps += now - w.ready;
+      w.ready = now;
+    }
+    if (--waiting_ == 0) counters_.blocked_ps += now - blocked_since_;
+    commit(v, vl, w);
+  }
+  v.queue_trace.set(v.fifo.size());
+}
+
+}  // namespace hcasim

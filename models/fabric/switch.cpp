@@ -1,0 +1,127 @@
+// Cut-through switch with per-VL input buffers and credit-based flow control (see switch.hpp).
+#include "models/fabric/switch.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace hcasim {
+
+namespace {
+std::uint64_t left_arg(std::uint32_t input, unsigned vl, std::uint32_t blocks) {
+  return input | (std::uint64_t(vl) << 8) | (std::uint64_t(blocks) << 32);
+}
+}  // namespace
+
+Switch::Switch(sc_core::sc_module_name name, const SwitchParams& params, unsigned vls,
+               TraceSink* trace)
+    : sc_module(name),
+      params_(params),
+      vls_(vls),
+      hop_ps_(params.hop_ps()),
+      trace_(trace),
+      route_(65536, kNoRoute) {
+  if (params.ports < 2 || params.ports >= kNoRoute)
+    SC_REPORT_ERROR(this->name(), "a switch has 2 to 254 ports");
+  for (unsigned i = 0; i < params.ports; ++i) {
+    auto in = std::make_unique<Input>();
+    in->sw = this;
+    in->index = i;
+    in->occupancy.assign(vls, 0);
+    in->max_occupancy.assign(vls, 0);
+    in->occupancy_trace.resize(vls);
+    inputs_.push_back(std::move(in));
+    outputs_.push_back(
+        std::make_unique<FabricPort>(("port" + std::to_string(i)).c_str(), vls, trace));
+    outputs_.back()->on_sent(&Switch::sent, this);
+  }
+  SC_METHOD(run_actions);
+  sensitive << actions_.event();
+  dont_initialize();
+}
+
+void Switch::connect(unsigned port, Link& link, int side) {
+  Input& in = *inputs_.at(port);
+  in.link = &link;
+  link.to_side[side].bind(in);
+  outputs_[port]->connect(link, side);
+}
+
+void Switch::set_route(std::uint16_t lid, unsigned port) {
+  if (port >= inputs_.size()) SC_REPORT_ERROR(name(), "route to a port the switch does not have");
+  route_[lid] = static_cast<std::uint8_t>(port);
+}
+
+void Switch::end_of_elaboration() {
+  for (auto& in : inputs_) {
+    if (!in->link) continue;
+    const std::string base = std::string(name()) + ".in" + std::to_string(in->index);
+    for (unsigned vl = 0; vl < vls_; ++vl)
+      in->occupancy_trace[vl].attach(trace_, base + ".vl" + std::to_string(vl) + ".occupancy", 16);
+  }
+}
+
+void Switch::Input::deliver(Packet* packet, Picos arrival) {
+  // Arrivals on one link come in order with increasing first-bit times, so the head actions of
+  // this input run in the order of this ring.
+  if (size == ring.size()) {
+    std::vector<Arrival> bigger(ring.size() * 2);
+    for (std::size_t i = 0; i < size; ++i) bigger[i] = ring[(head + i) & (ring.size() - 1)];
+    ring.swap(bigger);
+    head = 0;
+  }
+  ring[(head + size) & (ring.size() - 1)] = Arrival{packet, arrival};
+  ++size;
+  const Picos first_bit = arrival - link->params().wire_ps(packet->wire_bytes());
+  sw->actions_.at<&Switch::on_head>(first_bit, sw, index);
+}
+
+void Switch::on_head(std::uint64_t input) {
+  Input& in = *inputs_[input];
+  const Input::Arrival a = in.ring[in.head];
+  in.head = (in.head + 1) & (in.ring.size() - 1);
+  --in.size;
+  Packet* p = a.packet;
+  const unsigned vl = p->vl;
+  if (vl >= vls_) {
+    SC_REPORT_ERROR(name(), ("packet on VL " + std::to_string(vl) + " but the switch has " +
+                             std::to_string(vls_) + " data VLs")
+                                .c_str());
+  }
+  const std::uint32_t blocks = credit_blocks(*p);
+  std::uint32_t& occ = in.occupancy[vl];
+  occ += blocks;
+  if (occ > params_.buffer_blocks())
+    SC_REPORT_ERROR(name(), "input buffer overrun: the sender ignored its credits");
+  in.max_occupancy[vl] = std::max(in.max_occupancy[vl], occ);
+  in.occupancy_trace[vl].set(occ);
+  const unsigned out = route_[p->dst_port];
+  if (out == kNoRoute) {
+    SC_REPORT_ERROR(name(), ("no route to LID " + std::to_string(p->dst_port)).c_str());
+    return;
+  }
+  FabricPort& port = *outputs_[out];
+  // Cut-through: hop latency after the first bit, but not finishing before the last bit.
+  const Picos wire_out = port.link()->params().wire_ps(p->wire_bytes());
+  Picos ready = now_ps() + hop_ps_;
+  if (a.last_bit > wire_out) ready = std::max(ready, a.last_bit - wire_out);
+  ++forwarded_;
+  port.send(p, ready, static_cast<std::uint32_t>(input));
+}
+
+void Switch::sent(void* self, std::uint32_t input, unsigned vl, std::uint32_t blocks, Picos done) {
+  // The packet's last bit leaves at `done`: only then is its input buffer free.
+  auto* sw = static_cast<Switch*>(self);
+  sw->actions_.at<&Switch::on_left>(done, sw, left_arg(input, vl, blocks));
+}
+
+void Switch::on_left(std::uint64_t arg) {
+  const auto input = static_cast<unsigned>(arg & 0xff);
+  const auto vl = static_cast<unsigned>((arg >> 8) & 0xff);
+  const auto blocks = static_cast<std::uint32_t>(arg >> 32);
+  Input& in = *inputs_[input];
+  in.occupancy[vl] -= blocks;
+  in.occupancy_trace[vl].set(in.occupancy[vl]);
+  outputs_[input]->rx_freed(vl, blocks, now_ps());
+}
+
+}  // namespace hcasim

@@ -1,0 +1,714 @@
+// End-to-end tests of the `hcasim` command line: each test runs the real executable as a child
+// process (in a folder of its own under cli_test_out/) and checks what a user would see: the exit
+// status, the messages, and the files a run leaves in its output folder.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/core/params.hpp"
+#include "workloads/system.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kExe = HCASIM_EXE;
+const fs::path kScenarios = fs::path(HCASIM_SOURCE_DIR) / "workloads" / "scenarios";
+const std::string kDefaultIni = (kScenarios / "default.ini").string();
+const char* const kOutputs[] = {"summary.json", "latency.csv", "trace.vcd", "trace.gtkw"};
+
+struct RunResult {
+  int status = -1;  // exit status; -1 when the child did not exit normally
+  std::string out;
+  std::string err;
+};
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  ASSERT_TRUE(out.good()) << "cannot write " << p;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(' ');
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(' ') - b + 1);
+}
+
+// A fresh, empty folder for the running test: cli_test_out/<suite>_<test> under the working dir.
+fs::path fresh_dir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = std::string(info->test_suite_name()) + "_" + info->name();
+  for (char& c : name)
+    if (c == '/') c = '_';
+  const fs::path dir = fs::absolute("cli_test_out") / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Runs `program args...` with `cwd` as working folder; stdout and stderr go through files in cwd.
+// HCASIM_SCENARIOS is dropped from the environment so that `hcasim list` sees the bundled folder.
+RunResult run_program(const std::string& program, const std::vector<std::string>& args,
+                      const fs::path& cwd) {
+  static int counter = 0;
+  const std::string tag = "capture_" + std::to_string(counter++);
+  const std::string out_path = (cwd / (tag + ".stdout")).string();
+  const std::string err_path = (cwd / (tag + ".stderr")).string();
+  const std::string cwd_s = cwd.string();
+
+  std::vector<std::string> argv_s{program};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e; ++e)
+    if (std::string(*e).rfind("HCASIM_SCENARIOS=", 0) != 0) env_s.push_back(*e);
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    ADD_FAILURE() << "fork failed: " << std::strerror(errno);
+    return {};
+  }
+  if (pid == 0) {
+    const int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || chdir(cwd_s.c_str()) != 0) _exit(126);
+    close(o);
+    close(e);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  RunResult r;
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  r.out = read_text(out_path);
+  r.err = read_text(err_path);
+  fs::remove(out_path);
+  fs::remove(err_path);
+  return r;
+}
+
+RunResult hcasim(const std::vector<std::string>& args, const fs::path& cwd) {
+  return run_program(kExe, args, cwd);
+}
+
+std::string describe(const RunResult& r) {
+  return "exit " + std::to_string(r.status) + "\n--- stdout:\n" + r.out + "--- stderr:\n" + r.err;
+}
+
+// Output files (and their temporaries) anywhere under `dir`, relative to it.
+std::vector<std::string> outputs_under(const fs::path& dir) {
+  std::vector<std::string> found;
+  if (!fs::exists(dir)) return found;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    const std::string n = e.path().filename().string();
+    bool is_output =
+        n.rfind("trace_enum_", 0) == 0 || (n.size() > 4 && n.compare(n.size() - 4, 4, ".tmp") == 0);
+    for (const char* o : kOutputs) is_output = is_output || n == o;
+    if (is_output) found.push_back(fs::relative(e.path(), dir).string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+// Every file of a folder tree with its contents.
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) files[fs::relative(e.path(), dir).string()] = read_text(e.path());
+  return files;
+}
+
+json load_json(const fs::path& p) {
+  try {
+    return json::parse(read_text(p));
+  } catch (const json::exception& e) {
+    ADD_FAILURE() << p << " does not parse: " << e.what();
+    return json::object();
+  }
+}
+
+std::string find_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "");
+  for (std::string d; std::getline(dirs, d, ':');) {
+    const fs::path p = fs::path(d.empty() ? "." : d) / name;
+    if (access(p.c_str(), X_OK) == 0) return p.string();
+  }
+  return "";
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Bad inputs: exit 2, a message naming the problem, and no output files.
+
+struct BadInput {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> files;  // scenario files to write first
+  std::vector<std::string> args;                           // "@DEFAULT@": the bundled default.ini
+  std::vector<std::string> expect;                         // substrings of stderr
+};
+
+std::ostream& operator<<(std::ostream& os, const BadInput& b) { return os << b.name; }
+
+std::vector<BadInput> bad_inputs() {
+  const std::string d = "@DEFAULT@";
+  const std::string count = "pingpong.count=5";
+  return {
+      {"UnknownKeyInFile",
+       {{"unk.ini", "[pingpong]\ncount = 5\nbogus = 3\n"}},
+       {"run", "unk.ini"},
+       {"unk.ini:3", "pingpong.bogus", "unknown parameter"}},
+      {"SqStrideNotInAllowedSet",
+       {{"stride.ini", "[pingpong]\ncount = 5\n\n[hca]\nsq_stride = 100\n"}},
+       {"run", "stride.ini"},
+       {"stride.ini:5", "hca.sq_stride", "100", "one of 64, 128, 256, 512"}},
+      {"PcieLanesZeroInFile",
+       {{"lanes.ini", "[pcie]\nlanes = 0\n"}},
+       {"run", "lanes.ini"},
+       {"lanes.ini:2", "pcie.lanes", "1 .. 32"}},
+      {"PcieLanesZeroBySet",
+       {},
+       {"run", d, "--set", count, "--set", "pcie.lanes=0"},
+       {"--set pcie.lanes=0", "pcie.lanes", "out of range", "1 .. 32"}},
+      {"WrongTypeInFile",
+       {{"type.ini", "[pingpong]\ncount = abc\n"}},
+       {"run", "type.ini"},
+       {"type.ini:2", "pingpong.count", "'abc' is not an integer"}},
+      {"WrongTypeBySet",
+       {},
+       {"run", d, "--set", "pingpong.count=abc"},
+       {"pingpong.count", "'abc' is not an integer"}},
+      {"RealNotANumber",
+       {},
+       {"run", d, "--set", count, "--set", "hca.clock_mhz=fast"},
+       {"hca.clock_mhz", "'fast' is not a number", "10 .. 10000"}},
+      {"BooleanNotABoolean",
+       {},
+       {"run", d, "--set", count, "--set", "pingpong.inline=maybe"},
+       {"pingpong.inline", "'maybe'", "true or false"}},
+      {"MalformedLineWithoutEquals",
+       {{"mal.ini", "# a comment\n[pingpong]\ncount 5\n"}},
+       {"run", "mal.ini"},
+       {"mal.ini:3", "malformed line", "count 5"}},
+      {"MalformedSectionHeader",
+       {{"sec.ini", "[pingpong\ncount = 5\n"}},
+       {"run", "sec.ini"},
+       {"sec.ini:1", "section"}},
+      {"KeyGivenTwiceInOneFile",
+       {{"twice.ini", "[pingpong]\ncount = 5\nsize = 4\ncount = 6\n"}},
+       {"run", "twice.ini"},
+       {"twice.ini:4", "pingpong.count", "given twice", "line 2"}},
+      {"MissingScenarioFile", {}, {"run", "nothere.ini"}, {"nothere.ini", "cannot open"}},
+      {"MissingIncludeTarget",
+       {{"inc.ini", "include = nothere_inc.ini\n[pingpong]\ncount = 5\n"}},
+       {"run", "inc.ini"},
+       {"inc.ini:1", "include", "nothere_inc.ini", "does not exist"}},
+      {"BadKeyInIncludedFile",
+       {{"top.ini", "include = preset.ini\n"}, {"preset.ini", "[pcie]\nlanes = 2\nlanez = 4\n"}},
+       {"run", "top.ini"},
+       {"preset.ini:3", "pcie.lanez", "unknown parameter"}},
+      {"IncludeCycle",
+       {{"loop.ini", "include = loop.ini\n"}},
+       {"run", "loop.ini"},
+       {"loop.ini", "nested"}},
+      {"SetWithoutEquals",
+       {},
+       {"run", d, "--set", "pingpong.count"},
+       {"--set pingpong.count", "KEY=VALUE"}},
+      {"SetWithoutKey", {}, {"run", d, "--set", "=5"}, {"--set =5", "KEY=VALUE"}},
+      {"UnknownSetKey",
+       {},
+       {"run", d, "--set", count, "--set", "pingpong.bogus=1"},
+       {"--set pingpong.bogus=1", "pingpong.bogus", "unknown parameter"}},
+      {"BadTraceValue",
+       {},
+       {"run", d, "--set", count, "--trace", "fst"},
+       {"--trace", "'fst'", "one of vcd, none"}},
+      {"BadSeed", {}, {"run", d, "--set", count, "--seed", "x"}, {"--seed", "scenario.seed"}},
+      {"NegativeSeed", {}, {"run", d, "--set", count, "--seed", "-1"}, {"--seed", "out of range"}},
+      {"NameWithSlash",
+       {},
+       {"run", d, "--set", count, "--set", "scenario.name=a/b"},
+       {"scenario.name", "'a/b'"}},
+      {"UnknownCommand", {}, {"frob"}, {"unknown command 'frob'"}},
+      {"UnknownRunOption", {}, {"run", d, "--set", count, "--bogus"}, {"--bogus"}},
+      {"OptionMissingItsValue", {}, {"run", d, "--set"}, {"--set"}},
+      {"NoScenarioGiven", {}, {"run", "--set", count}, {"no scenario file given"}},
+      {"TwoScenariosGiven", {}, {"run", d, d, "--set", count}, {"positional"}},
+      {"ParamsWithArgument", {}, {"params", "extra"}, {"takes no arguments"}},
+      {"ListWithArgument", {}, {"list", "extra"}, {"takes no arguments"}},
+  };
+}
+
+// Writes the case's files into `dir` and runs it with `--out res`, in `dir`.
+RunResult run_bad_input(const BadInput& b, const fs::path& dir) {
+  for (const auto& [name, text] : b.files) write_text(dir / name, text);
+  std::vector<std::string> args;
+  for (const auto& a : b.args) args.push_back(a == "@DEFAULT@" ? kDefaultIni : a);
+  // Right after the command, so that a trailing option of the case stays without its value.
+  args.insert(args.begin() + (args.empty() ? 0 : 1), {"--out", "res"});
+  return hcasim(args, dir);
+}
+
+class CliBadInput : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(CliBadInput, ExitsTwoWithMessageAndWritesNothing) {
+  const BadInput& b = GetParam();
+  const fs::path dir = fresh_dir();
+  const RunResult r = run_bad_input(b, dir);
+  EXPECT_EQ(r.status, 2) << describe(r);
+  for (const auto& s : b.expect) EXPECT_NE(r.err.find(s), std::string::npos) << s << "\n" << r.err;
+  EXPECT_NE(r.err.find("error"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "") << "errors go to stderr only";
+  // Neither the --out folder nor a default out/<name> folder got any output.
+  EXPECT_EQ(outputs_under(dir), std::vector<std::string>{});
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Cli, CliBadInput, ::testing::ValuesIn(bad_inputs()),
+                         [](const ::testing::TestParamInfo<BadInput>& i) { return i.param.name; });
+
+// Validation happens before the output folder is touched, so results of an earlier good run
+// stay exactly as they were when a later run is refused.
+TEST(CliRun, BadInputLeavesEarlierResultsUntouched) {
+  const fs::path dir = fresh_dir();
+  const RunResult good =
+      hcasim({"run", kDefaultIni, "--set", "pingpong.count=50", "--out", "res"}, dir);
+  ASSERT_EQ(good.status, 0) << describe(good);
+  const auto before = snapshot(dir / "res");
+  for (const char* o : kOutputs) ASSERT_EQ(before.count(o), 1u) << o;
+  for (const auto& b : bad_inputs()) {
+    const RunResult r = run_bad_input(b, dir);
+    EXPECT_EQ(r.status, 2) << b.name << "\n" << describe(r);
+    EXPECT_EQ(snapshot(dir / "res"), before) << b.name << " changed the earlier results";
+  }
+}
+
+TEST(CliRun, UnusableOutFolderIsBadInput) {
+  const fs::path dir = fresh_dir();
+  write_text(dir / "afile", "x");
+  const RunResult r =
+      hcasim({"run", kDefaultIni, "--set", "pingpong.count=5", "--out", "afile/sub"}, dir);
+  EXPECT_EQ(r.status, 2) << describe(r);
+  EXPECT_NE(r.err.find("--out"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("afile/sub"), std::string::npos) << r.err;
+  EXPECT_EQ(outputs_under(dir), std::vector<std::string>{});
+}
+
+TEST(CliRun, FolderGivenAsScenarioIsBadInput) {
+  const fs::path dir = fresh_dir();
+  fs::create_directories(dir / "scen.ini");
+  const RunResult r = hcasim({"run", "scen.ini", "--set", "pingpong.count=5", "--out", "res"}, dir);
+  EXPECT_EQ(r.status, 2) << describe(r);
+  EXPECT_NE(r.err.find("scen.ini"), std::string::npos) << r.err;
+  EXPECT_EQ(outputs_under(dir), std::vector<std::string>{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. params, list, --help, --version.
+
+struct ParamRow {
+  std::string unit, def, allowed, help;
+};
+
+// Parses `hcasim params` by the column positions of its header.
+std::map<std::string, ParamRow> parse_params(const std::string& out) {
+  std::map<std::string, ParamRow> rows;
+  const auto lines = lines_of(out);
+  if (lines.empty()) {
+    ADD_FAILURE() << "no output";
+    return rows;
+  }
+  const std::string& h = lines[0];
+  const auto p_unit = h.find("  unit") + 2, p_def = h.find("  default") + 2,
+             p_allowed = h.find("  allowed") + 2, p_help = h.find("  help") + 2;
+  if (h.rfind("name", 0) != 0 || p_unit == 1 || p_def == 1 || p_allowed == 1 || p_help == 1 ||
+      !(p_unit < p_def && p_def < p_allowed && p_allowed < p_help)) {
+    ADD_FAILURE() << "unexpected header: " << h;
+    return rows;
+  }
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    if (l.size() < p_help) {
+      ADD_FAILURE() << "short line: " << l;
+      continue;
+    }
+    const std::string name = trim(l.substr(0, p_unit));
+    EXPECT_EQ(rows.count(name), 0u) << "listed twice: " << name;
+    rows[name] =
+        ParamRow{trim(l.substr(p_unit, p_def - p_unit)), trim(l.substr(p_def, p_allowed - p_def)),
+                 trim(l.substr(p_allowed, p_help - p_allowed)), l.substr(p_help)};
+  }
+  return rows;
+}
+
+TEST(CliInfo, ParamsListsEveryParameterWithUnitDefaultRangeAndHelp) {
+  const fs::path dir = fresh_dir();
+  const RunResult r = hcasim({"params"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_EQ(r.err, "");
+  const auto rows = parse_params(r.out);
+
+  hcasim::ParamRegistry registry;
+  hcasim::declare_all_params(registry);
+  EXPECT_EQ(rows.size(), registry.all().size());
+  for (const auto& [name, spec] : registry.all()) {
+    auto it = rows.find(name);
+    if (it == rows.end()) {
+      ADD_FAILURE() << "not listed: " << name;
+      continue;
+    }
+    EXPECT_EQ(it->second.unit, spec.unit) << name;
+    EXPECT_EQ(it->second.def, spec.default_text.empty() ? "\"\"" : spec.default_text) << name;
+    EXPECT_EQ(it->second.allowed, spec.allowed_text()) << name;
+    EXPECT_EQ(it->second.help, spec.help) << name;
+    EXPECT_FALSE(it->second.help.empty()) << name;
+  }
+
+  // A few well-known ones, as a user reads them.
+  ASSERT_TRUE(rows.count("hca.clock_mhz") && rows.count("fabric.mtu") &&
+              rows.count("pcie.max_payload") && rows.count("scenario.seed") &&
+              rows.count("pingpong.count"));
+  EXPECT_EQ(rows.at("hca.clock_mhz").unit, "MHz");
+  EXPECT_NE(rows.at("hca.clock_mhz").allowed.find(" .. "), std::string::npos);
+  EXPECT_EQ(rows.at("fabric.mtu").unit, "B");
+  EXPECT_EQ(rows.at("fabric.mtu").allowed.rfind("one of ", 0), 0u);
+  EXPECT_NE(rows.at("fabric.mtu").allowed.find("4096"), std::string::npos);
+  EXPECT_EQ(rows.at("pcie.max_payload").unit, "B");
+  EXPECT_EQ(rows.at("pcie.max_payload").allowed.rfind("one of ", 0), 0u);
+  EXPECT_EQ(rows.at("scenario.seed").def, "1");
+  EXPECT_EQ(rows.at("pingpong.count").allowed.rfind("1 .. ", 0), 0u);
+}
+
+// Every "LOW .. HIGH" range that `hcasim params` prints has LOW <= HIGH.
+TEST(CliInfo, ParamsRangesAreOrdered) {
+  const fs::path dir = fresh_dir();
+  const RunResult r = hcasim({"params"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  int ranges = 0;
+  for (const auto& [name, row] : parse_params(r.out)) {
+    const auto dots = row.allowed.find(" .. ");
+    if (dots == std::string::npos) continue;
+    ++ranges;
+    const long double lo = std::strtold(row.allowed.substr(0, dots).c_str(), nullptr);
+    const long double hi = std::strtold(row.allowed.substr(dots + 4).c_str(), nullptr);
+    EXPECT_LE(lo, hi) << name << ": allowed " << row.allowed;
+  }
+  EXPECT_GT(ranges, 0);
+}
+
+TEST(CliInfo, ListShowsBundledScenariosWithDescriptions) {
+  const fs::path dir = fresh_dir();
+  const RunResult r = hcasim({"list"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.out.find("does not load"), std::string::npos) << r.out;
+  const std::regex desc_line(R"(^\s*description\s*=\s*(.*?)\s*$)");
+  int checked = 0;
+  for (const auto& e : fs::directory_iterator(kScenarios)) {
+    if (e.path().extension() != ".ini") continue;
+    std::string desc;
+    for (const auto& l : lines_of(read_text(e.path()))) {
+      std::smatch m;
+      if (std::regex_match(l, m, desc_line)) desc = m[1];
+    }
+    const std::string stem = e.path().stem().string();
+    bool found = false;
+    for (const auto& l : lines_of(r.out))
+      if (trim(l).rfind(stem + " ", 0) == 0 && (desc.empty() || l.find(desc) != std::string::npos))
+        found = true;
+    EXPECT_TRUE(found) << stem << " with '" << desc << "' not in:\n" << r.out;
+    ++checked;
+  }
+  EXPECT_GE(checked, 2);
+  for (const char* must : {"  pingpong ", "  default "})
+    EXPECT_NE(r.out.find(must), std::string::npos) << must << "\n" << r.out;
+  EXPECT_NE(r.out.find("small-message round trip"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the scenario `make run` uses"), std::string::npos) << r.out;
+}
+
+TEST(CliInfo, HelpExitsZero) {
+  const fs::path dir = fresh_dir();
+  for (const char* flag : {"--help", "-h", "help"}) {
+    const RunResult r = hcasim({flag}, dir);
+    EXPECT_EQ(r.status, 0) << flag << "\n" << describe(r);
+    for (const char* s : {"usage: hcasim", "run SCENARIO.ini", "params", "list", "exit status"})
+      EXPECT_NE(r.out.find(s), std::string::npos) << flag << ": " << s;
+  }
+}
+
+TEST(CliInfo, RunHelpExitsZero) {
+  const fs::path dir = fresh_dir();
+  for (const char* flag : {"--help", "-h"}) {
+    const RunResult r = hcasim({"run", flag}, dir);
+    EXPECT_EQ(r.status, 0) << describe(r);
+    for (const char* s : {"usage: hcasim run", "--set", "--out", "--seed", "--trace"})
+      EXPECT_NE(r.out.find(s), std::string::npos) << flag << ": " << s << "\n" << r.out;
+  }
+  EXPECT_EQ(outputs_under(dir), std::vector<std::string>{});
+}
+
+TEST(CliInfo, VersionPrintsSemver) {
+  const fs::path dir = fresh_dir();
+  const RunResult r = hcasim({"--version"}, dir);
+  EXPECT_EQ(r.status, 0) << describe(r);
+  EXPECT_TRUE(std::regex_match(r.out, std::regex(R"(hcasim \d+\.\d+\.\d+\n)"))) << r.out;
+}
+
+TEST(CliInfo, NoArgumentsPrintsUsageAndExitsTwo) {
+  const fs::path dir = fresh_dir();
+  const RunResult r = hcasim({}, dir);
+  EXPECT_EQ(r.status, 2) << describe(r);
+  EXPECT_NE(r.err.find("usage: hcasim"), std::string::npos) << r.err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3.-7. Real runs.
+
+TEST(CliRun, GoodRunWritesAllOutputs) {
+  const fs::path dir = fresh_dir();
+  const RunResult r =
+      hcasim({"run", kDefaultIni, "--set", "pingpong.count=200", "--out", "res"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_EQ(r.err.find("error"), std::string::npos) << r.err;
+  for (const char* o : kOutputs) EXPECT_GT(fs::file_size(dir / "res" / o), 0u) << o;
+  for (const auto& e : fs::directory_iterator(dir / "res"))
+    EXPECT_NE(e.path().extension(), ".tmp") << e.path();
+
+  const json s = load_json(dir / "res" / "summary.json");
+  EXPECT_EQ(s.value("scenario", ""), "default");
+  EXPECT_EQ(s.value("seed", -1), 1);
+  ASSERT_TRUE(s.contains("sim_time_ns") && s["sim_time_ns"].is_number());
+  EXPECT_GT(s["sim_time_ns"].get<double>(), 0.0);
+  ASSERT_TRUE(s.contains("ops") && s["ops"].contains("rtt")) << s.dump(2);
+  const json& rtt = s["ops"]["rtt"];
+  EXPECT_EQ(rtt.value("count", -1), 200);
+  ASSERT_TRUE(rtt.contains("latency_ns")) << rtt.dump(2);
+  const json& lat = rtt["latency_ns"];
+  for (const char* k : {"min", "p50", "p99", "max"}) ASSERT_TRUE(lat[k].is_number()) << k;
+  EXPECT_GT(lat["min"].get<double>(), 0.0);
+  EXPECT_LE(lat["min"].get<double>(), lat["p50"].get<double>());
+  EXPECT_LE(lat["p50"].get<double>(), lat["p99"].get<double>());
+  EXPECT_LE(lat["p99"].get<double>(), lat["max"].get<double>());
+  // Every rtt takes a slice of simulated time, one after the other.
+  EXPECT_GE(s["sim_time_ns"].get<double>(), 200 * lat["min"].get<double>());
+  ASSERT_TRUE(s.contains("contention") && s["contention"].is_object());
+  EXPECT_FALSE(s["contention"].empty());
+
+  // latency.csv: a header and buckets whose counts add up to the measured operations.
+  const auto csv = lines_of(read_text(dir / "res" / "latency.csv"));
+  ASSERT_GE(csv.size(), 2u);
+  EXPECT_EQ(csv[0], "class,bucket_low_ns,bucket_high_ns,count");
+  long total = 0;
+  for (std::size_t i = 1; i < csv.size(); ++i) {
+    if (csv[i].rfind("rtt,", 0) != 0) continue;
+    total += std::stol(csv[i].substr(csv[i].rfind(',') + 1));
+  }
+  EXPECT_EQ(total, 200);
+
+  // The .gtkw opens trace.vcd of the same folder, and the enum files it names are there.
+  const std::string gtkw = read_text(dir / "res" / "trace.gtkw");
+  EXPECT_NE(gtkw.find("[dumpfile] \"trace.vcd\""), std::string::npos) << gtkw;
+  const std::regex enum_ref(R"(\^\d+ (\S+))");
+  for (std::sregex_iterator it(gtkw.begin(), gtkw.end(), enum_ref), end; it != end; ++it)
+    EXPECT_TRUE(fs::exists(dir / "res" / (*it)[1].str())) << (*it)[1].str();
+
+  // stdout: the table and where the outputs went.
+  for (const char* s_ : {"Operations", "rtt", "Contention", "count", "p50", "p99"})
+    EXPECT_NE(r.out.find(s_), std::string::npos) << s_ << "\n" << r.out;
+  EXPECT_NE(r.out.find("outputs in res/: summary.json latency.csv trace.vcd trace.gtkw"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(CliRun, SameSeedGivesIdenticalOutputs) {
+  const fs::path dir = fresh_dir();
+  for (const char* out : {"a", "b"}) {
+    const RunResult r = hcasim(
+        {"run", kDefaultIni, "--set", "pingpong.count=200", "--seed", "3", "--out", out}, dir);
+    ASSERT_EQ(r.status, 0) << describe(r);
+  }
+  const auto a = snapshot(dir / "a");
+  const auto b = snapshot(dir / "b");
+  for (const char* o : kOutputs) {
+    ASSERT_EQ(a.count(o), 1u) << o;
+    ASSERT_EQ(b.count(o), 1u) << o;
+    EXPECT_TRUE(a.at(o) == b.at(o)) << o << " differs between two runs with the same seed";
+  }
+  std::set<std::string> names_a, names_b;
+  for (const auto& [n, _] : a) names_a.insert(n);
+  for (const auto& [n, _] : b) names_b.insert(n);
+  EXPECT_EQ(names_a, names_b);
+  EXPECT_TRUE(a == b) << "some file differs";
+}
+
+TEST(CliRun, SetOverridesFileAndSeedShowsInSummary) {
+  const fs::path dir = fresh_dir();
+  write_text(dir / "mine.ini", "include = " + kDefaultIni + "\n\n[pingpong]\ncount = 30\n");
+
+  RunResult r = hcasim({"run", "mine.ini", "--out", "file"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  json s = load_json(dir / "file" / "summary.json");
+  EXPECT_EQ(s["ops"]["rtt"].value("count", -1), 30) << "the file overrides what it includes";
+  EXPECT_EQ(s.value("seed", -1), 1);
+
+  r = hcasim({"run", "mine.ini", "--set", "pingpong.count=40", "--seed", "7", "--out", "set"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  s = load_json(dir / "set" / "summary.json");
+  EXPECT_EQ(s["ops"]["rtt"].value("count", -1), 40) << "--set overrides the file";
+  EXPECT_EQ(s.value("seed", -1), 7);
+  EXPECT_NE(r.out.find("seed 7"), std::string::npos) << r.out;
+
+  r = hcasim({"run", "mine.ini", "--set", "scenario.seed=9", "--set", "pingpong.count = 20",
+              "--out", "set2"},
+             dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  s = load_json(dir / "set2" / "summary.json");
+  EXPECT_EQ(s.value("seed", -1), 9);
+  EXPECT_EQ(s["ops"]["rtt"].value("count", -1), 20);
+}
+
+TEST(CliRun, DefaultOutFolderIsNamedAfterScenario) {
+  const fs::path dir = fresh_dir();
+  const RunResult r =
+      hcasim({"run", (kScenarios / "pingpong.ini").string(), "--set", "pingpong.count=50"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  for (const char* o : kOutputs) EXPECT_TRUE(fs::exists(dir / "out" / "pingpong" / o)) << o;
+  // pingpong.ini sets no scenario.name: the file's name is used.
+  EXPECT_EQ(load_json(dir / "out" / "pingpong" / "summary.json").value("scenario", ""), "pingpong");
+}
+
+TEST(CliRun, TraceNoneWritesNoTrace) {
+  const fs::path dir = fresh_dir();
+  RunResult r = hcasim(
+      {"run", kDefaultIni, "--set", "pingpong.count=50", "--trace", "none", "--out", "res"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_TRUE(fs::exists(dir / "res" / "summary.json"));
+  EXPECT_TRUE(fs::exists(dir / "res" / "latency.csv"));
+  EXPECT_FALSE(fs::exists(dir / "res" / "trace.vcd"));
+  EXPECT_FALSE(fs::exists(dir / "res" / "trace.gtkw"));
+  EXPECT_EQ(r.out.find("trace.vcd"), std::string::npos) << r.out;
+  EXPECT_EQ(load_json(dir / "res" / "summary.json")["ops"]["rtt"].value("count", -1), 50);
+
+  // Into a folder holding an earlier traced run: the old trace does not stay next to the new
+  // summary (it would look like this run's).
+  r = hcasim({"run", kDefaultIni, "--set", "pingpong.count=50", "--out", "res2"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  ASSERT_TRUE(fs::exists(dir / "res2" / "trace.vcd"));
+  r = hcasim({"run", kDefaultIni, "--set", "pingpong.count=60", "--trace", "none", "--out", "res2"},
+             dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_EQ(load_json(dir / "res2" / "summary.json")["ops"]["rtt"].value("count", -1), 60);
+  EXPECT_EQ(outputs_under(dir / "res2"), (std::vector<std::string>{"latency.csv", "summary.json"}));
+}
+
+// Full scope path ("host0.hca0.cq0.depth") -> VCD id, from a VCD header.
+std::map<std::string, std::string> vcd_vars(const std::string& vcd) {
+  std::map<std::string, std::string> vars;
+  std::vector<std::string> scope;
+  std::istringstream in(vcd);
+  for (std::string tok; in >> tok;) {
+    if (tok == "$scope") {
+      std::string kind, name;
+      in >> kind >> name;
+      scope.push_back(name);
+    } else if (tok == "$upscope") {
+      if (!scope.empty()) scope.pop_back();
+    } else if (tok == "$var") {
+      std::string type, width, id, name;
+      in >> type >> width >> id >> name;
+      std::string path;
+      for (const auto& s : scope) path += s + ".";
+      vars[path + name] = id;
+    } else if (tok == "$enddefinitions") {
+      break;
+    }
+  }
+  return vars;
+}
+
+TEST(CliTrace, GtkwaveConvertsTheTraceOfARun) {
+  const std::string vcd2fst = find_on_path("vcd2fst");
+  const std::string fst2vcd = find_on_path("fst2vcd");
+  if (vcd2fst.empty() || fst2vcd.empty()) GTEST_SKIP() << "vcd2fst/fst2vcd (GTKWave) not on PATH";
+  const fs::path dir = fresh_dir();
+  RunResult r = hcasim({"run", kDefaultIni, "--set", "pingpong.count=50", "--out", "res"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+
+  r = run_program(vcd2fst, {"res/trace.vcd", "res/trace.fst"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  ASSERT_GT(fs::file_size(dir / "res" / "trace.fst"), 0u);
+  r = run_program(fst2vcd, {"res/trace.fst"}, dir);
+  ASSERT_EQ(r.status, 0) << "exit " << r.status << "\n" << r.err;
+
+  const auto vars = vcd_vars(r.out);
+  for (const char* name :
+       {"pingpong.rtt_ns", "host0.hca0.qp0.sq_depth", "host0.hca0.cq0.depth", "iou0.hca0.cq0.depth",
+        "host0.cpu0.state", "link0.busy_0to1", "link0.busy_1to0"})
+    EXPECT_EQ(vars.count(name), 1u) << name << " not in the converted trace";
+  // GTKWave sees the same signals hcasim declared.
+  EXPECT_EQ(vars.size(), vcd_vars(read_text(dir / "res" / "trace.vcd")).size());
+
+  // The round-trip times in the converted trace are those of summary.json.
+  ASSERT_EQ(vars.count("pingpong.rtt_ns"), 1u);
+  const json lat = load_json(dir / "res" / "summary.json")["ops"]["rtt"]["latency_ns"];
+  const std::string id = vars.at("pingpong.rtt_ns");
+  int nonzero = 0;
+  for (const auto& l : lines_of(r.out)) {
+    if (l.size() < 2 || l[0] != 'r' || l.substr(l.find(' ') + 1) != id) continue;
+    const double v = std::stod(l.substr(1, l.find(' ') - 1));
+    if (v == 0.0) continue;
+    ++nonzero;
+    EXPECT_GE(v, lat["min"].get<double>() - 1.0);
+    EXPECT_LE(v, lat["max"].get<double>() + 1.0);
+  }
+  // The value only changes when a round trip differs from the one before.
+  EXPECT_GE(nonzero, 1);
+}
+
+}  // namespace
