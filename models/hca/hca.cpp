@@ -1,5 +1,7 @@
 #include "models/hca/hca.hpp"
 
+#include "models/interconnect/interrupt_sink.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -67,8 +69,41 @@ void Hca::attach_link(Link& link, int side) {
 
 std::uint32_t Hca::create_cq(std::uint64_t ring_addr, std::uint32_t entries,
                              std::uint64_t dbrec_addr) {
-  cqs_.push_back(Cq{ring_addr, dbrec_addr, entries, 0, false});
+  Cq cq;
+  cq.ring = ring_addr;
+  cq.dbrec = dbrec_addr;
+  cq.entries = entries;
+  cq.vector = static_cast<std::uint32_t>(cqs_.size());
+  cqs_.push_back(cq);
   return static_cast<std::uint32_t>(cqs_.size() - 1);
+}
+
+void Hca::modify_cq_moderation(std::uint32_t cqn, std::uint32_t count, Picos period) {
+  Cq& cq = cqs_.at(cqn);
+  cq.mod_count = std::max<std::uint32_t>(count, 1);
+  cq.mod_period = period;
+}
+
+void Hca::set_cq_vector(std::uint32_t cqn, std::uint32_t vector) { cqs_.at(cqn).vector = vector; }
+
+void Hca::on_cq_arm(std::uint64_t cqn) {
+  if (cqn >= cqs_.size()) return;
+  cqs_[cqn].armed = true;
+}
+
+void Hca::fire_event(Cq& cq, Picos at) {
+  // One-shot: the event disarms the CQ; software re-arms after handling it.
+  cq.armed = false;
+  cq.pending_events = 0;
+  ++counters_.interrupts;
+  std::uint32_t data = cq.vector;
+  dma(tlm::TLM_WRITE_COMMAND, kMsiWindowBase + 4ull * cq.vector, &data, 4, at);
+}
+
+void Hca::on_cq_timer(std::uint64_t cqn) {
+  Cq& cq = cqs_[cqn];
+  cq.timer_pending = false;
+  if (cq.armed && cq.pending_events > 0) fire_event(cq, edge(now_ps()));
 }
 
 std::uint32_t Hca::create_qp(std::uint32_t send_cqn, std::uint32_t recv_cqn, std::uint64_t sq_addr,
@@ -107,7 +142,8 @@ void Hca::b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   const auto kind = static_cast<DoorbellKind>(offset & ((1u << kDoorbellQpShift) - 1));
   const auto qpn = static_cast<std::uint32_t>(offset >> kDoorbellQpShift);
   Qp* qp = find_qp(qpn);
-  if (!qp || gp.get_data_length() < 4) {
+  const bool valid = kind == DoorbellKind::kCqArm ? qpn < cqs_.size() : qp != nullptr;
+  if (!valid || gp.get_data_length() < 4) {
     gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
@@ -130,6 +166,8 @@ void Hca::b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     actions_.at<&Hca::on_sq_doorbell>(decoded, this, arg);
   } else if (kind == DoorbellKind::kRecv) {
     actions_.at<&Hca::on_rq_doorbell>(decoded, this, arg);
+  } else if (kind == DoorbellKind::kCqArm) {
+    actions_.at<&Hca::on_cq_arm>(decoded, this, qpn);  // the "qpn" field names the CQ
   }
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -781,6 +819,15 @@ void Hca::write_cqe(std::uint32_t cqn, Cqe cqe, Picos at) {
   dma(tlm::TLM_WRITE_COMMAND, cq.ring + std::uint64_t(cq.producer % cq.entries) * sizeof(Cqe), &cqe,
       sizeof cqe, built);
   ++cq.producer;
+  if (cq.armed) {
+    // The MSI is issued after the CQE's write, so PCIe ordering lands it after the entry.
+    if (++cq.pending_events >= cq.mod_count) {
+      fire_event(cq, built);
+    } else if (cq.mod_period && !cq.timer_pending) {
+      cq.timer_pending = true;
+      actions_.at<&Hca::on_cq_timer>(edge(built + cq.mod_period), this, cqn);
+    }
+  }
   ++counters_.cqes;
   cqe_count_.set(counters_.cqes);
 }

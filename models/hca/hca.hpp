@@ -45,6 +45,11 @@ class Hca : public sc_core::sc_module, public PacketSink {
 
   // ---- control path (firmware commands) ----
   std::uint32_t create_cq(std::uint64_t ring_addr, std::uint32_t entries, std::uint64_t dbrec_addr);
+  // Interrupt moderation of a CQ: the event waits for `count` completions or `period` after
+  // the first one, whichever first (count 1, period 0: an event per armed completion).
+  void modify_cq_moderation(std::uint32_t cqn, std::uint32_t count, Picos period);
+  // The MSI vector a CQ's events use (default: the CQ number).
+  void set_cq_vector(std::uint32_t cqn, std::uint32_t vector);
   std::uint32_t create_qp(std::uint32_t send_cqn, std::uint32_t recv_cqn, std::uint64_t sq_addr,
                           std::uint32_t sq_entries, std::uint64_t rq_addr,
                           std::uint32_t rq_entries);
@@ -62,7 +67,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
     std::uint64_t doorbells = 0, wqe_fetches = 0, blueflame_wqes = 0, packets_tx = 0,
                   packets_rx = 0, acks_tx = 0, cqes = 0, cq_overruns = 0, protection_errors = 0,
                   rnr_naks = 0, messages_tx = 0, messages_rx = 0, read_requests = 0,
-                  read_responses = 0;
+                  read_responses = 0, interrupts = 0;
   };
   const Counters& counters() const { return counters_; }
   std::uint64_t actions_executed() const { return actions_.executed(); }
@@ -85,6 +90,10 @@ class Hca : public sc_core::sc_module, public PacketSink {
     std::uint64_t ring = 0, dbrec = 0;
     std::uint32_t entries = 0, producer = 0;
     bool overrun = false;
+    // completion events: one-shot arm, moderation by count and time
+    bool armed = false, timer_pending = false;
+    std::uint32_t vector = 0, mod_count = 1, pending_events = 0;
+    Picos mod_period = 0, last_cqe_at = 0;
   };
   enum class QpState : std::uint8_t { kRts, kError };
   struct Qp {
@@ -139,6 +148,9 @@ class Hca : public sc_core::sc_module, public PacketSink {
   void on_packet_ready(std::uint64_t packet_ptr);
   void on_packet_arrived(std::uint64_t packet_ptr);
   void on_resend(std::uint64_t qpn);
+  void on_cq_arm(std::uint64_t cqn);
+  void on_cq_timer(std::uint64_t cqn);
+  void fire_event(Cq& cq, Picos at);
 
   // helpers
   Picos edge(Picos t) const { return clock_.edge_at_or_after(t); }

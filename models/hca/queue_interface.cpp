@@ -137,6 +137,11 @@ bool AdapterContext::post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge& sg
   return true;
 }
 
+void AdapterContext::arm_cq(CompletionQueue& cq) {
+  std::uint8_t db[8] = {1};
+  pcie_.mmio_write(doorbell_offset(DoorbellKind::kCqArm, cq.cqn()), db, 8);
+}
+
 void AdapterContext::retire(const WorkCompletion& wc) {
   if (wc.qpn >= qp_by_num_.size() || !qp_by_num_[wc.qpn]) return;
   QueuePair& qp = *qp_by_num_[wc.qpn];

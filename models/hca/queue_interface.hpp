@@ -91,6 +91,8 @@ class AdapterContext {
   // Returns false, posting nothing, when the send queue is full (as ENOMEM in verbs).
   bool post_send(QueuePair& qp, const SendRequest& wr);
   bool post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge& sge);
+  // Requests one completion event (interrupt) for the next completion on `cq` (one-shot).
+  void arm_cq(CompletionQueue& cq);
   // Accounts a polled completion against its queue pair's slots (call for every completion).
   void retire(const WorkCompletion& wc);
 

@@ -77,6 +77,15 @@ tlm::tlm_sync_enum PcieLink::nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::
   }
   const Picos now = now_ps();
   const Picos start = now + delay.value();
+  if (gp.is_write() && gp.get_address() >= kMsiWindowBase) {
+    // MSI: a small posted write, ordered behind earlier writes, then an interrupt.
+    const Picos wire = write_wire_ps(4);
+    const Picos lands = up_.reserve(start, wire) + wire + params_.latency_ps();
+    actions_.at<&PcieLink::land_msi>(lands, this, (gp.get_address() - kMsiWindowBase) / 4);
+    delay = ps(lands - now);
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    return tlm::TLM_COMPLETED;
+  }
   if (!memory_.contains(gp.get_address(), gp.get_data_length())) {
     gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return tlm::TLM_COMPLETED;
@@ -137,6 +146,11 @@ Picos PcieLink::dma_write(Picos start, tlm::tlm_generic_payload& gp) {
   ++dma_writes_;
   up_inflight_.set(pending_count_);
   return lands;
+}
+
+void PcieLink::land_msi(std::uint64_t vector) {
+  ++interrupts_raised_;
+  if (interrupts_) interrupts_->raise(static_cast<std::uint32_t>(vector));
 }
 
 void PcieLink::land_write(std::uint64_t) {

@@ -22,6 +22,7 @@
 #include "models/core/action_queue.hpp"
 #include "models/core/occupancy.hpp"
 #include "models/core/trace_source.hpp"
+#include "models/interconnect/interrupt_sink.hpp"
 #include "models/interconnect/pcie_params.hpp"
 #include "models/memory/host_memory.hpp"
 
@@ -49,6 +50,10 @@ class PcieLink : public sc_core::sc_module {
   };
   void watch(std::uint64_t addr, std::uint64_t len, WriteObserver* observer);
 
+  // Where MSI writes from the adapter are delivered (the host's interrupt controller).
+  void set_interrupt_sink(InterruptSink* sink) { interrupts_ = sink; }
+  std::uint64_t interrupts() const { return interrupts_raised_; }
+
   const PcieParams& params() const { return params_; }
   const BusyResource& upstream() const { return up_; }
   const BusyResource& downstream() const { return down_; }
@@ -66,6 +71,7 @@ class PcieLink : public sc_core::sc_module {
   Picos dma_read(Picos start, tlm::tlm_generic_payload& gp);
   Picos dma_write(Picos start, tlm::tlm_generic_payload& gp);
   void land_write(std::uint64_t slot);
+  void land_msi(std::uint64_t vector);
   void run_actions() { actions_.run_due(); }
 
   struct PendingWrite {
@@ -90,6 +96,8 @@ class PcieLink : public sc_core::sc_module {
   tlm::tlm_generic_payload mmio_gp_;
   std::uint64_t dma_reads_ = 0;
   std::uint64_t dma_writes_ = 0;
+  InterruptSink* interrupts_ = nullptr;
+  std::uint64_t interrupts_raised_ = 0;
   TracedInt up_inflight_;
   TracedInt down_busy_;
 };

@@ -240,5 +240,86 @@ TEST(HcaOperations, CompletionQueueOverrunIsReportedNotACrash) {
   run_bench(b);
 }
 
+// Records interrupts and what the CQ held when each one arrived.
+struct RecordingInterrupts : InterruptSink {
+  CompletionQueue* cq = nullptr;
+  std::vector<std::pair<sc_core::sc_time, std::uint64_t>> seen;  // time, CQEs landed
+  void raise(std::uint32_t) override { seen.emplace_back(sc_core::sc_time_stamp(), cq->landed()); }
+};
+
+// Sends `n` small inline messages (receives posted at the far end) and waits for them all.
+void send_n(Bench& t, int n) {
+  const auto src = t.host().memory().allocate(8);
+  const auto hkey = t.host().register_memory(src, 8, kLocalWrite);
+  const auto dst = t.iou().memory().allocate(8);
+  const auto ikey = t.iou().register_memory(dst, 8, kLocalWrite);
+  SendRequest w;
+  w.sges = {Sge{src, 8, hkey}};
+  w.inline_data = true;
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(t.iou().post_recv(*t.iqp, i, Sge{dst, 8, ikey}));
+    ASSERT_TRUE(t.host().post_send(*t.hqp, w));
+    sc_core::wait(sc_core::sc_time(2, sc_core::SC_US));
+  }
+}
+
+TEST(HcaInterrupts, ArmedCqRaisesOneInterruptAfterItsEntryLands) {
+  RecordingInterrupts irq;
+  Bench b([&](Bench& t) {
+    irq.cq = t.hcq;
+    t.sys->host.pcie->set_interrupt_sink(&irq);
+    t.host().arm_cq(*t.hcq);
+    send_n(t, 3);
+    ASSERT_EQ(irq.seen.size(), 1u) << "one-shot: only the first completion after arming";
+    EXPECT_GE(irq.seen[0].second, 1u) << "the CQE landed before the interrupt";
+    EXPECT_EQ(t.sys->host.hca->counters().interrupts, 1u);
+  });
+  run_bench(b);
+}
+
+TEST(HcaInterrupts, UnarmedCqRaisesNothing) {
+  RecordingInterrupts irq;
+  Bench b([&](Bench& t) {
+    irq.cq = t.hcq;
+    t.sys->host.pcie->set_interrupt_sink(&irq);
+    send_n(t, 3);
+    EXPECT_TRUE(irq.seen.empty());
+  });
+  run_bench(b);
+}
+
+TEST(HcaInterrupts, ModerationByCountWaitsForTheNthCompletion) {
+  RecordingInterrupts irq;
+  Bench b([&](Bench& t) {
+    irq.cq = t.hcq;
+    t.sys->host.pcie->set_interrupt_sink(&irq);
+    t.sys->host.hca->modify_cq_moderation(t.hcq->cqn(), 3, 0);
+    t.host().arm_cq(*t.hcq);
+    send_n(t, 2);
+    EXPECT_TRUE(irq.seen.empty());
+    send_n(t, 1);
+    ASSERT_EQ(irq.seen.size(), 1u);
+    EXPECT_EQ(irq.seen[0].second, 3u);
+  });
+  run_bench(b);
+}
+
+TEST(HcaInterrupts, ModerationByTimeFiresAfterThePeriod) {
+  RecordingInterrupts irq;
+  Bench b([&](Bench& t) {
+    irq.cq = t.hcq;
+    t.sys->host.pcie->set_interrupt_sink(&irq);
+    t.sys->host.hca->modify_cq_moderation(t.hcq->cqn(), 100, 20'000'000);  // 20 us
+    t.host().arm_cq(*t.hcq);
+    send_n(t, 1);  // the completion lands within 2 us
+    const sc_core::sc_time first = sc_core::sc_time_stamp();
+    EXPECT_TRUE(irq.seen.empty());
+    sc_core::wait(sc_core::sc_time(25, sc_core::SC_US));
+    ASSERT_EQ(irq.seen.size(), 1u);
+    EXPECT_GT(irq.seen[0].first, first + sc_core::sc_time(15, sc_core::SC_US));
+  });
+  run_bench(b);
+}
+
 }  // namespace
 }  // namespace hcasim
