@@ -414,6 +414,10 @@ void Hca::on_packet_ready(std::uint64_t arg) {
 
 void Hca::transmit(Packet* p, Picos ready) {
   ++counters_.packets_tx;
+  if (p->kind == PacketKind::kSend || p->kind == PacketKind::kRdmaWrite ||
+      p->kind == PacketKind::kReadRequest) {
+    if (Qp* qp = find_qp(p->src_qpn); qp && !qp->ack_timer_armed) arm_ack_timer(*qp, ready);
+  }
   link_->transmit(link_side_, p, ready);
 }
 
@@ -590,9 +594,7 @@ void Hca::handle_request(Qp& qp, Packet* p, Picos at) {
       write_cqe(qp.recv_cqn, cqe, at);
       start_rwqe_fetch(qp);
     }
-    // design decision: the ACK leaves once the message's data is in memory, so a requester
-    // that sees the completion can rely on the data being visible at the responder.
-    send_ack(qp, p->psn, NakCode::kNone, std::max(at, edge(qp.rx_committed)));
+    acknowledge(qp, at, qp.rx_committed);
     qp.rx_committed = 0;
   }
   packets_.put(p);
@@ -657,7 +659,7 @@ void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
     complete_send(qp, w, failed ? error : WcStatus::kSuccess, at);
     if (failed) break;
   }
-  if (qp.sq_acked != acked_before) qp.rnr_retries = 0;  // the retry budget is per message
+  if (qp.sq_acked != acked_before) qp.rnr_retries = qp.retries = 0;  // budgets are per message
   qp.sq_depth.set(qp.sq_producer - qp.sq_acked);
   packets_.put(p);
   if (error != WcStatus::kSuccess) qp_error(qp, at);
@@ -768,6 +770,59 @@ void Hca::complete_send(Qp& qp, SendWork& w, WcStatus status, Picos at) {
     write_cqe(qp.send_cqn, cqe, at);
   }
   ++qp.sq_acked;
+}
+
+void Hca::acknowledge(Qp& qp, Picos at, Picos committed) {
+  // design decision: the ACK leaves once the message's data is in memory, so a requester that
+  // sees the completion can rely on the data being visible at the responder. ACKs are
+  // coalesced: one per ack_coalesce messages, or ack_delay after the first one held back.
+  qp.ack_commit = std::max(qp.ack_commit, committed);
+  if (++qp.unacked_msgs >= params_.ack_coalesce) {
+    qp.unacked_msgs = 0;
+    send_ack(qp, qp.expected_psn - 1, NakCode::kNone, std::max(at, edge(qp.ack_commit)));
+    qp.ack_commit = 0;
+  } else if (!qp.ack_delay_pending) {
+    qp.ack_delay_pending = true;
+    actions_.at<&Hca::on_ack_delay>(at + cycles(params_.ack_delay_cycles), this, qp.qpn);
+  }
+}
+
+void Hca::on_ack_delay(std::uint64_t qpn) {
+  Qp& qp = *qps_[qpn];
+  qp.ack_delay_pending = false;
+  if (qp.unacked_msgs == 0 || qp.state == QpState::kError) return;
+  qp.unacked_msgs = 0;
+  send_ack(qp, qp.expected_psn - 1, NakCode::kNone, std::max(edge(now_ps()), edge(qp.ack_commit)));
+  qp.ack_commit = 0;
+}
+
+void Hca::arm_ack_timer(Qp& qp, Picos from) {
+  qp.ack_timer_armed = true;
+  qp.timer_acked = qp.sq_acked;
+  const Picos timeout = static_cast<Picos>(params_.ack_timeout_us * 1e6 + 0.5);
+  actions_.at<&Hca::on_ack_timeout>(edge(from + timeout), this, qp.qpn);
+}
+
+void Hca::on_ack_timeout(std::uint64_t qpn) {
+  Qp& qp = *qps_[qpn];
+  qp.ack_timer_armed = false;
+  if (qp.state == QpState::kError || qp.sq_acked == qp.sq_sent) return;  // nothing outstanding
+  if (qp.sq_acked != qp.timer_acked || qp.waiting_rnr) {  // progress: keep watching
+    qp.retries = 0;
+    arm_ack_timer(qp, now_ps());
+    return;
+  }
+  ++counters_.timeouts;
+  if (params_.retry_count != 7 && qp.retries >= params_.retry_count) {
+    SendWork& w = qp.sq[qp.sq_acked % qp.sq_entries];
+    complete_send(qp, w, WcStatus::kRetryExceeded, edge(now_ps()));
+    qp_error(qp, edge(now_ps()));
+    return;
+  }
+  ++qp.retries;
+  rewind(qp, qp.sq[qp.sq_acked % qp.sq_entries].first_psn);  // go back to the oldest unacked
+  arm_ack_timer(qp, now_ps());
+  on_resend(qp.qpn);
 }
 
 void Hca::rewind(Qp& qp, std::uint32_t psn) {

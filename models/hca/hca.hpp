@@ -67,7 +67,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
     std::uint64_t doorbells = 0, wqe_fetches = 0, blueflame_wqes = 0, packets_tx = 0,
                   packets_rx = 0, acks_tx = 0, cqes = 0, cq_overruns = 0, protection_errors = 0,
                   rnr_naks = 0, messages_tx = 0, messages_rx = 0, read_requests = 0,
-                  read_responses = 0, interrupts = 0;
+                  read_responses = 0, interrupts = 0, timeouts = 0;
   };
   const Counters& counters() const { return counters_; }
   std::uint64_t actions_executed() const { return actions_.executed(); }
@@ -112,6 +112,13 @@ class Hca : public sc_core::sc_module, public PacketSink {
     std::uint32_t next_psn = 0;
     std::uint32_t rnr_retries = 0;  // used since the last progress
     bool waiting_rnr = false;
+    // transport timer (requester) and coalesced ACKs (responder)
+    bool ack_timer_armed = false;
+    std::uint32_t timer_acked = 0;  // sq_acked when the timer was armed
+    std::uint32_t retries = 0;
+    std::uint32_t unacked_msgs = 0;
+    bool ack_delay_pending = false;
+    Picos ack_commit = 0;
     // receive queue
     std::uint64_t rq_addr = 0;
     std::uint32_t rq_entries = 0, rq_producer = 0, rq_fetched = 0, rq_used = 0;
@@ -149,6 +156,10 @@ class Hca : public sc_core::sc_module, public PacketSink {
   void on_packet_arrived(std::uint64_t packet_ptr);
   void on_resend(std::uint64_t qpn);
   void on_cq_arm(std::uint64_t cqn);
+  void on_ack_timeout(std::uint64_t qpn);
+  void on_ack_delay(std::uint64_t qpn);
+  void arm_ack_timer(Qp& qp, Picos from);
+  void acknowledge(Qp& qp, Picos at, Picos committed);
   void on_cq_timer(std::uint64_t cqn);
   void fire_event(Cq& cq, Picos at);
 

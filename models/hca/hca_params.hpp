@@ -22,6 +22,10 @@ struct HcaParams {
   bool blueflame;
   std::uint32_t rnr_retry;
   double rnr_timer_us;
+  std::uint32_t ack_coalesce;
+  std::uint32_t ack_delay_cycles;
+  double ack_timeout_us;
+  std::uint32_t retry_count;
 
   template <class V>
   void visit(V& v) {
@@ -50,6 +54,14 @@ struct HcaParams {
               "receiver-not-ready retries before an error completion (7 = retry forever)");
     v.real(rnr_timer_us, "hca.rnr_timer_us", "us", 10.0, 0.0, 1e6,
            "wait after a receiver-not-ready NAK before sending again");
+    v.integer(ack_coalesce, "hca.ack_coalesce", "messages", 1, 1, 1024,
+              "responder acknowledges once per this many received messages");
+    v.integer(ack_delay_cycles, "hca.ack_delay_cycles", "cycles", 200, 0, 10000000,
+              "longest a coalesced acknowledgement is held back");
+    v.real(ack_timeout_us, "hca.ack_timeout_us", "us", 500.0, 1.0, 1e7,
+           "requester resends unacknowledged packets after this long without progress");
+    v.integer(retry_count, "hca.retry_count", "retries", 7, 0, 7,
+              "transport resends before a retry-exceeded error completion");
   }
 };
 

@@ -240,6 +240,53 @@ TEST(HcaOperations, CompletionQueueOverrunIsReportedNotACrash) {
   run_bench(b);
 }
 
+TEST(HcaOperations, LostPacketsAreResentThenRetryExceeded) {
+  Bench b(
+      [](Bench& t) {
+        // Point the QP at a queue pair the I/O unit does not have: its packets are dropped.
+        t.sys->host.hca->connect(t.hqp->qpn, t.sys->iou.hca->port_address(), 999);
+        const auto src = t.host().memory().allocate(64);
+        const auto hkey = t.host().register_memory(src, 64, kLocalWrite);
+        SendRequest w;
+        w.wr_id = 21;
+        w.sges = {Sge{src, 64, hkey}};
+        ASSERT_TRUE(t.host().post_send(*t.hqp, w));
+        const WorkCompletion c = t.next(*t.hcq, t.host());
+        EXPECT_EQ(c.wr_id, 21u);
+        EXPECT_EQ(c.status, WcStatus::kRetryExceeded);
+        EXPECT_EQ(t.sys->host.hca->counters().timeouts, 3u);  // 2 resends, then give up
+        EXPECT_GE(sc_core::sc_time_stamp(), sc_core::sc_time(15, sc_core::SC_US));
+      },
+      {{"hca.retry_count", "2"}, {"hca.ack_timeout_us", "5"}});
+  run_bench(b);
+}
+
+TEST(HcaOperations, CoalescedAcksStillCompleteEveryMessage) {
+  Bench b(
+      [](Bench& t) {
+        const auto src = t.host().memory().allocate(8);
+        const auto hkey = t.host().register_memory(src, 8, kLocalWrite);
+        const auto dst = t.iou().memory().allocate(8);
+        const auto ikey = t.iou().register_memory(dst, 8, kLocalWrite);
+        SendRequest w;
+        w.sges = {Sge{src, 8, hkey}};
+        w.inline_data = true;
+        for (int i = 0; i < 10; ++i) {
+          ASSERT_TRUE(t.iou().post_recv(*t.iqp, i, Sge{dst, 8, ikey}));
+          w.wr_id = 100 + i;
+          ASSERT_TRUE(t.host().post_send(*t.hqp, w));
+        }
+        for (int i = 0; i < 10; ++i) {
+          const WorkCompletion c = t.next(*t.hcq, t.host());
+          EXPECT_EQ(c.status, WcStatus::kSuccess);
+          EXPECT_EQ(c.wr_id, 100u + i) << "completions keep the posting order";
+        }
+        EXPECT_LE(t.sys->iou.hca->counters().acks_tx, 4u);  // 10 messages, acks of 4
+      },
+      {{"hca.ack_coalesce", "4"}});
+  run_bench(b);
+}
+
 // Records interrupts and what the CQ held when each one arrived.
 struct RecordingInterrupts : InterruptSink {
   CompletionQueue* cq = nullptr;
