@@ -49,7 +49,7 @@ std::map<std::string, int> scan_lines(const std::string& path, const std::string
     if (key.empty()) throw ConfigError(where + ": missing key before '='");
     const std::string full = (key == "include" && section.empty()) ? key : section + key;
     auto [it, fresh] = line_of.emplace(full, line);
-    if (!fresh)
+    if (!fresh && full != "include")  // several presets may be included
       throw ConfigError(where + ": key '" + full + "' given twice (first at line " +
                         std::to_string(it->second) + ")");
   }
