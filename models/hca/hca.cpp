@@ -128,6 +128,10 @@ std::uint32_t Hca::create_qp(std::uint32_t send_cqn, std::uint32_t recv_cqn, std
   return qps_.back()->qpn;
 }
 
+void Hca::set_qp_weight(std::uint32_t qpn, std::uint32_t weight) {
+  qps_.at(qpn)->weight = std::max<std::uint32_t>(weight, 1);
+}
+
 void Hca::connect(std::uint32_t qpn, std::uint16_t remote_port, std::uint32_t remote_qpn) {
   Qp& qp = *qps_.at(qpn);
   qp.peer_port = remote_port;
@@ -279,10 +283,13 @@ void Hca::pump_tx() {
     Packet* p = nullptr;
     Picos ready = 0;
     const bool more = build_next_packet(qp, p, ready);
+    // Weighted round-robin: a queue pair sends up to `weight` packets before the next one.
     if (!more) {
       qp.in_tx_ring = false;
+      qp.burst = 0;
       tx_ring_.erase(tx_ring_.begin() + static_cast<std::ptrdiff_t>(tx_rr_));
-    } else {
+    } else if (++qp.burst >= qp.weight) {
+      qp.burst = 0;
       ++tx_rr_;
     }
     if (p) {

@@ -54,6 +54,8 @@ class Hca : public sc_core::sc_module, public PacketSink {
                           std::uint32_t sq_entries, std::uint64_t rq_addr,
                           std::uint32_t rq_entries);
   void connect(std::uint32_t qpn, std::uint16_t remote_port, std::uint32_t remote_qpn);
+  // Share of the send engine: packets sent per round-robin turn (default 1).
+  void set_qp_weight(std::uint32_t qpn, std::uint32_t weight);
   MemoryRegions& regions() { return regions_; }
   const HcaParams& params() const { return params_; }
   const Clock& clock() const { return clock_; }
@@ -110,6 +112,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
     std::vector<SendWork> sq;            // decoded WQEs, indexed by position % sq_entries
     std::vector<std::uint8_t> fetch_buf;  // DMA target for one batch of WQEs
     std::uint32_t next_psn = 0;
+    std::uint32_t weight = 1, burst = 0;  // send scheduler: weighted round-robin
     std::uint32_t rnr_retries = 0;  // used since the last progress
     bool waiting_rnr = false;
     // transport timer (requester) and coalesced ACKs (responder)

@@ -287,6 +287,54 @@ TEST(HcaOperations, CoalescedAcksStillCompleteEveryMessage) {
   run_bench(b);
 }
 
+// Two queue pairs stream 1 MiB RDMA WRITEs at once; returns completion time of each (ns).
+std::pair<double, double> race(std::uint32_t weight_a, std::uint32_t weight_b) {
+  static constexpr std::uint32_t kLen = 1 << 20;
+  std::pair<double, double> t{0, 0};
+  Bench b([&](Bench& x) {
+    QueuePair& qa = *x.hqp;
+    QueuePair& qb = x.host().create_qp(*x.hcq, *x.hcq, 32, 32);
+    QueuePair& ib = x.iou().create_qp(*x.icq, *x.icq, 32, 32);
+    x.sys->host.hca->connect(qb.qpn, x.sys->iou.hca->port_address(), ib.qpn);
+    x.sys->iou.hca->connect(ib.qpn, x.sys->host.hca->port_address(), qb.qpn);
+    x.sys->host.hca->set_qp_weight(qa.qpn, weight_a);
+    x.sys->host.hca->set_qp_weight(qb.qpn, weight_b);
+    const auto src = x.host().memory().allocate(kLen);
+    const auto key = x.host().register_memory(src, kLen, kLocalWrite);
+    const auto dst = x.iou().memory().allocate(2 * kLen);
+    const auto rkey = x.iou().register_memory(dst, 2 * kLen, kRemoteWrite);
+    SendRequest w;
+    w.opcode = WrOpcode::kRdmaWrite;
+    w.sges = {Sge{src, kLen, key}};
+    w.rkey = rkey;
+    w.wr_id = 1;
+    w.remote_addr = dst;
+    const double start = sc_core::sc_time_stamp().to_seconds();
+    ASSERT_TRUE(x.host().post_send(qa, w));
+    w.wr_id = 2;
+    w.remote_addr = dst + kLen;
+    ASSERT_TRUE(x.host().post_send(qb, w));
+    for (int i = 0; i < 2; ++i) {
+      const WorkCompletion c = x.next(*x.hcq, x.host());
+      const double at = (sc_core::sc_time_stamp().to_seconds() - start) * 1e9;
+      (c.wr_id == 1 ? t.first : t.second) = at;
+    }
+  });
+  run_bench(b);
+  return t;
+}
+
+TEST(HcaScheduler, EqualWeightsShareTheLink) {
+  const auto [a, b] = race(1, 1);
+  EXPECT_GT(a / b, 0.95) << a << " ns vs " << b << " ns";
+}
+
+TEST(HcaScheduler, WeightThreeGetsThreeQuartersOfTheLink) {
+  // A sends 3 packets per turn to B's 1: A finishes after 4/3 MiB have left, B after 2 MiB.
+  const auto [a, b] = race(3, 1);
+  EXPECT_NEAR(a / b, 2.0 / 3.0, 0.03) << a << " ns vs " << b << " ns";
+}
+
 // Records interrupts and what the CQ held when each one arrived.
 struct RecordingInterrupts : InterruptSink {
   CompletionQueue* cq = nullptr;
