@@ -10,6 +10,8 @@
 #include "models/core/params.hpp"
 #include "models/core/run_report.hpp"
 #include "models/fabric/link.hpp"
+#include "models/fabric/switch_params.hpp"
+#include "models/fabric/topology.hpp"
 #include "models/hca/hca.hpp"
 #include "models/hca/queue_interface.hpp"
 #include "models/interconnect/pcie_link.hpp"
@@ -25,8 +27,8 @@ void declare_all_params(ParamRegistry& registry);
 // and report names follow the hierarchy ("host0.hca0.qp0.sq_depth").
 struct Node : sc_core::sc_module {
   Node(sc_core::sc_module_name name, std::uint64_t memory_bytes, const PcieParams& pcie,
-       const HcaParams& hca, std::uint16_t port, std::uint32_t mtu, PacketPool& packets,
-       TraceSink* trace);
+       const HcaParams& hca, std::uint16_t port, std::uint32_t mtu, unsigned vls,
+       PacketPool& packets, TraceSink* trace);
   std::unique_ptr<HostMemory> memory;
   std::unique_ptr<PcieLink> pcie;
   std::unique_ptr<Hca> hca;
@@ -41,12 +43,14 @@ struct System {
   LinkParams link_params;
   PcieParams pcie_params;
   HcaParams hca_params;
+  FabricParams fabric_params;
+  SwitchParams switch_params;
   std::unique_ptr<PacketPool> packets;
   std::unique_ptr<Node> host_node, iou_node;
   Node& host;
   Node& iou;
   std::vector<std::unique_ptr<SimCpu>> cpus;
-  std::unique_ptr<Link> link;
+  Fabric fabric;  // links (and the switch) between the adapters
 
   // Adds utilization and contention figures of the models to the report.
   void report(RunReport& out) const;

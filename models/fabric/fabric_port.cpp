@@ -69,7 +69,7 @@ void FabricPort::send(Packet* packet, Picos ready, std::uint32_t tag) {
     SC_REPORT_ERROR(name(), ("a packet of " + std::to_string(packet->wire_bytes()) +
                              " bytes needs more credits than the receiver's buffer on VL " +
                              std::to_string(vl) + " holds (" + std::to_string(v.capacity) +
-                             " blocks of 64 B)")
+                             " blocks of 64 B; set_credits not called?)")
                                 .c_str());
   }
   if (v.fifo.empty() && v.credits >= w.blocks) {

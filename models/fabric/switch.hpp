@@ -30,8 +30,7 @@ namespace hcasim {
 class Switch : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Switch);
-  Switch(sc_core::sc_module_name name, const SwitchParams& params, unsigned vls,
-         TraceSink* trace);
+  Switch(sc_core::sc_module_name name, const SwitchParams& params, unsigned vls, TraceSink* trace);
 
   // Port `port` sits on `link` side `side`: the link delivers to its input, its output
   // transmits on that side. Then give the output its credits: output(port).set_credits(...).
@@ -73,8 +72,7 @@ class Switch : public sc_core::sc_module {
   void run_actions() { actions_.run_due(); }
   void on_head(std::uint64_t input);
   void on_left(std::uint64_t arg);
-  static void sent(void* self, std::uint32_t input, unsigned vl, std::uint32_t blocks,
-                   Picos done);
+  static void sent(void* self, std::uint32_t input, unsigned vl, std::uint32_t blocks, Picos done);
 
   SwitchParams params_;
   unsigned vls_;

@@ -1,7 +1,9 @@
 #pragma once
 // Parameters of a fabric switch. Defaults: a 36-port 4x FDR switch of the Mellanox SwitchX-2
-// class (SX6036): cut-through, about 170 ns port to port (the vendor's product brief figure,
-// first bit in to first bit out), and input buffers of a few MTU-sized packets per VL.
+// class (SX6036): cut-through, 170 ns port to port, first bit in to first bit out (the figure
+// Mellanox quoted for SwitchX-2 FDR switches, recalled, not checked against a stored copy of the
+// product brief: confirm before citing it in calibration.md), and input buffers of a few
+// MTU-sized packets per VL.
 //
 // Why 32 KiB per VL per input port: line rate needs credits for at least one credit round trip,
 // here (first bit to switch) + hop + packet + flow-control packet + propagation back, which for
@@ -22,7 +24,7 @@ struct SwitchParams {
 
   template <class V>
   void visit(V& v) {
-    v.integer(ports, "switch.ports", "ports", 36, 2, 255, "ports of each switch");
+    v.integer(ports, "switch.ports", "ports", 36, 2, 254, "ports of each switch");
     v.real(hop_ns, "switch.hop_ns", "ns", 170.0, 0.0, 100000.0,
            "cut-through latency: first bit in to first bit out of an idle output");
     v.integer(buffer_bytes, "switch.buffer_bytes", "B", 32768, 64, 1 << 24,

@@ -32,6 +32,11 @@ Fabric build_fabric(const FabricParams& fabric, const LinkParams& link_params,
   if (endpoints.size() > sw_params.ports)
     throw ConfigError("the scenario has " + std::to_string(endpoints.size()) +
                       " adapters but switch.ports = " + std::to_string(sw_params.ports));
+  for (std::size_t i = 0; i < endpoints.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (endpoints[i].lid == endpoints[j].lid)
+        throw ConfigError("two adapters have the same fabric address (LID " +
+                          std::to_string(endpoints[i].lid) + ")");
   f.sw = std::make_unique<Switch>("switch0", sw_params, vls, trace);
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
     const FabricEndpoint& ep = endpoints[i];

@@ -35,10 +35,10 @@ struct FabricParams {
 };
 
 struct FabricEndpoint {
-  PacketSink* sink = nullptr;          // receives the packets addressed to `lid`
-  FabricPort* port = nullptr;          // transmits the endpoint's packets (not yet connected)
-  std::uint16_t lid = 0;               // fabric address (Packet::dst_port)
-  std::uint32_t rx_buffer_bytes = 0;   // its receive buffer per VL: the credits its sender gets
+  PacketSink* sink = nullptr;         // receives the packets addressed to `lid`
+  FabricPort* port = nullptr;         // transmits the endpoint's packets (not yet connected)
+  std::uint16_t lid = 0;              // fabric address (Packet::dst_port)
+  std::uint32_t rx_buffer_bytes = 0;  // its receive buffer per VL: the credits its sender gets
 };
 
 // direct: link0, endpoint 0 on side 0 and endpoint 1 on side 1.
@@ -49,7 +49,7 @@ struct Fabric {
 };
 
 // Throws ConfigError if the topology cannot hold the endpoints (direct: exactly 2; switch: at
-// most switch.ports).
+// most switch.ports, all LIDs distinct).
 Fabric build_fabric(const FabricParams& fabric, const LinkParams& link, const SwitchParams& sw,
                     const std::vector<FabricEndpoint>& endpoints, TraceSink* trace);
 

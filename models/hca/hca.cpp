@@ -29,7 +29,7 @@ const char* to_string(WcStatus s) {
 }
 
 Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t port_address,
-         std::uint32_t mtu, PacketPool& packets, TraceSink* trace)
+         std::uint32_t mtu, unsigned vls, PacketPool& packets, TraceSink* trace)
     : sc_module(name),
       dma_socket("dma_socket"),
       mmio_socket("mmio_socket"),
@@ -38,7 +38,8 @@ Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t po
       port_(port_address),
       mtu_(mtu),
       packets_(packets),
-      trace_(trace) {
+      trace_(trace),
+      fabric_port_("port", vls, trace) {
   mmio_socket.register_b_transport(this, &Hca::b_mmio);
   SC_METHOD(run_actions);
   sensitive << actions_.event();
@@ -58,11 +59,6 @@ void Hca::enqueue_tx(Qp& qp) {
   if (qp.in_tx_ring) return;
   qp.in_tx_ring = true;
   tx_ring_.push_back(qp.qpn);
-}
-
-void Hca::attach_link(Link& link, int side) {
-  link_ = &link;
-  link_side_ = side;
 }
 
 // ---- control path ----------------------------------------------------------------------------
@@ -425,7 +421,7 @@ void Hca::transmit(Packet* p, Picos ready) {
       p->kind == PacketKind::kReadRequest) {
     if (Qp* qp = find_qp(p->src_qpn); qp && !qp->ack_timer_armed) arm_ack_timer(*qp, ready);
   }
-  link_->transmit(link_side_, p, ready);
+  fabric_port_.send(p, ready);
 }
 
 // ---- receive side ------------------------------------------------------------------------------
@@ -440,6 +436,8 @@ void Hca::on_packet_arrived(std::uint64_t arg) {
   rx_busy_.set(counters_.packets_rx);
   const Picos cost = cycles(params_.rx_cycles);
   const Picos at = rx_engine_.reserve(edge(now_ps()), cost) + cost;
+  // The receive buffer frees once the receive engine has taken the packet: credits go back.
+  fabric_port_.rx_freed(p->vl, credit_blocks(*p), at);
   Qp* qp = find_qp(p->dst_qpn);
   if (!qp || qp->state == QpState::kError) {
     packets_.put(p);

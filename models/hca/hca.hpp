@@ -23,6 +23,7 @@
 #include "models/core/occupancy.hpp"
 #include "models/core/sim_time.hpp"
 #include "models/core/trace_source.hpp"
+#include "models/fabric/fabric_port.hpp"
 #include "models/fabric/link.hpp"
 #include "models/fabric/packet_sink.hpp"
 #include "models/hca/hca_params.hpp"
@@ -38,10 +39,10 @@ class Hca : public sc_core::sc_module, public PacketSink {
 
   SC_HAS_PROCESS(Hca);
   Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t port_address,
-      std::uint32_t mtu, PacketPool& packets, TraceSink* trace);
+      std::uint32_t mtu, unsigned vls, PacketPool& packets, TraceSink* trace);
 
-  // Fabric attachment: packets leave on `link` side `side`.
-  void attach_link(Link& link, int side);
+  // The adapter's fabric port: packets leave through it when the far receiver has credits.
+  FabricPort& fabric_port() { return fabric_port_; }
 
   // ---- control path (firmware commands) ----
   std::uint32_t create_cq(std::uint64_t ring_addr, std::uint32_t entries, std::uint64_t dbrec_addr);
@@ -195,8 +196,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
   std::uint32_t mtu_;
   PacketPool& packets_;
   TraceSink* trace_;
-  Link* link_ = nullptr;
-  int link_side_ = 0;
+  FabricPort fabric_port_;
   MemoryRegions regions_;
   ActionQueue actions_;
   std::vector<Cq> cqs_;

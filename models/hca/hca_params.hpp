@@ -26,6 +26,7 @@ struct HcaParams {
   std::uint32_t ack_delay_cycles;
   double ack_timeout_us;
   std::uint32_t retry_count;
+  std::uint32_t rx_buffer_bytes;
 
   template <class V>
   void visit(V& v) {
@@ -62,6 +63,8 @@ struct HcaParams {
            "requester resends unacknowledged packets after this long without progress");
     v.integer(retry_count, "hca.retry_count", "retries", 7, 0, 7,
               "transport resends before a retry-exceeded error completion");
+    v.integer(rx_buffer_bytes, "hca.rx_buffer_bytes", "B", 32768, 4224, 1 << 24,
+              "receive buffer per virtual lane: the link credits the adapter advertises");
   }
 };
 

@@ -33,6 +33,8 @@ Picos expected_rtt_floor(const System& s) {
   const Picos cqe_wire = pcie.wire_ps(32 + pcie.request_overhead);
   const Picos packet_wire = link.wire_ps(HeaderBytes::kBase + 4);  // 2 B payload padded to 4
   const Picos prop = link.propagation_ps();
+  // Through the switch: cut-through after the hop latency, one more cable.
+  const Picos fabric = s.fabric_params.topology == "switch" ? s.switch_params.hop_ps() + prop : 0;
 
   // Host: post the send (CPU), BlueFlame write down PCIe, doorbell unit, packetizer, link.
   const Picos t0 = 0;
@@ -40,7 +42,7 @@ Picos expected_rtt_floor(const System& s) {
   const Picos at_hca = posted + blueflame_wire + lat;
   const Picos decoded = edge(at_hca) + cyc(hca.doorbell_cycles);
   const Picos built = decoded + cyc(hca.packet_cycles);
-  const Picos at_iou = built + packet_wire + prop;
+  const Picos at_iou = built + packet_wire + prop + fabric;
   // I/O unit: receive engine, CQE built and DMA-written (after the 2 B scatter) up PCIe.
   const Picos rx = edge(at_iou) + cyc(hca.rx_cycles);
   const Picos iou_cqe_landed = rx + cyc(hca.cqe_cycles) + cqe_wire + lat;
@@ -48,7 +50,7 @@ Picos expected_rtt_floor(const System& s) {
   const Picos served = iou_cqe_landed + static_cast<Picos>(s.iou_params.service_ns * 1000.0);
   const Picos reply_at_hca = served + doorbell_wire + blueflame_wire + lat;
   const Picos reply_built = edge(reply_at_hca) + cyc(hca.doorbell_cycles) + cyc(hca.packet_cycles);
-  const Picos at_host = reply_built + packet_wire + prop;
+  const Picos at_host = reply_built + packet_wire + prop + fabric;
   const Picos host_rx = edge(at_host) + cyc(hca.rx_cycles);
   const Picos host_cqe_landed = host_rx + cyc(hca.cqe_cycles) + cqe_wire + lat;
   // The spinning host thread sees it in the next poll, which takes one poll period.
@@ -79,6 +81,24 @@ TEST(PingPongLatency, UnloadedRoundTripIsTheSumOfStageDelays) {
   // The reply lands somewhere within a poll iteration: at most one more period.
   EXPECT_GE(h.min(), floor);
   EXPECT_LT(h.max(), floor + poll);
+}
+
+TEST(PingPongLatency, DirectCableSkipsTheSwitch) {
+  Scenario run;
+  run.set("pingpong.count", "20");
+  run.set("host.cpu_ghz", "1");
+  run.set("host.poll_cycles", "1");
+  run.set("host.completion_cycles", "0");
+  run.set("fabric.topology", "direct");
+  System system(run.values, nullptr);
+  PingPong workload("pingpong", system, run.values.load<PingPongParams>(), nullptr);
+  sc_core::sc_start();
+  ASSERT_TRUE(workload.finished());
+  RunReport report;
+  workload.report(report);
+  const Picos floor = expected_rtt_floor(system);
+  EXPECT_GE(report.ops[0].latency_ps.min(), floor);
+  EXPECT_LT(report.ops[0].latency_ps.max(), floor + 1000);
 }
 
 TEST(PingPongLatency, LongerCableAddsItsPropagationTwice) {
