@@ -1,6 +1,9 @@
 #include "workloads/workload.hpp"
 
+#include "workloads/open_loop.hpp"
+#include "workloads/perftest.hpp"
 #include "workloads/pingpong.hpp"
+#include "workloads/scenario_params.hpp"
 #include "workloads/system.hpp"
 
 namespace hcasim {
@@ -8,6 +11,8 @@ namespace hcasim {
 void declare_workload_params(ParamRegistry& r) {
   r.declare<WorkloadParams>();
   r.declare<PingPongParams>();
+  r.declare<PerftestParams>();
+  r.declare<LoadParams>();
 }
 
 std::unique_ptr<Workload> make_workload(const ParamValues& values, System& system,
@@ -15,6 +20,17 @@ std::unique_ptr<Workload> make_workload(const ParamValues& values, System& syste
   const auto kind = values.load<WorkloadParams>().kind;
   if (kind == "pingpong")
     return std::make_unique<PingPong>("pingpong", system, values.load<PingPongParams>(), trace);
+  if (kind == "perftest") {
+    const auto params = values.load<PerftestParams>();
+    parse_perftest_sizes(params.sizes);  // bad sizes are named before anything is built
+    return std::make_unique<Perftest>("perftest", system, params, trace);
+  }
+  if (kind == "load") {
+    const auto params = values.load<LoadParams>();
+    SizeDistribution::parse(params.size);
+    return std::make_unique<OpenLoop>("load", system, params, values.load<ScenarioParams>().seed,
+                                      trace);
+  }
   throw ConfigError("key 'workload.kind': '" + kind + "' has no generator");
 }
 

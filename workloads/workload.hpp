@@ -26,8 +26,9 @@ struct WorkloadParams {
   std::string kind;
   template <class V>
   void visit(V& v) {
-    v.choice(kind, "workload.kind", "pingpong", {"pingpong"},
-             "traffic generator: pingpong (round trips host <-> I/O unit)");
+    v.choice(kind, "workload.kind", "pingpong", {"pingpong", "perftest", "load"},
+             "traffic generator: pingpong (round trips host <-> I/O unit), perftest (the "
+             "ib_*_lat / ib_*_bw tools, perftest.*), load (open-loop arrivals, load.*)");
   }
 };
 

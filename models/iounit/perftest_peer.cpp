@@ -1,0 +1,133 @@
+// The I/O unit's side of perftest-style runs: echo, sink, write-echo or passive target (see
+// perftest_peer.hpp for what each mode answers and why).
+#include "models/iounit/perftest_peer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace hcasim {
+
+PerftestPeer::PerftestPeer(sc_core::sc_module_name name, const IouParams& params,
+                           AdapterContext& adapter, PcieLink& pcie, QueuePair& qp,
+                           CompletionQueue& cq, PeerMode mode, std::uint32_t max_size,
+                           bool use_inline)
+    : sc_module(name),
+      params_(params),
+      adapter_(adapter),
+      qp_(qp),
+      cq_(cq),
+      mode_(mode),
+      max_size_(std::max<std::uint32_t>(max_size, 1)),
+      use_inline_(use_inline),
+      service_(ps(static_cast<Picos>(params.service_ns * 1000.0 + 0.5))) {
+  HostMemory& mem = adapter_.memory();
+  recv_buf_ = mem.allocate(max_size_, 4096);
+  send_buf_ = mem.allocate(max_size_, 4096);
+  key_ = adapter_.register_memory(recv_buf_, send_buf_ + max_size_ - recv_buf_,
+                                  kLocalWrite | kRemoteWrite | kRemoteRead);
+  std::uint8_t* payload = mem.at(send_buf_, max_size_);
+  for (std::uint32_t i = 0; i < max_size_; ++i) payload[i] = static_cast<std::uint8_t>(i * 13 + 5);
+  reply_.opcode = mode_ == PeerMode::kWriteEcho ? WrOpcode::kRdmaWrite : WrOpcode::kSend;
+  reply_.signaled = true;
+  reply_.sges.push_back(Sge{send_buf_, 0, key_});
+  switch (mode_) {
+    case PeerMode::kPassive:
+      break;
+    case PeerMode::kSink:
+    case PeerMode::kEcho:
+      pending_len_.resize(qp_.rq_entries);
+      SC_THREAD(serve_messages);
+      break;
+    case PeerMode::kWriteEcho:
+      pcie.watch(recv_buf_, max_size_, &watch_);
+      SC_THREAD(serve_writes);
+      break;
+  }
+}
+
+void PerftestPeer::set_write_echo(std::uint64_t remote_addr, std::uint32_t rkey,
+                                  std::vector<Round> rounds) {
+  reply_.remote_addr = remote_addr;
+  reply_.rkey = rkey;
+  rounds_ = std::move(rounds);
+}
+
+void PerftestPeer::reap_sends() {
+  // Retires what has completed; receive completions (kEcho, kSink) are queued for the server.
+  WorkCompletion wc[16];
+  unsigned n;
+  while ((n = cq_.poll(wc, 16)) != 0) {
+    for (unsigned i = 0; i < n; ++i) {
+      adapter_.retire(wc[i]);
+      if (wc[i].status != WcStatus::kSuccess) {
+        ++errors_;
+        continue;
+      }
+      if (!wc[i].is_recv) continue;
+      ++messages_;
+      if (mode_ == PeerMode::kSink) {
+        adapter_.post_recv(qp_, messages_, Sge{recv_buf_, max_size_, key_});
+      } else {
+        pending_len_[(pending_head_ + pending_count_) % pending_len_.size()] = wc[i].byte_len;
+        ++pending_count_;
+      }
+    }
+  }
+}
+
+void PerftestPeer::post_or_wait(const SendRequest& wr) {
+  while (!adapter_.post_send(qp_, wr)) {  // send queue full: wait for completions to free it
+    sc_core::wait(cq_.landed_event());
+    reap_sends();
+  }
+}
+
+void PerftestPeer::serve_messages() {
+  for (std::uint32_t i = 0; i < qp_.rq_entries; ++i)
+    adapter_.post_recv(qp_, i, Sge{recv_buf_, max_size_, key_});
+  const std::uint32_t max_inline = adapter_.hca().max_inline();
+  for (;;) {
+    reap_sends();
+    if (pending_count_ == 0) {
+      sc_core::wait(cq_.landed_event());
+      continue;
+    }
+    // kEcho: answer the oldest message with one of its length, as EchoService does.
+    const std::uint32_t len = pending_len_[pending_head_];
+    pending_head_ = (pending_head_ + 1) % pending_len_.size();
+    --pending_count_;
+    if (service_ != sc_core::SC_ZERO_TIME) sc_core::wait(service_);
+    adapter_.post_recv(qp_, messages_, Sge{recv_buf_, max_size_, key_});
+    reply_.wr_id = messages_;
+    reply_.sges[0].len = len;
+    reply_.inline_data = use_inline_ && len <= max_inline;
+    post_or_wait(reply_);
+  }
+}
+
+void PerftestPeer::serve_writes() {
+  HostMemory& mem = adapter_.memory();
+  const std::uint32_t max_inline = adapter_.hca().max_inline();
+  for (const Round& r : rounds_) {
+    if (r.size == 0) continue;
+    std::uint8_t* in = mem.at(recv_buf_, r.size);
+    std::uint8_t* out = mem.at(send_buf_, r.size);
+    // The host starts this size only after our last reply of the previous one has landed, so
+    // nothing of its can be in flight towards this buffer now.
+    std::memset(in, 0, r.size);
+    reply_.sges[0].len = r.size;
+    reply_.inline_data = use_inline_ && r.size <= max_inline;
+    for (std::uint64_t k = 0; k < r.count; ++k) {
+      const std::uint8_t marker = perftest_marker(k);
+      while (in[r.size - 1] != marker) sc_core::wait(watch_.event());
+      ++messages_;
+      if (service_ != sc_core::SC_ZERO_TIME) sc_core::wait(service_);
+      out[r.size - 1] = marker;
+      reply_.wr_id = k;
+      post_or_wait(reply_);
+      reap_sends();
+    }
+  }
+}
+
+}  // namespace hcasim

@@ -1,0 +1,92 @@
+#pragma once
+// The I/O unit's side of the perftest-style tools (workloads/perftest.hpp) and of the open-loop
+// load (workloads/open_loop.hpp): what the second `ib_*_lat` / `ib_*_bw` process does on a real
+// peer, done here by the I/O unit's firmware. Modes:
+//  - kPassive:   a registered buffer the host RDMA-WRITEs into and RDMA-READs from; no work.
+//  - kSink:      keeps `iou.recv_depth` receives posted and drops the messages (send_bw, load).
+//  - kEcho:      answers each received SEND with a SEND of the same length (send_lat), after
+//                `iou.service_ns` of firmware time, like EchoService.
+//  - kWriteEcho: watches its buffer until the last byte of the host's RDMA WRITE carries the
+//                round trip's marker, then (after `iou.service_ns`) RDMA-WRITEs the same number
+//                of bytes back into the host's buffer (write_lat).
+// All receives share one buffer of the largest message size (as perftest's do), so a sweep up
+// to large sizes needs only two such buffers of I/O-unit memory.
+#include <systemc>
+
+#include <cstdint>
+#include <vector>
+
+#include "models/hca/queue_interface.hpp"
+#include "models/interconnect/pcie_link.hpp"
+#include "models/iounit/iou_params.hpp"
+
+namespace hcasim {
+
+// Wakes software when DMA writes land in a range of memory (a buffer being spun on, as
+// perftest's write_lat spins on the last byte of its receive buffer).
+class MemoryWatch : public PcieLink::WriteObserver {
+ public:
+  const sc_core::sc_event& event() const { return event_; }
+  void on_dma_write(std::uint64_t, std::uint64_t) override { event_.notify(); }
+
+ private:
+  sc_core::sc_event event_;
+};
+
+// The byte a write_lat round trip `k` (counted from 0 within one message size) puts last in its
+// message: never 0 (buffers are cleared before each size), never the previous round's value.
+inline std::uint8_t perftest_marker(std::uint64_t k) {
+  return static_cast<std::uint8_t>(k % 255 + 1);
+}
+
+enum class PeerMode : std::uint8_t { kPassive, kSink, kEcho, kWriteEcho };
+
+class PerftestPeer : public sc_core::sc_module {
+ public:
+  // One message size of a write_lat sweep and how many round trips it runs (warm-up included).
+  struct Round {
+    std::uint32_t size;
+    std::uint64_t count;
+  };
+
+  SC_HAS_PROCESS(PerftestPeer);
+  // `max_size`: largest message of the run (sizes the buffers). `pcie`: the I/O unit's PCIe
+  // link, watched in kWriteEcho mode.
+  PerftestPeer(sc_core::sc_module_name name, const IouParams& params, AdapterContext& adapter,
+               PcieLink& pcie, QueuePair& qp, CompletionQueue& cq, PeerMode mode,
+               std::uint32_t max_size, bool use_inline);
+
+  // kWriteEcho: where the replies go (the host's buffer) and the sweep the host runs.
+  void set_write_echo(std::uint64_t remote_addr, std::uint32_t rkey, std::vector<Round> rounds);
+
+  std::uint64_t buffer() const { return recv_buf_; }  // target of the host's WRITEs / READs
+  std::uint32_t rkey() const { return key_; }
+  std::uint64_t messages() const { return messages_; }  // SENDs received / WRITEs detected
+  std::uint64_t errors() const { return errors_; }
+
+ private:
+  void serve_messages();  // kSink, kEcho
+  void serve_writes();    // kWriteEcho
+  void reap_sends();      // non-blocking: retires our own send completions
+  void post_or_wait(const SendRequest& wr);
+
+  IouParams params_;
+  AdapterContext& adapter_;
+  QueuePair& qp_;
+  CompletionQueue& cq_;
+  PeerMode mode_;
+  std::uint32_t max_size_;
+  bool use_inline_;
+  sc_core::sc_time service_;
+  std::uint64_t recv_buf_ = 0, send_buf_ = 0;
+  std::uint32_t key_ = 0;
+  SendRequest reply_;
+  MemoryWatch watch_;
+  std::vector<Round> rounds_;
+  // kEcho: received messages waiting for their reply (at most the receives posted).
+  std::vector<std::uint32_t> pending_len_;
+  std::size_t pending_head_ = 0, pending_count_ = 0;
+  std::uint64_t messages_ = 0, errors_ = 0;
+};
+
+}  // namespace hcasim

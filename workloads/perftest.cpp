@@ -1,0 +1,417 @@
+// The perftest-style workloads (see perftest.hpp for what each test measures and how).
+#include "workloads/perftest.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ostream>
+
+namespace hcasim {
+
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;  // perftest's "MB" in MB/sec
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+struct TestInfo {
+  const char* name;
+  const char* title;
+  WrOpcode opcode;
+  PeerMode peer;
+  bool bandwidth;
+};
+
+const TestInfo& test_info(const std::string& test) {
+  static const TestInfo tests[] = {
+      {"send_lat", "Send Latency Test", WrOpcode::kSend, PeerMode::kEcho, false},
+      {"write_lat", "RDMA_Write Latency Test", WrOpcode::kRdmaWrite, PeerMode::kWriteEcho, false},
+      {"read_lat", "RDMA_Read Latency Test", WrOpcode::kRdmaRead, PeerMode::kPassive, false},
+      {"send_bw", "Send BW Test", WrOpcode::kSend, PeerMode::kSink, true},
+      {"write_bw", "RDMA_Write BW Test", WrOpcode::kRdmaWrite, PeerMode::kPassive, true},
+      {"read_bw", "RDMA_Read BW Test", WrOpcode::kRdmaRead, PeerMode::kPassive, true},
+  };
+  for (const TestInfo& t : tests)
+    if (test == t.name) return t;
+  throw ConfigError("key 'perftest.test': '" + test + "' is not a perftest tool");
+}
+
+std::string fixed(double v, int decimals) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+const char* kRule =
+    "---------------------------------------------------------------------------------------";
+
+}  // namespace
+
+// A perftest table: each cell left-aligned under its header, columns three spaces apart.
+void print_perftest_row(std::ostream& out, const std::vector<std::string>& header,
+                        const std::vector<std::string>& cells) {
+  std::string line;
+  for (std::size_t c = 0; c < header.size() && c < cells.size(); ++c) {
+    line += ' ' + cells[c];
+    const std::size_t width = header[c].size() + 2;
+    if (c + 1 < header.size())
+      line += std::string(width > cells[c].size() ? width - cells[c].size() : 1, ' ');
+  }
+  line.erase(line.find_last_not_of(' ') + 1);
+  out << line << '\n';
+}
+
+std::vector<std::uint32_t> parse_perftest_sizes(const std::string& text) {
+  auto fail = [&](const std::string& why) {
+    throw ConfigError("key 'perftest.sizes': '" + text + "' " + why +
+                      "; allowed: 'all' (2, 4, 8, ..., 1048576) or a comma list of distinct "
+                      "sizes in bytes, each 1 .. " +
+                      std::to_string(kPerftestMaxSize) + " (e.g. 2,64,4096)");
+  };
+  std::vector<std::uint32_t> sizes;
+  const std::string all = trim(text);
+  if (all == "all") {
+    for (std::uint32_t s = 2; s <= (1u << 20); s *= 2) sizes.push_back(s);
+    return sizes;
+  }
+  if (all.empty()) fail("is empty");
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = all.find(',', start);
+    const std::string item =
+        trim(all.substr(start, comma == std::string::npos ? comma : comma - start));
+    if (item.empty()) fail("has an empty item");
+    if (item.find_first_not_of("0123456789") != std::string::npos)
+      fail("has '" + item + "', which is not a whole number of bytes");
+    if (item.size() > 9 || std::stoul(item) < 1 || std::stoul(item) > kPerftestMaxSize)
+      fail("has " + item + ", out of range");
+    const auto size = static_cast<std::uint32_t>(std::stoul(item));
+    if (std::find(sizes.begin(), sizes.end(), size) != sizes.end()) fail("has " + item + " twice");
+    sizes.push_back(size);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return sizes;
+}
+
+double Perftest::SizeResult::average_bytes_per_ps() const {
+  return elapsed_ps ? static_cast<double>(op.bytes) / static_cast<double>(elapsed_ps) : 0.0;
+}
+
+Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestParams& params,
+                   TraceSink* trace)
+    : sc_module(name), sys_(system), params_(params) {
+  const TestInfo& info = test_info(params_.test);
+  const std::vector<std::uint32_t> sizes = parse_perftest_sizes(params_.sizes);
+  bw_ = info.bandwidth;
+  cq_mod_ = std::min(params_.cq_mod, params_.tx_depth);
+  max_size_ = *std::max_element(sizes.begin(), sizes.end());
+  // Each side needs two buffers of the largest size (besides its rings).
+  const std::uint64_t need = 2ull * max_size_ + (1u << 20);
+  if (need > sys_.host.memory->size() || need > sys_.iou.memory->size())
+    throw ConfigError("key 'perftest.sizes': the largest size, " + std::to_string(max_size_) +
+                      " B, needs " + std::to_string(need >> 20) +
+                      " MiB of host and of I/O-unit memory; raise host.memory_mb / iou.memory_mb");
+
+  AdapterContext& host = *sys_.host.adapter;
+  AdapterContext& iou = *sys_.iou.adapter;
+  host_cq_ = &host.create_cq(2 * params_.tx_depth + 64);
+  host_qp_ = &host.create_qp(*host_cq_, *host_cq_, params_.tx_depth, 16);
+  const std::uint32_t iou_sq = 256;
+  CompletionQueue& iou_cq = iou.create_cq(sys_.iou_params.recv_depth + iou_sq + 64);
+  QueuePair& iou_qp = iou.create_qp(iou_cq, iou_cq, iou_sq, sys_.iou_params.recv_depth);
+  sys_.host.hca->connect(host_qp_->qpn, sys_.iou.hca->port_address(), iou_qp.qpn);
+  sys_.iou.hca->connect(iou_qp.qpn, sys_.host.hca->port_address(), host_qp_->qpn);
+
+  HostMemory& mem = host.memory();
+  send_buf_ = mem.allocate(max_size_, 4096);
+  recv_buf_ = mem.allocate(max_size_, 4096);
+  key_ = host.register_memory(send_buf_, recv_buf_ + max_size_ - send_buf_,
+                              kLocalWrite | kRemoteWrite | kRemoteRead);
+  std::uint8_t* payload = mem.at(send_buf_, max_size_);
+  for (std::uint32_t i = 0; i < max_size_; ++i) payload[i] = static_cast<std::uint8_t>(i * 7 + 1);
+  peer_ = std::make_unique<PerftestPeer>("iou0_perftest", sys_.iou_params, iou, *sys_.iou.pcie,
+                                         iou_qp, iou_cq, info.peer, max_size_, params_.use_inline);
+
+  const std::uint64_t budget = std::uint64_t(params_.size_budget_mb) << 20;
+  std::vector<PerftestPeer::Round> rounds;
+  for (std::uint32_t size : sizes) {
+    SizeResult r;
+    r.size = size;
+    r.iterations =
+        std::min<std::uint64_t>(params_.iterations, std::max<std::uint64_t>(1, budget / size));
+    r.warmup = std::min<std::uint64_t>(params_.warmup, r.iterations);
+    r.op.name = params_.test + "." + std::to_string(size);
+    rounds.push_back(PerftestPeer::Round{size, r.warmup + r.iterations});
+    results_.push_back(std::move(r));
+  }
+  if (info.peer == PeerMode::kWriteEcho) {
+    peer_->set_write_echo(recv_buf_, key_, std::move(rounds));
+    sys_.host.pcie->watch(recv_buf_, max_size_, &recv_watch_);
+  }
+
+  request_.opcode = info.opcode;
+  request_.remote_addr = peer_->buffer();
+  request_.rkey = peer_->rkey();
+  // A READ lands in recv_buf_; everything else sends from send_buf_.
+  request_.sges.push_back(Sge{info.opcode == WrOpcode::kRdmaRead ? recv_buf_ : send_buf_, 0, key_});
+  post_ps_.resize(params_.tx_depth);
+  latency_ns_.attach(trace, std::string(this->name()) + ".latency_ns");
+  size_trace_.attach(trace, std::string(this->name()) + ".size", 32);
+  SC_THREAD(host_thread);
+}
+
+void Perftest::prepare_request(std::uint32_t size) {
+  request_.sges[0].len = size;
+  request_.inline_data = params_.use_inline && request_.opcode != WrOpcode::kRdmaRead &&
+                         size <= sys_.host.hca->max_inline();
+  request_.signaled = true;
+}
+
+void Perftest::record(SizeResult& r, Picos latency) {
+  r.op.latency_ps.record(latency);
+  ++r.op.count;
+  r.op.bytes += r.size;
+  r.sum_sq += static_cast<double>(latency) * static_cast<double>(latency);
+  latency_ns_.set(static_cast<double>(latency) / 1000.0);
+}
+
+unsigned Perftest::reap(bool block) {
+  SimCpu& cpu = *sys_.cpus[0];
+  const HostParams& hp = sys_.host_params;
+  if (block)
+    cpu.spin_until(host_cq_->landed_event(), hp.poll_cycles,
+                   [&] { return host_cq_->landed() > host_cq_->consumed(); });
+  else
+    cpu.run(hp.poll_cycles);  // one poll, whether or not it finds anything
+  WorkCompletion wc[16];
+  const unsigned n = host_cq_->poll(wc, 16);
+  unsigned recvs = 0;
+  for (unsigned k = 0; k < n; ++k) {
+    cpu.run(hp.completion_cycles);
+    sys_.host.adapter->retire(wc[k]);
+    if (wc[k].status != WcStatus::kSuccess) ++errors_;
+    if (wc[k].is_recv)
+      ++recvs;
+    else
+      sends_done_ = wc[k].wr_id + 1;
+  }
+  return recvs;
+}
+
+void Perftest::host_thread() {
+  if (params_.test == "send_lat") {
+    // One receive stays posted for the echo; each reply's is reposted (as in PingPong).
+    sys_.cpus[0]->run(sys_.host_params.post_recv_cycles);
+    sys_.host.adapter->post_recv(*host_qp_, 0, Sge{recv_buf_, max_size_, key_});
+  }
+  for (SizeResult& r : results_) {
+    size_trace_.set(r.size);
+    prepare_request(r.size);
+    sends_done_ = 0;
+    if (params_.test == "send_lat") {
+      run_send_lat(r);
+    } else if (params_.test == "write_lat") {
+      run_write_lat(r);
+    } else if (params_.test == "read_lat") {
+      run_read_lat(r);
+    } else {
+      run_bw(r, r.warmup, false);
+      run_bw(r, r.iterations, true);
+    }
+  }
+  finished_ = true;
+  sc_core::sc_stop();
+}
+
+// Ping-pong of SENDs, step for step what PingPong does, so its 2-byte figure is PingPong's / 2.
+void Perftest::run_send_lat(SizeResult& r) {
+  SimCpu& cpu = *sys_.cpus[0];
+  AdapterContext& host = *sys_.host.adapter;
+  const HostParams& hp = sys_.host_params;
+  const std::uint64_t total = r.warmup + r.iterations;
+  for (std::uint64_t i = 0; i < total; ++i) {
+    const Picos start = now_ps();
+    cpu.run(hp.post_send_cycles);
+    request_.wr_id = i;
+    while (!host.post_send(*host_qp_, request_)) reap(true);  // send queue full: make room
+    while (reap(true) == 0) {
+    }
+    const Picos rtt = now_ps() - start;
+    if (i >= r.warmup) record(r, rtt / 2);
+    cpu.run(hp.post_recv_cycles);
+    host.post_recv(*host_qp_, i + 1, Sge{recv_buf_, max_size_, key_});
+  }
+}
+
+// Ping-pong of RDMA WRITEs: the answer is noticed by spinning on the last byte of recv_buf_.
+void Perftest::run_write_lat(SizeResult& r) {
+  SimCpu& cpu = *sys_.cpus[0];
+  AdapterContext& host = *sys_.host.adapter;
+  const HostParams& hp = sys_.host_params;
+  HostMemory& mem = host.memory();
+  std::uint8_t* in = mem.at(recv_buf_, r.size);
+  std::uint8_t* out = mem.at(send_buf_, r.size);
+  std::memset(in, 0, r.size);  // the peer's last write of the previous size has landed
+  const std::uint64_t total = r.warmup + r.iterations;
+  for (std::uint64_t i = 0; i < total; ++i) {
+    const std::uint8_t marker = perftest_marker(i);
+    out[r.size - 1] = marker;
+    const Picos start = now_ps();
+    cpu.run(hp.post_send_cycles);
+    request_.wr_id = i;
+    while (!host.post_send(*host_qp_, request_)) reap(true);
+    cpu.spin_until(recv_watch_.event(), hp.poll_cycles, [&] { return in[r.size - 1] == marker; });
+    const Picos rtt = now_ps() - start;
+    if (i >= r.warmup) record(r, rtt / 2);
+    reap(false);  // retire the WRITE's completion (outside the measured round trip)
+  }
+}
+
+// RDMA READ of the I/O unit's buffer; the full round trip is reported.
+void Perftest::run_read_lat(SizeResult& r) {
+  SimCpu& cpu = *sys_.cpus[0];
+  AdapterContext& host = *sys_.host.adapter;
+  const HostParams& hp = sys_.host_params;
+  const std::uint64_t total = r.warmup + r.iterations;
+  for (std::uint64_t i = 0; i < total; ++i) {
+    const Picos start = now_ps();
+    cpu.run(hp.post_send_cycles);
+    request_.wr_id = i;
+    while (!host.post_send(*host_qp_, request_)) reap(true);
+    while (sends_done_ <= i) reap(true);
+    const Picos rtt = now_ps() - start;
+    if (i >= r.warmup) record(r, rtt);
+  }
+}
+
+// tx_depth requests outstanding, every cq_mod-th and the last signaled (perftest's run_iter_bw).
+void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
+  if (n == 0) return;
+  SimCpu& cpu = *sys_.cpus[0];
+  AdapterContext& host = *sys_.host.adapter;
+  const HostParams& hp = sys_.host_params;
+  const std::uint64_t depth = params_.tx_depth;
+  std::uint64_t posted = 0;
+  sends_done_ = 0;
+  const Picos start = now_ps();
+  last_batch_ps_ = start;
+  WorkCompletion wc[16];
+  while (sends_done_ < n) {
+    while (posted < n && posted - sends_done_ < depth) {
+      post_ps_[posted % depth] = now_ps();
+      cpu.run(hp.post_send_cycles);
+      request_.wr_id = posted;
+      request_.signaled = (posted + 1) % cq_mod_ == 0 || posted + 1 == n;
+      if (!host.post_send(*host_qp_, request_)) break;  // not expected: window = queue size
+      ++posted;
+    }
+    cpu.spin_until(host_cq_->landed_event(), hp.poll_cycles,
+                   [&] { return host_cq_->landed() > host_cq_->consumed(); });
+    const Picos polled = now_ps();
+    const std::uint64_t before = sends_done_;
+    const unsigned got = host_cq_->poll(wc, 16);
+    for (unsigned k = 0; k < got; ++k) {
+      cpu.run(hp.completion_cycles);
+      host.retire(wc[k]);
+      if (wc[k].status != WcStatus::kSuccess) ++errors_;
+      if (wc[k].is_recv) continue;
+      const std::uint64_t upto = std::min<std::uint64_t>(wc[k].wr_id + 1, posted);
+      for (std::uint64_t op = sends_done_; op < upto; ++op)
+        if (measure) record(r, polled - post_ps_[op % depth]);
+      sends_done_ = std::max(sends_done_, upto);
+    }
+    if (measure && sends_done_ > before) {
+      const double bytes = static_cast<double>((sends_done_ - before) * r.size);
+      r.peak_bytes_per_ps =
+          std::max(r.peak_bytes_per_ps, bytes / static_cast<double>(polled - last_batch_ps_));
+      last_batch_ps_ = polled;
+    }
+  }
+  if (measure) r.elapsed_ps = last_batch_ps_ - start;
+}
+
+void Perftest::report(RunReport& out) const {
+  for (const SizeResult& r : results_) {
+    out.ops.push_back(r.op);
+    const std::string base = "perftest." + params_.test + "." + std::to_string(r.size) + ".";
+    auto add = [&](const std::string& leaf, const char* unit, const char* help, double v) {
+      out.contention.push_back(Metric{base + leaf, unit, help, v, {}});
+    };
+    if (bw_) {
+      const double avg = r.average_bytes_per_ps() * 1e12;
+      add("bw_peak", "MiB/s", "highest rate between two polls that found completions",
+          r.peak_bytes_per_ps * 1e12 / kMiB);
+      add("bw_average", "MiB/s", "bytes / (first post -> last completion)", avg / kMiB);
+      add("msg_rate", "Mpps", "operations per second over the same time",
+          r.size ? avg / r.size / 1e6 : 0.0);
+    } else {
+      const double n = static_cast<double>(r.op.count);
+      const double mean = r.op.latency_ps.mean();
+      const double var = n > 0 ? std::max(0.0, r.sum_sq / n - mean * mean) : 0.0;
+      add("t_stdev", "ns", "standard deviation of the reported latency", std::sqrt(var) / 1000.0);
+    }
+  }
+}
+
+void Perftest::print_table(std::ostream& out) const {
+  const TestInfo& info = test_info(params_.test);
+  const std::uint32_t max_inline = params_.use_inline ? sys_.host.hca->max_inline() : 0;
+  char line[160];
+  out << '\n' << kRule << '\n';
+  out << "                    " << info.title << '\n';
+  std::snprintf(line, sizeof line,
+                " Number of qps   : 1\t\tTransport type : IB\n"
+                " Connection type : RC\t\tUsing SRQ      : OFF\n"
+                " TX depth        : %u\n",
+                bw_ ? params_.tx_depth : 1u);
+  out << line;
+  if (bw_) out << " CQ Moderation   : " << cq_mod_ << '\n';
+  out << " Mtu             : " << sys_.link_params.mtu << "[B]\n";
+  out << " Link type       : IB\n";
+  out << " Max inline data : " << (info.opcode == WrOpcode::kRdmaRead ? 0 : max_inline) << "[B]\n";
+  if (!bw_)
+    out << " Reported        : " << (info.opcode == WrOpcode::kRdmaRead ? "full" : "half")
+        << " round trip\n";
+  out << kRule << '\n';
+  if (bw_) {
+    const std::vector<std::string> header = {"#bytes", "#iterations", "BW peak[MB/sec]",
+                                             "BW average[MB/sec]", "MsgRate[Mpps]"};
+    print_perftest_row(out, header, header);
+    for (const SizeResult& r : results_) {
+      const double avg = r.average_bytes_per_ps() * 1e12;
+      print_perftest_row(out, header,
+                         {std::to_string(r.size), std::to_string(r.iterations),
+                          fixed(r.peak_bytes_per_ps * 1e12 / kMiB, 2), fixed(avg / kMiB, 2),
+                          fixed(r.size ? avg / r.size / 1e6 : 0.0, 6)});
+    }
+  } else {
+    const std::vector<std::string> header = {
+        "#bytes",        "#iterations",          "t_min[usec]",
+        "t_max[usec]",   "t_typical[usec]",      "t_avg[usec]",
+        "t_stdev[usec]", "99% percentile[usec]", "99.9% percentile[usec]"};
+    print_perftest_row(out, header, header);
+    for (const SizeResult& r : results_) {
+      const LogLinearHistogram& h = r.op.latency_ps;
+      const double n = static_cast<double>(r.op.count);
+      const double mean = h.mean();
+      const double var = n > 0 ? std::max(0.0, r.sum_sq / n - mean * mean) : 0.0;
+      auto us = [](double ps) { return fixed(ps / 1e6, 2); };
+      print_perftest_row(
+          out, header,
+          {std::to_string(r.size), std::to_string(r.iterations), us(static_cast<double>(h.min())),
+           us(static_cast<double>(h.max())), us(static_cast<double>(h.quantile(0.5))), us(mean),
+           us(std::sqrt(var)), us(static_cast<double>(h.quantile(0.99))),
+           us(static_cast<double>(h.quantile(0.999)))});
+    }
+  }
+  out << kRule << '\n';
+}
+
+}  // namespace hcasim

@@ -1,0 +1,138 @@
+#pragma once
+// Workloads like the perftest tools users already know (ib_send_lat, ib_write_lat, ib_read_lat,
+// ib_send_bw, ib_write_bw, ib_read_bw), so simulated figures can be set next to measured ones.
+// One host thread on cpu0 sweeps message sizes (`perftest.sizes`) against a PerftestPeer on the
+// I/O unit and prints perftest's table layout; every size is one op class ("send_lat.2").
+//
+// Latency tests (one operation in flight; per round trip, from the start of the post to the
+// moment the spinning thread sees the answer):
+//   send_lat   SEND, the I/O unit answers with a SEND of the same size; reports RTT / 2.
+//   write_lat  RDMA WRITE; each side spins on the last byte of its buffer for the peer's write
+//              and writes back; reports RTT / 2.
+//   read_lat   RDMA READ of the I/O unit's memory, wait for its completion; reports the full RTT.
+// Bandwidth tests: tx_depth operations outstanding, every cq_mod-th (and the last) signaled.
+//   Per-op latency = post -> poll of the signaled completion that covers it (perftest's
+//   tposted/tcompleted); BW average = bytes / (first post -> last completion); BW peak = the
+//   highest rate between two polls that found completions; MsgRate = ops / that same time.
+//   send_bw    SEND to a sink that keeps `iou.recv_depth` receives posted.
+//   write_bw   RDMA WRITE into the I/O unit's buffer.   read_bw   RDMA READ from it.
+// Units as in perftest: usec, MB/sec with MB = 2^20 bytes, Mpps.
+#include <systemc>
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/core/run_report.hpp"
+#include "models/iounit/perftest_peer.hpp"
+#include "workloads/system.hpp"
+#include "workloads/workload.hpp"
+
+namespace hcasim {
+
+struct PerftestParams {
+  std::string test;
+  std::string sizes;
+  std::uint32_t iterations;
+  std::uint32_t warmup;
+  std::uint32_t size_budget_mb;
+  std::uint32_t tx_depth;
+  std::uint32_t cq_mod;
+  bool use_inline;
+
+  template <class V>
+  void visit(V& v) {
+    v.choice(test, "perftest.test", "send_lat",
+             {"send_lat", "write_lat", "read_lat", "send_bw", "write_bw", "read_bw"},
+             "which perftest tool to run (ib_<test>)");
+    v.text(sizes, "perftest.sizes", "all",
+           "message sizes in bytes: 'all' (2, 4, 8, ..., 1048576) or a comma list such as "
+           "2,64,4096 (distinct, each 1 .. 8388608)");
+    v.integer(iterations, "perftest.iterations", "ops", 1000, 1, 100000000,
+              "operations measured per size (perftest -n); cut for large sizes, see "
+              "perftest.size_budget_mb");
+    v.integer(warmup, "perftest.warmup", "ops", 10, 0, 1000000,
+              "operations run before measuring at each size (at most the iterations of the size)");
+    v.integer(size_budget_mb, "perftest.size_budget_mb", "MiB", 256, 1, 1 << 20,
+              "bytes measured per size at most: iterations = min(iterations, budget / size, "
+              "at least 1), so large sizes finish fast");
+    v.integer(tx_depth, "perftest.tx_depth", "WRs", 128, 1, 8192,
+              "bandwidth tests: work requests kept outstanding (perftest -t); also the send "
+              "queue size");
+    v.integer(cq_mod, "perftest.cq_mod", "WRs", 100, 1, 8192,
+              "bandwidth tests: every cq_mod-th request is signaled (perftest -Q; at most "
+              "tx_depth, the last of each size always)");
+    v.boolean(use_inline, "perftest.inline", true,
+              "send payloads up to the adapter's max inline size inside the WQE (perftest -I)");
+  }
+};
+
+// Parses `perftest.sizes`; throws ConfigError naming the key and what is allowed.
+std::vector<std::uint32_t> parse_perftest_sizes(const std::string& text);
+constexpr std::uint32_t kPerftestMaxSize = 1u << 23;  // 8 MiB, perftest's largest -a size
+// One line of a perftest-layout table: each cell left-aligned under its header.
+void print_perftest_row(std::ostream& out, const std::vector<std::string>& header,
+                        const std::vector<std::string>& cells);
+
+class Perftest : public sc_core::sc_module, public Workload {
+ public:
+  SC_HAS_PROCESS(Perftest);
+  Perftest(sc_core::sc_module_name name, System& system, const PerftestParams& params,
+           TraceSink* trace);
+
+  bool finished() const override { return finished_; }
+  std::uint64_t errors() const override { return errors_; }
+  void report(RunReport& out) const override;
+  void print_table(std::ostream& out) const override;
+
+  // Figures of one message size (what a row of the table shows).
+  struct SizeResult {
+    std::uint32_t size = 0;
+    std::uint64_t iterations = 0;
+    std::uint64_t warmup = 0;
+    OpClassReport op;      // latency: half or full RTT (lat), post -> completion (bw)
+    double sum_sq = 0;     // of the recorded latencies (ps^2), for t_stdev
+    Picos elapsed_ps = 0;  // bw: first post -> last completion
+    double peak_bytes_per_ps = 0;
+    double average_bytes_per_ps() const;
+  };
+  const std::vector<SizeResult>& results() const { return results_; }
+  bool is_bandwidth() const { return bw_; }
+
+ private:
+  void host_thread();
+  void run_send_lat(SizeResult& r);
+  void run_write_lat(SizeResult& r);
+  void run_read_lat(SizeResult& r);
+  void run_bw(SizeResult& r, std::uint64_t n, bool measure);
+  void record(SizeResult& r, Picos latency);
+  // Spins until a completion lands (when `block`), then handles all found. Returns how many
+  // receive completions it handled; send completions advance sends_done_.
+  unsigned reap(bool block);
+  void prepare_request(std::uint32_t size);
+
+  System& sys_;
+  PerftestParams params_;
+  bool bw_ = false;
+  std::uint32_t cq_mod_ = 1;
+  std::uint32_t max_size_ = 1;
+  CompletionQueue* host_cq_ = nullptr;
+  QueuePair* host_qp_ = nullptr;
+  std::unique_ptr<PerftestPeer> peer_;
+  std::uint64_t send_buf_ = 0, recv_buf_ = 0;
+  std::uint32_t key_ = 0;
+  MemoryWatch recv_watch_;  // write_lat: the peer's writes landing in recv_buf_
+  SendRequest request_;
+  std::vector<SizeResult> results_;
+  std::vector<Picos> post_ps_;    // bw: post time of each outstanding op, by op % tx_depth
+  std::uint64_t sends_done_ = 0;  // ops covered by send completions (bw: in the current phase)
+  Picos last_batch_ps_ = 0;       // bw: time of the previous poll that found completions
+  bool finished_ = false;
+  std::uint64_t errors_ = 0;
+  TracedReal latency_ns_;
+  TracedInt size_trace_;
+};
+
+}  // namespace hcasim
