@@ -20,9 +20,18 @@ void FabricPort::Fifo::push(const Waiting& w) {
 FabricPort::FabricPort(sc_core::sc_module_name name, unsigned vls, TraceSink* trace)
     : sc_module(name), trace_(trace), vl_(vls) {
   if (vls == 0) SC_REPORT_ERROR(this->name(), "a fabric port needs at least one virtual lane");
-  SC_METHOD(run_actions);
-  sensitive << actions_.event();
-  dont_initialize();
+  Calendar::instance().on_idle(
+      [](void* self, std::uint64_t) { static_cast<FabricPort*>(self)->settle(); }, this);
+}
+
+void FabricPort::settle() {
+  // Nothing else is happening: take in the credits still on their way, at their arrival time.
+  for (unsigned vl = 0; vl < vl_.size(); ++vl) {
+    Vl& v = vl_[vl];
+    if (v.wake_pending || v.returns_head == v.returns.size()) continue;
+    v.wake_pending = true;
+    actions_.at<&FabricPort::on_credits>(v.returns.back().at, this, vl);
+  }
 }
 
 void FabricPort::connect(Link& link, int side) {
@@ -64,6 +73,7 @@ void FabricPort::send(Packet* packet, Picos ready, std::uint32_t tag) {
                                 .c_str());
   }
   Vl& v = vl_[vl];
+  absorb(vl, now_ps());
   const Waiting w{packet, std::max(ready, now_ps()), tag, credit_blocks(*packet)};
   if (w.blocks > v.capacity) {
     SC_REPORT_ERROR(name(), ("a packet of " + std::to_string(packet->wire_bytes()) +
@@ -81,6 +91,7 @@ void FabricPort::send(Packet* packet, Picos ready, std::uint32_t tag) {
   ++counters_.waited_packets;
   v.fifo.push(w);
   v.queue_trace.set(v.fifo.size());
+  schedule_wake(vl);
 }
 
 void FabricPort::commit(Vl& v, unsigned vl, const Waiting& w) {
@@ -94,22 +105,51 @@ void FabricPort::commit(Vl& v, unsigned vl, const Waiting& w) {
 
 void FabricPort::return_credits(unsigned vl, std::uint32_t blocks, Picos at) {
   const Picos arrive = std::max(at, now_ps()) + credit_return_ps();
-  actions_.at<&FabricPort::on_credits>(arrive, this, vl | (std::uint64_t(blocks) << 8));
+  Vl& v = vl_.at(vl);
+  // Keep arrival order (returns almost always come in order: append).
+  std::size_t i = v.returns.size();
+  v.returns.push_back(Return{arrive, blocks});
+  while (i > v.returns_head && v.returns[i - 1].at > arrive) {
+    std::swap(v.returns[i - 1], v.returns[i]);
+    --i;
+  }
+  if (!v.fifo.empty()) schedule_wake(vl);
 }
 
-void FabricPort::on_credits(std::uint64_t arg) {
-  const auto vl = static_cast<unsigned>(arg & 0xff);
-  const auto blocks = static_cast<std::uint32_t>(arg >> 8);
-  Vl& v = vl_.at(vl);
-  ++counters_.credit_returns;
-  v.credits += blocks;
+void FabricPort::absorb(unsigned vl, Picos now) {
+  Vl& v = vl_[vl];
+  bool changed = false;
+  while (v.returns_head < v.returns.size() && v.returns[v.returns_head].at <= now) {
+    v.credits += v.returns[v.returns_head++].blocks;
+    ++counters_.credit_returns;
+    changed = true;
+  }
+  if (v.returns_head == v.returns.size()) {
+    v.returns.clear();  // keeps capacity: no allocation in steady state
+    v.returns_head = 0;
+  }
+  if (!changed) return;
   if (v.credits > v.capacity) {
     SC_REPORT_ERROR(name(), ("VL " + std::to_string(vl) +
                              " got back more credits than the receiver's buffer holds")
                                 .c_str());
   }
   v.credits_trace.set(v.credits);
+}
+
+void FabricPort::schedule_wake(unsigned vl) {
+  Vl& v = vl_[vl];
+  if (v.wake_pending || v.returns_head == v.returns.size()) return;
+  v.wake_pending = true;
+  actions_.at<&FabricPort::on_credits>(v.returns[v.returns_head].at, this, vl);
+}
+
+void FabricPort::on_credits(std::uint64_t arg) {
+  const auto vl = static_cast<unsigned>(arg);
+  vl_[vl].wake_pending = false;
+  absorb(vl, now_ps());
   drain(vl);
+  if (!vl_[vl].fifo.empty()) schedule_wake(vl);
 }
 
 void FabricPort::drain(unsigned vl) {

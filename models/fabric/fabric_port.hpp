@@ -69,7 +69,15 @@ class FabricPort : public sc_core::sc_module {
   }
 
   unsigned vls() const { return static_cast<unsigned>(vl_.size()); }
-  std::uint32_t credits(unsigned vl) const { return vl_[vl].credits; }
+  // Credits available now (including returns that have arrived but are not yet absorbed).
+  std::uint32_t credits(unsigned vl) const {
+    const Vl& v = vl_[vl];
+    std::uint32_t c = v.credits;
+    const Picos now = now_ps();
+    for (std::size_t i = v.returns_head; i < v.returns.size() && v.returns[i].at <= now; ++i)
+      c += v.returns[i].blocks;
+    return c;
+  }
   std::uint32_t capacity(unsigned vl) const { return vl_[vl].capacity; }
   std::size_t queued(unsigned vl) const { return vl_[vl].fifo.size(); }
   Link* link() const { return link_; }
@@ -111,15 +119,27 @@ class FabricPort : public sc_core::sc_module {
     std::vector<Waiting> ring_ = std::vector<Waiting>(16);
     std::size_t head_ = 0, size_ = 0;
   };
+  // Credits on their way back (flow-control packets in flight), oldest first. They are
+  // absorbed lazily, when the port next looks at its credits; an action is scheduled only when
+  // a packet is waiting for them, so an unconstrained link costs no event per credit return.
+  struct Return {
+    Picos at;
+    std::uint32_t blocks;
+  };
   struct Vl {
     std::uint32_t credits = 0;
     std::uint32_t capacity = 0;
     Fifo fifo;
+    std::vector<Return> returns;  // [returns_head, end) in flight, ordered by arrival
+    std::size_t returns_head = 0;
+    bool wake_pending = false;
     TracedInt credits_trace, queue_trace;
   };
+  void absorb(unsigned vl, Picos now);
+  void settle();
+  void schedule_wake(unsigned vl);
 
   void end_of_elaboration() override;
-  void run_actions() { actions_.run_due(); }
   void on_credits(std::uint64_t arg);
   void commit(Vl& v, unsigned vl, const Waiting& w);
   void drain(unsigned vl);

@@ -36,8 +36,10 @@ struct LinkParams {
   }
   // Time to serialize `bytes` onto the link.
   Picos wire_ps(std::uint64_t bytes) const {
-    return static_cast<Picos>(static_cast<double>(bytes) * 8000.0 / data_gbps() + 0.5);
+    if (rate_cache_ == 0.0) rate_cache_ = data_gbps();  // hot path: no string compares
+    return static_cast<Picos>(static_cast<double>(bytes) * 8000.0 / rate_cache_ + 0.5);
   }
+  mutable double rate_cache_ = 0.0;
   Picos propagation_ps() const { return static_cast<Picos>(cable_m * ns_per_m * 1000.0 + 0.5); }
 };
 

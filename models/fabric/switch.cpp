@@ -34,9 +34,6 @@ Switch::Switch(sc_core::sc_module_name name, const SwitchParams& params, unsigne
         std::make_unique<FabricPort>(("port" + std::to_string(i)).c_str(), vls, trace));
     outputs_.back()->on_sent(&Switch::sent, this);
   }
-  SC_METHOD(run_actions);
-  sensitive << actions_.event();
-  dont_initialize();
 }
 
 void Switch::connect(unsigned port, Link& link, int side) {

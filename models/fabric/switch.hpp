@@ -69,7 +69,6 @@ class Switch : public sc_core::sc_module {
   };
 
   void end_of_elaboration() override;
-  void run_actions() { actions_.run_due(); }
   void on_head(std::uint64_t input);
   void on_left(std::uint64_t arg);
   static void sent(void* self, std::uint32_t input, unsigned vl, std::uint32_t blocks, Picos done);

@@ -41,9 +41,6 @@ Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t po
       trace_(trace),
       fabric_port_("port", vls, trace) {
   mmio_socket.register_b_transport(this, &Hca::b_mmio);
-  SC_METHOD(run_actions);
-  sensitive << actions_.event();
-  dont_initialize();
   const std::string base = this->name();
   tx_inflight_trace_.attach(trace, base + ".tx.packets_in_flight", 16);
   rx_busy_.attach(trace, base + ".rx.packets_received", 32);

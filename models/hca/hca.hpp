@@ -149,7 +149,6 @@ class Hca : public sc_core::sc_module, public PacketSink {
   };
 
   void b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-  void run_actions() { actions_.run_due(); }
 
   // timed steps
   void on_sq_doorbell(std::uint64_t arg);

@@ -18,9 +18,6 @@ PcieLink::PcieLink(sc_core::sc_module_name name, const PcieParams& params, HostM
       memory_(memory) {
   device_socket.register_nb_transport_fw(this, &PcieLink::nb_transport_fw);
   device_socket.register_transport_dbg(this, &PcieLink::transport_dbg);
-  SC_METHOD(run_actions);
-  sensitive << actions_.event();
-  dont_initialize();
   pending_.resize(16);
   const std::string base = std::string(this->name());
   up_inflight_.attach(trace, base + ".dma_writes_in_flight", 16);

@@ -72,7 +72,6 @@ class PcieLink : public sc_core::sc_module {
   Picos dma_write(Picos start, tlm::tlm_generic_payload& gp);
   void land_write(std::uint64_t slot);
   void land_msi(std::uint64_t vector);
-  void run_actions() { actions_.run_due(); }
 
   struct PendingWrite {
     std::uint64_t addr = 0;

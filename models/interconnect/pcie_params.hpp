@@ -46,8 +46,10 @@ struct PcieParams {
     return lanes * lane_gtps * efficiency / 8.0;
   }
   Picos wire_ps(std::uint64_t bytes) const {
-    return static_cast<Picos>(static_cast<double>(bytes) * 1000.0 / bytes_per_ns() + 0.5);
+    if (rate_cache_ == 0.0) rate_cache_ = bytes_per_ns();  // hot path: no string compares
+    return static_cast<Picos>(static_cast<double>(bytes) * 1000.0 / rate_cache_ + 0.5);
   }
+  mutable double rate_cache_ = 0.0;
   Picos latency_ps() const { return static_cast<Picos>(latency_ns * 1000.0 + 0.5); }
   Picos memory_latency_ps() const { return static_cast<Picos>(memory_latency_ns * 1000.0 + 0.5); }
 };

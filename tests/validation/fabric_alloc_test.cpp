@@ -37,14 +37,10 @@ class Generator : public sc_core::sc_module {
   Generator(sc_core::sc_module_name name, Endpoint& from, std::uint16_t dst, Picos period,
             std::uint32_t payload)
       : sc_module(name), from_(from), dst_(dst), period_(period), payload_(payload) {
-    SC_METHOD(run_actions);
-    sensitive << actions_.event();
-    dont_initialize();
     actions_.at<&Generator::tick>(period, this);
   }
 
  private:
-  void run_actions() { actions_.run_due(); }
   void tick(std::uint64_t) {
     from_.send(from_.make(dst_, payload_), now_ps());
     actions_.at<&Generator::tick>(now_ps() + period_, this);

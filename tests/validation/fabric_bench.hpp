@@ -42,9 +42,6 @@ class Endpoint : public sc_core::sc_module, public PacketSink {
         buffer_blocks_(rx_buffer_bytes / kCreditBlockBytes),
         service_ps_(service_ps),
         ring_(1 << 16) {
-    SC_METHOD(run_actions);
-    sensitive << actions_.event();
-    dont_initialize();
     records.reserve(1 << 16);
   }
 
@@ -83,7 +80,6 @@ class Endpoint : public sc_core::sc_module, public PacketSink {
   std::uint32_t max_occupancy = 0;   // blocks, any one VL
 
  private:
-  void run_actions() { actions_.run_due(); }
 
   void on_arrival(std::uint64_t arg) {
     Packet* p = reinterpret_cast<Packet*>(static_cast<std::uintptr_t>(arg));
