@@ -328,6 +328,14 @@ bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
       return false;
     }
   }
+  if (qp.tx_offset == 0 && params_.qp_message_cycles) {
+    // Occupancy without latency: an unloaded message starts at once, back-to-back messages of
+    // one QP are spaced by qp_message_cycles.
+    ready = qp.context.reserve(now, cycles(params_.qp_message_cycles));
+  } else {
+    ready = now;
+  }
+  const Picos start = ready;
   if (op == WrOpcode::kRdmaRead) {
     // One request packet; the responses use the PSNs that follow it, one per MTU of data.
     Packet* p = packets_.get();
@@ -349,7 +357,7 @@ bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
     ++qp.sq_sent;
     ++counters_.messages_tx;
     ++counters_.read_requests;
-    ready = now;
+    ready = start;
     out = p;
     return qp.sq_sent != qp.sq_fetched;
   }
@@ -372,7 +380,7 @@ bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
   p->payload_len = chunk;
   p->payload.resize(chunk);
   if (p->first) w.first_psn = p->psn;
-  ready = now;
+  ready = start;
   if (w.hdr.flags & kInline) {
     std::memcpy(p->payload.data(), w.inline_data.data() + qp.tx_offset, chunk);
   } else {
@@ -386,7 +394,7 @@ bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
       }
       const std::uint32_t take = std::min(s.len - skip, chunk - filled);
       ready = std::max(ready, dma(tlm::TLM_READ_COMMAND, s.addr + skip, p->payload.data() + filled,
-                                  take, now));
+                                  take, start));
       filled += take;
       skip = 0;
     }
@@ -693,8 +701,8 @@ void Hca::handle_read_request(Qp& qp, Packet* p, Picos at) {
   }
   qp.read_jobs.push_back(Qp::ReadJob{p->psn, p->remote_addr, p->dma_len, 0});
   packets_.put(p);
-  enqueue_tx(qp);
-  pump_tx();
+  // The response engine starts once the request is set up (context, translation).
+  actions_.at<&Hca::on_tx_kick>(at + cycles(params_.read_response_cycles), this, qp.qpn);
 }
 
 bool Hca::build_read_response(Qp& qp, Packet*& out, Picos& ready) {
@@ -841,6 +849,13 @@ void Hca::rewind(Qp& qp, std::uint32_t psn) {
       return;
     }
   }
+}
+
+void Hca::on_tx_kick(std::uint64_t qpn) {
+  Qp& qp = *qps_[qpn];
+  if (qp.state == QpState::kError) return;
+  enqueue_tx(qp);
+  pump_tx();
 }
 
 void Hca::on_resend(std::uint64_t qpn) {

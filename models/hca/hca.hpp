@@ -114,6 +114,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
     std::vector<std::uint8_t> fetch_buf;  // DMA target for one batch of WQEs
     std::uint32_t next_psn = 0;
     std::uint32_t weight = 1, burst = 0;  // send scheduler: weighted round-robin
+    BusyResource context;                 // per-message occupancy of this QP's context
     std::uint32_t rnr_retries = 0;  // used since the last progress
     bool waiting_rnr = false;
     // transport timer (requester) and coalesced ACKs (responder)
@@ -158,6 +159,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
   void on_packet_ready(std::uint64_t packet_ptr);
   void on_packet_arrived(std::uint64_t packet_ptr);
   void on_resend(std::uint64_t qpn);
+  void on_tx_kick(std::uint64_t qpn);
   void on_cq_arm(std::uint64_t cqn);
   void on_ack_timeout(std::uint64_t qpn);
   void on_ack_delay(std::uint64_t qpn);

@@ -27,6 +27,8 @@ struct HcaParams {
   double ack_timeout_us;
   std::uint32_t retry_count;
   std::uint32_t rx_buffer_bytes;
+  std::uint32_t qp_message_cycles;
+  std::uint32_t read_response_cycles;
 
   template <class V>
   void visit(V& v) {
@@ -63,6 +65,11 @@ struct HcaParams {
            "requester resends unacknowledged packets after this long without progress");
     v.integer(retry_count, "hca.retry_count", "retries", 7, 0, 7,
               "transport resends before a retry-exceeded error completion");
+    v.integer(qp_message_cycles, "hca.qp_message_cycles", "cycles", 250, 0, 1000000,
+              "occupancy of a queue pair's context per message sent: one queue pair is handled "
+              "by one execution unit at a time (caps one QP's message rate, not its latency)");
+    v.integer(read_response_cycles, "hca.read_response_cycles", "cycles", 60, 0, 1000000,
+              "responder: set up an RDMA READ response (context, address translation)");
     v.integer(rx_buffer_bytes, "hca.rx_buffer_bytes", "B", 32768, 4224, 1 << 24,
               "receive buffer per virtual lane: the link credits the adapter advertises");
   }

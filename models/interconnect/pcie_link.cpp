@@ -28,7 +28,8 @@ Picos PcieLink::read_request_wire_ps(std::uint64_t len) const {
   return params_.wire_ps(div_ceil(len, params_.max_read_request) * params_.request_overhead);
 }
 Picos PcieLink::read_completion_wire_ps(std::uint64_t len) const {
-  return params_.wire_ps(len + div_ceil(len, params_.max_payload) * params_.completion_overhead);
+  return params_.wire_ps(len +
+                         div_ceil(len, params_.completion_bytes()) * params_.completion_overhead);
 }
 Picos PcieLink::write_wire_ps(std::uint64_t len) const {
   return params_.wire_ps(len + div_ceil(len, params_.max_payload) * params_.request_overhead);
@@ -97,7 +98,7 @@ tlm::tlm_sync_enum PcieLink::nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::
 Picos PcieLink::dma_read(Picos start, tlm::tlm_generic_payload& gp) {
   const std::uint64_t len = gp.get_data_length();
   // Request TLPs go upstream; the root complex reads memory and returns completions of at most
-  // max_payload bytes downstream. Data is copied now: software wrote it before ringing the
+  // completion_bytes() each downstream. Data is copied now: software wrote it before ringing the
   // doorbell that led here, so the bytes cannot change in between.
   const Picos req_wire = read_request_wire_ps(len);
   const Picos first_req_wire = params_.wire_ps(params_.request_overhead);

@@ -15,6 +15,7 @@ struct PcieParams {
   std::string encoding;
   std::uint32_t max_payload;
   std::uint32_t max_read_request;
+  std::uint32_t read_completion;
   std::uint32_t request_overhead;
   std::uint32_t completion_overhead;
   double latency_ns;
@@ -30,6 +31,9 @@ struct PcieParams {
              "max payload size of one TLP (DMA writes, read completions)");
     v.one_of(max_read_request, "pcie.max_read_request", "B", 512,
              {128, 256, 512, 1024, 2048, 4096}, "max read request size (DMA reads are split)");
+    v.one_of(read_completion, "pcie.read_completion", "B", 64, {64, 128, 256, 512, 1024, 2048, 4096},
+             "root complex splits read completions into TLPs of this size (read completion "
+             "boundary; Intel Xeons return cache lines), capped by max_payload");
     v.integer(request_overhead, "pcie.request_overhead", "B", 24, 0, 64,
               "bytes per memory read/write request TLP besides payload (framing, header, LCRC)");
     v.integer(completion_overhead, "pcie.completion_overhead", "B", 20, 0, 64,
@@ -50,6 +54,10 @@ struct PcieParams {
     return static_cast<Picos>(static_cast<double>(bytes) * 1000.0 / rate_cache_ + 0.5);
   }
   mutable double rate_cache_ = 0.0;
+  // Payload bytes per read completion TLP.
+  std::uint32_t completion_bytes() const {
+    return read_completion < max_payload ? read_completion : max_payload;
+  }
   Picos latency_ps() const { return static_cast<Picos>(latency_ns * 1000.0 + 0.5); }
   Picos memory_latency_ps() const { return static_cast<Picos>(memory_latency_ns * 1000.0 + 0.5); }
 };

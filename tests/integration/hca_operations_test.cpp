@@ -283,7 +283,7 @@ TEST(HcaOperations, CoalescedAcksStillCompleteEveryMessage) {
         }
         EXPECT_LE(t.sys->iou.hca->counters().acks_tx, 4u);  // 10 messages, acks of 4
       },
-      {{"hca.ack_coalesce", "4"}});
+      {{"hca.ack_coalesce", "4"}, {"hca.ack_delay_cycles", "20000"}});
   run_bench(b);
 }
 

@@ -39,10 +39,12 @@ inline double link_goodput(const LinkParams& link, std::uint64_t size,
   const double wire = static_cast<double>(size + packets * HeaderBytes::kBase + per_message_extra);
   return link.data_gbps() / 8.0 * static_cast<double>(size) / wire;
 }
-// PCIe: payload crosses as completions of max_payload bytes (DMA read) or as write requests
-// of max_payload bytes (DMA write), each with its TLP overhead.
+// PCIe: payload crosses as completions of completion_bytes() (the root complex's read
+// completion size, capped by max_payload) for DMA reads, or as write requests of max_payload
+// bytes for DMA writes, each with its TLP overhead.
 inline double pcie_read_goodput(const PcieParams& p) {
-  return p.bytes_per_ns() * p.max_payload / (p.max_payload + p.completion_overhead);
+  const double c = p.completion_bytes();
+  return p.bytes_per_ns() * c / (c + p.completion_overhead);
 }
 inline double pcie_write_goodput(const PcieParams& p) {
   return p.bytes_per_ns() * p.max_payload / (p.max_payload + p.request_overhead);

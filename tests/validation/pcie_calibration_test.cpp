@@ -90,15 +90,17 @@ TEST(PcieCalibration, DoorbellReachesTheDeviceInAFewHundredNanoseconds) {
 
 TEST(PcieCalibration, StreamingDmaReadsRunAtTheCompletionOverheadLimit) {
   Rig rig;
-  // 256 back-to-back 4 KiB reads: the downstream direction carries 4096 B of data plus
-  // 16 completions of 20 B each per read.
+  // 256 back-to-back 4 KiB reads: the downstream direction carries 4096 B of data plus one
+  // 20 B completion header per read completion (64 B each: the root complex's completion size).
   Picos last = 0;
   for (int i = 0; i < 256; ++i) last = rig.device.dma(true, 4096 + i * 4096ull, 4096, 0);
   const double seconds = static_cast<double>(last) * 1e-12;
   const double gbps = 256.0 * 4096 / seconds / 1e9;
-  const double expect = rig.params.bytes_per_ns() * 4096.0 / (4096.0 + 16 * 20);
+  const double per_read = 4096.0 / rig.params.completion_bytes();
+  const double expect = rig.params.bytes_per_ns() * 4096.0 / (4096.0 + per_read * 20);
   EXPECT_NEAR(gbps, expect, expect * 0.01);  // start-up latency is < 1 % of 1 MiB's time
-  EXPECT_LT(gbps, 7.88);
+  // 64 B completions make DMA reads the narrowest stage of a ConnectX-3 on Gen3 x8: ~6.0 GB/s.
+  EXPECT_NEAR(gbps, 6.0, 0.05);
 }
 
 TEST(PcieCalibration, StreamingDmaWritesRunAtTheRequestOverheadLimit) {
