@@ -125,8 +125,8 @@ void write_summary_json(const RunReport& report, const std::string& path) {
     o["count"] = op.count;
     o["bytes"] = op.bytes;
     o["latency_ns"] = latency_ns(op.latency_ps);
-    o["ops_per_s"] = per_second(op.count, report.sim_time_ps);
-    o["bytes_per_s"] = per_second(op.bytes, report.sim_time_ps);
+    o["ops_per_s"] = per_second(op.count, op.rate_span_ps(report.sim_time_ps));
+    o["bytes_per_s"] = per_second(op.bytes, op.rate_span_ps(report.sim_time_ps));
     ops[op.name] = std::move(o);
   }
   j["ops"] = std::move(ops);

@@ -114,13 +114,13 @@ void print_ops(const RunReport& report, std::ostream& out) {
     out << "  (none)\n";
     return;
   }
-  const double sim_s = static_cast<double>(report.sim_time_ps) / 1e12;
   TextTable table({"class", "count", "bytes", "min", "mean", "p50", "p90", "p99", "p99.9", "max",
                    "ops/s", "throughput"});
   for (const OpClassReport& op : report.ops) {
     const LogLinearHistogram& h = op.latency_ps;
     auto lat = [&](double ps) { return fmt("%.3f", ps / unit.ps_per_unit); };
     auto q = [&](double p) { return lat(static_cast<double>(h.quantile(p))); };
+    const double sim_s = static_cast<double>(op.rate_span_ps(report.sim_time_ps)) / 1e12;
     const double ops_s = sim_s > 0 ? static_cast<double>(op.count) / sim_s : 0.0;
     const double bytes_s = sim_s > 0 ? static_cast<double>(op.bytes) / sim_s : 0.0;
     table.add({op.name, fmt_u64(op.count), fmt_u64(op.bytes), lat(static_cast<double>(h.min())),

@@ -215,6 +215,7 @@ void Perftest::host_thread() {
     size_trace_.set(r.size);
     prepare_request(r.size);
     sends_done_ = 0;
+    const Picos started = now_ps();
     if (params_.test == "send_lat") {
       run_send_lat(r);
     } else if (params_.test == "write_lat") {
@@ -225,6 +226,8 @@ void Perftest::host_thread() {
       run_bw(r, r.warmup, false);
       run_bw(r, r.iterations, true);
     }
+    // Rates in the summary are per size: over the measured span, not the whole sweep.
+    r.op.span_ps = bw_ ? r.elapsed_ps : now_ps() - started;
   }
   finished_ = true;
   sc_core::sc_stop();

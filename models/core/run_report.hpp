@@ -17,6 +17,9 @@ struct OpClassReport {
   std::uint64_t count = 0;
   std::uint64_t bytes = 0;
   LogLinearHistogram latency_ps;
+  // Simulated time the class was active (its rates are per this span); 0: the whole run.
+  std::uint64_t span_ps = 0;
+  std::uint64_t rate_span_ps(std::uint64_t run_ps) const { return span_ps ? span_ps : run_ps; }
 };
 
 // One contention / utilization figure. `path` is dotted ("host0.cpu0.utilization",

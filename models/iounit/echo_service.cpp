@@ -31,26 +31,39 @@ void EchoService::serve() {
   const sc_core::sc_time service = ps(static_cast<Picos>(params_.service_ns * 1000.0 + 0.5));
   WorkCompletion wc[16];
   for (;;) {
-    const unsigned n = cq_.poll(wc, 16);
-    if (n == 0) {
-      sc_core::wait(cq_.landed_event());
-      continue;
-    }
-    for (unsigned i = 0; i < n; ++i) {
-      adapter_.retire(wc[i]);
-      if (wc[i].status != WcStatus::kSuccess) {
-        ++errors_;
+    // Requests found while making room in the send queue are served first, in order.
+    if (pending_.empty()) {
+      const unsigned n = cq_.poll(wc, 16);
+      if (n == 0) {
+        sc_core::wait(cq_.landed_event());
         continue;
       }
-      if (!wc[i].is_recv) continue;  // our reply went out
-      ++requests_;
-      if (service != sc_core::SC_ZERO_TIME) sc_core::wait(service);
-      const std::uint64_t slot = wc[i].wr_id;
-      adapter_.post_recv(qp_, slot, Sge{recv_base_ + slot * max_request_, max_request_, key_});
-      reply_.wr_id = requests_;
-      while (!adapter_.post_send(qp_, reply_)) sc_core::wait(cq_.landed_event());
+      for (unsigned i = 0; i < n; ++i) take(wc[i]);
+      continue;
+    }
+    const WorkCompletion request = pending_.front();
+    pending_.pop_front();
+    ++requests_;
+    if (service != sc_core::SC_ZERO_TIME) sc_core::wait(service);
+    const std::uint64_t slot = request.wr_id;
+    adapter_.post_recv(qp_, slot, Sge{recv_base_ + slot * max_request_, max_request_, key_});
+    reply_.wr_id = requests_;
+    while (!adapter_.post_send(qp_, reply_)) {
+      // Send queue full: make room by retiring the completions of replies that went out.
+      const unsigned k = cq_.poll(wc, 16);
+      for (unsigned j = 0; j < k; ++j) take(wc[j]);
+      if (k == 0) sc_core::wait(cq_.landed_event());
     }
   }
+}
+
+void EchoService::take(const WorkCompletion& wc) {
+  adapter_.retire(wc);
+  if (wc.status != WcStatus::kSuccess) {
+    ++errors_;
+    return;
+  }
+  if (wc.is_recv) pending_.push_back(wc);  // a request to answer
 }
 
 }  // namespace hcasim

@@ -5,6 +5,7 @@
 #include <systemc>
 
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "models/hca/queue_interface.hpp"
@@ -24,6 +25,7 @@ class EchoService : public sc_core::sc_module {
 
  private:
   void serve();
+  void take(const WorkCompletion& wc);
 
   IouParams params_;
   AdapterContext& adapter_;
@@ -35,6 +37,7 @@ class EchoService : public sc_core::sc_module {
   std::uint32_t key_ = 0;
   std::uint64_t requests_ = 0, errors_ = 0;
   SendRequest reply_;
+  std::deque<WorkCompletion> pending_;  // received requests not yet answered
 };
 
 }  // namespace hcasim
