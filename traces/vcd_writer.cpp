@@ -222,16 +222,15 @@ void VcdWriter::record(SignalId id, std::uint64_t time_ps, std::uint64_t bits, b
 }
 
 void VcdWriter::flush_pending() {
-  std::FILE* f = file_.handle();
   if (!dumpvars_written_) {
     // The values at the first timestamp (normally 0): initial values plus the changes there.
     write_time(pending_time_);
-    std::fputs("$dumpvars\n", f);
+    put("$dumpvars\n", 10);
     for (std::size_t i = 0; i < signals_.size(); ++i) {
       written_[i] = current_[i];
       write_value(i);
     }
-    std::fputs("$end\n", f);
+    put("$end\n", 5);
     dumpvars_written_ = true;
   } else {
     for (SignalId id : pending_) {
@@ -250,7 +249,7 @@ void VcdWriter::write_time(std::uint64_t time_ps) {
   *p++ = '#';
   p = std::to_chars(p, line_ + sizeof line_, time_ps).ptr;
   *p++ = '\n';
-  std::fwrite(line_, 1, static_cast<std::size_t>(p - line_), file_.handle());
+  put(line_, static_cast<std::size_t>(p - line_));
   last_written_time_ = time_ps;
   time_written_ = true;
 }
@@ -278,7 +277,12 @@ void VcdWriter::write_value(std::size_t index) {
   std::memcpy(p, sig.code.data(), sig.code.size());
   p += sig.code.size();
   *p++ = '\n';
-  std::fwrite(line_, 1, static_cast<std::size_t>(p - line_), file_.handle());
+  put(line_, static_cast<std::size_t>(p - line_));
+}
+
+void VcdWriter::drain_out() {
+  std::fwrite(out_.data(), 1, out_used_, file_.handle());
+  out_used_ = 0;
 }
 
 void VcdWriter::finish(std::uint64_t end_time_ps) {
@@ -291,6 +295,7 @@ void VcdWriter::finish(std::uint64_t end_time_ps) {
   }
   flush_pending();
   if (!time_written_ || last_written_time_ != end_time_ps) write_time(end_time_ps);
+  drain_out();
   finished_ = true;
   file_.commit();
 }

@@ -4,6 +4,7 @@
 // every variable at every time step and stamps the wall-clock date into the file). Output is
 // deterministic: the same declarations and changes give a byte-identical file.
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -99,6 +100,16 @@ class VcdWriter : public TraceSink {
   bool dumpvars_written_ = false;
   bool finished_ = false;
   char line_[128];  // one formatted record
+  // Records collect here and go to the file in large writes (one stdio call per record cost
+  // more than formatting them).
+  void put(const char* p, std::size_t n) {
+    if (out_used_ + n > out_.size()) drain_out();
+    std::memcpy(out_.data() + out_used_, p, n);
+    out_used_ += n;
+  }
+  void drain_out();
+  std::vector<char> out_ = std::vector<char>(1 << 20);
+  std::size_t out_used_ = 0;
 };
 
 }  // namespace hcasim

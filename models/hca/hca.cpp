@@ -43,8 +43,6 @@ Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t po
   mmio_socket.register_b_transport(this, &Hca::b_mmio);
   const std::string base = this->name();
   tx_inflight_trace_.attach(trace, base + ".tx.packets_in_flight", 16);
-  rx_busy_.attach(trace, base + ".rx.packets_received", 32);
-  cqe_count_.attach(trace, base + ".cqe.written", 32);
   doorbell_unit_.attach(trace, base + ".doorbell.busy");
   send_engine_.attach(trace, base + ".wqe_parse.busy");
   packetizer_.attach(trace, base + ".packetizer.busy");
@@ -438,7 +436,6 @@ void Hca::deliver(Packet* packet, Picos arrival) {
 void Hca::on_packet_arrived(std::uint64_t arg) {
   Packet* p = from_arg(arg);
   ++counters_.packets_rx;
-  rx_busy_.set(counters_.packets_rx);
   const Picos cost = cycles(params_.rx_cycles);
   const Picos at = rx_engine_.reserve(edge(now_ps()), cost) + cost;
   // The receive buffer frees once the receive engine has taken the packet: credits go back.
@@ -901,7 +898,6 @@ void Hca::write_cqe(std::uint32_t cqn, Cqe cqe, Picos at) {
     }
   }
   ++counters_.cqes;
-  cqe_count_.set(counters_.cqes);
 }
 
 void Hca::qp_error(Qp& qp, Picos at) {

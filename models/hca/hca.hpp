@@ -208,7 +208,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
   TracedResource doorbell_unit_, send_engine_, packetizer_, rx_engine_, cqe_engine_;
   tlm::tlm_generic_payload gp_;
   Counters counters_;
-  TracedInt tx_inflight_trace_, rx_busy_, cqe_count_;
+  TracedInt tx_inflight_trace_;
 };
 
 }  // namespace hcasim

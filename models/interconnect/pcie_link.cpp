@@ -21,7 +21,6 @@ PcieLink::PcieLink(sc_core::sc_module_name name, const PcieParams& params, HostM
   pending_.resize(16);
   const std::string base = std::string(this->name());
   up_inflight_.attach(trace, base + ".dma_writes_in_flight", 16);
-  down_busy_.attach(trace, base + ".dma_reads_issued", 32);
 }
 
 Picos PcieLink::read_request_wire_ps(std::uint64_t len) const {
@@ -119,7 +118,6 @@ Picos PcieLink::dma_read(Picos start, tlm::tlm_generic_payload& gp) {
     std::memcpy(gp.get_data_ptr() + (b - lo), w.data.data() + (b - wlo), e - b);
   }
   ++dma_reads_;
-  down_busy_.set(dma_reads_);
   return done;
 }
 

@@ -98,7 +98,6 @@ class PcieLink : public sc_core::sc_module {
   InterruptSink* interrupts_ = nullptr;
   std::uint64_t interrupts_raised_ = 0;
   TracedInt up_inflight_;
-  TracedInt down_busy_;
 };
 
 }  // namespace hcasim
