@@ -17,8 +17,9 @@ PingPong::PingPong(sc_core::sc_module_name name, System& system, const PingPongP
   HostMemory& mem = host.memory();
   send_buf_ = mem.allocate(std::max<std::uint32_t>(params_.size, 1), 4096);
   recv_buf_ = mem.allocate(std::max<std::uint32_t>(params_.reply_size, 1), 4096);
-  key_ = host.register_memory(send_buf_, recv_buf_ + std::max<std::uint32_t>(params_.reply_size, 1) - send_buf_,
-                              kLocalWrite);
+  key_ = host.register_memory(
+      send_buf_, recv_buf_ + std::max<std::uint32_t>(params_.reply_size, 1) - send_buf_,
+      kLocalWrite);
   for (std::uint32_t i = 0; i < params_.size; ++i)
     mem.at(send_buf_ + i, 1)[0] = static_cast<std::uint8_t>(i * 7 + 1);
   request_.opcode = WrOpcode::kSend;

@@ -35,8 +35,7 @@ struct PingPongParams {
     v.integer(size, "pingpong.size", "B", 2, 0, 1 << 24, "bytes of each request message");
     v.integer(reply_size, "pingpong.reply_size", "B", 2, 0, 1 << 24,
               "bytes of each reply from the I/O unit");
-    v.integer(count, "pingpong.count", "messages", 1000, 1, 1000000000,
-              "round trips measured");
+    v.integer(count, "pingpong.count", "messages", 1000, 1, 1000000000, "round trips measured");
     v.integer(warmup, "pingpong.warmup", "messages", 10, 0, 1000000,
               "round trips run before measuring");
     v.boolean(use_inline, "pingpong.inline", true,

@@ -39,17 +39,16 @@ System::System(const ParamValues& values, TraceSink* trace)
       switch_params(values.load<SwitchParams>()),
       packets(std::make_unique<PacketPool>(link_params.mtu)),
       host_node(std::make_unique<Node>("host0", std::uint64_t(host_params.memory_mb) << 20,
-                                       pcie_params, hca_params, 1, link_params.mtu, fabric_params.vls, *packets,
-                                       trace)),
+                                       pcie_params, hca_params, 1, link_params.mtu,
+                                       fabric_params.vls, *packets, trace)),
       iou_node(std::make_unique<Node>("iou0", std::uint64_t(iou_params.memory_mb) << 20,
-                                      pcie_params, hca_params, 2, link_params.mtu, fabric_params.vls, *packets,
-                                      trace)),
+                                      pcie_params, hca_params, 2, link_params.mtu,
+                                      fabric_params.vls, *packets, trace)),
       host(*host_node),
       iou(*iou_node) {
-
   for (std::uint32_t i = 0; i < host_params.cpus; ++i)
-    cpus.push_back(std::make_unique<SimCpu>("host0.cpu" + std::to_string(i), host_params.cpu_ghz,
-                                            trace));
+    cpus.push_back(
+        std::make_unique<SimCpu>("host0.cpu" + std::to_string(i), host_params.cpu_ghz, trace));
   const std::vector<FabricEndpoint> endpoints = {
       {host.hca.get(), &host.hca->fabric_port(), host.hca->port_address(),
        hca_params.rx_buffer_bytes},

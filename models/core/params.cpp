@@ -63,11 +63,16 @@ bool parse_real(const std::string& text, double& out) {
 
 std::string ParamSpec::type_text() const {
   switch (type) {
-    case ParamType::Integer: return "integer";
-    case ParamType::Real: return "real";
-    case ParamType::Boolean: return "boolean";
-    case ParamType::Text: return "text";
-    case ParamType::Choice: return "choice";
+    case ParamType::Integer:
+      return "integer";
+    case ParamType::Real:
+      return "real";
+    case ParamType::Boolean:
+      return "boolean";
+    case ParamType::Text:
+      return "text";
+    case ParamType::Choice:
+      return "choice";
   }
   return "?";
 }
@@ -77,10 +82,14 @@ std::string ParamSpec::allowed_text() const {
     case ParamType::Integer:
       if (!choices.empty()) return "one of " + join(choices, ", ");
       return format_bound(*this, min) + " .. " + format_bound(*this, max);
-    case ParamType::Real: return format_bound(*this, min) + " .. " + format_bound(*this, max);
-    case ParamType::Boolean: return "true or false";
-    case ParamType::Text: return "any text";
-    case ParamType::Choice: return "one of " + join(choices, ", ");
+    case ParamType::Real:
+      return format_bound(*this, min) + " .. " + format_bound(*this, max);
+    case ParamType::Boolean:
+      return "true or false";
+    case ParamType::Text:
+      return "any text";
+    case ParamType::Choice:
+      return "one of " + join(choices, ", ");
   }
   return "";
 }
@@ -97,8 +106,7 @@ const ParamSpec* ParamRegistry::find(const std::string& name) const {
   return it == specs_.end() ? nullptr : &it->second;
 }
 
-void ParamValues::set(const std::string& name, const std::string& text,
-                      const ValueOrigin& origin) {
+void ParamValues::set(const std::string& name, const std::string& text, const ValueOrigin& origin) {
   const ParamSpec* s = registry_->find(name);
   const std::string at = origin.where + ": key '" + name + "'";
   if (!s) {
@@ -114,8 +122,7 @@ void ParamValues::set(const std::string& name, const std::string& text,
       std::int64_t v = 0;
       if (!parse_integer(text, v)) bad("'" + text + "' is not an integer");
       if (!s->choices.empty()) {
-        if (std::find(s->choices.begin(), s->choices.end(), std::to_string(v)) ==
-            s->choices.end())
+        if (std::find(s->choices.begin(), s->choices.end(), std::to_string(v)) == s->choices.end())
           bad("value " + text + " is not allowed");
       } else if (double(v) < s->min || double(v) > s->max) {
         bad("value " + text + " is out of range");
@@ -139,7 +146,8 @@ void ParamValues::set(const std::string& name, const std::string& text,
         bad("'" + text + "' is not a boolean");
       }
       break;
-    case ParamType::Text: break;
+    case ParamType::Text:
+      break;
     case ParamType::Choice:
       if (std::find(s->choices.begin(), s->choices.end(), text) == s->choices.end())
         bad("'" + text + "' is not allowed");

@@ -27,7 +27,7 @@ struct ParamSpec {
   ParamType type = ParamType::Integer;
   std::string unit;  // "B", "ns", "MHz", "cycles", "" ...
   std::string default_text;
-  double min = 0;                    // Integer / Real: inclusive range
+  double min = 0;  // Integer / Real: inclusive range
   double max = 0;
   std::vector<std::string> choices;  // Choice: the allowed words; Integer: allowed values if set
   std::string help;
@@ -90,8 +90,8 @@ class DeclareVisitor {
   void integer(T& field, const char* name, const char* unit, std::int64_t def, std::int64_t lo,
                std::int64_t hi, const char* help) {
     field = static_cast<T>(def);
-    ParamSpec s{name, ParamType::Integer, unit, std::to_string(def), double(lo), double(hi), {},
-                help};
+    ParamSpec s{name,       ParamType::Integer, unit, std::to_string(def),
+                double(lo), double(hi),         {},   help};
     r_.add(std::move(s));
   }
   template <class T>

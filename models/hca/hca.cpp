@@ -11,19 +11,29 @@ namespace {
 // Sequence numbers compare by signed distance so that wrap-around is harmless.
 bool seq_le(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) <= 0; }
 std::uint64_t to_arg(Packet* p) { return reinterpret_cast<std::uintptr_t>(p); }
-Packet* from_arg(std::uint64_t a) { return reinterpret_cast<Packet*>(static_cast<std::uintptr_t>(a)); }
+Packet* from_arg(std::uint64_t a) {
+  return reinterpret_cast<Packet*>(static_cast<std::uintptr_t>(a));
+}
 }  // namespace
 
 const char* to_string(WcStatus s) {
   switch (s) {
-    case WcStatus::kSuccess: return "success";
-    case WcStatus::kLocalLength: return "local_length_error";
-    case WcStatus::kLocalProtection: return "local_protection_error";
-    case WcStatus::kRemoteAccess: return "remote_access_error";
-    case WcStatus::kRemoteOperation: return "remote_operation_error";
-    case WcStatus::kRetryExceeded: return "retry_exceeded";
-    case WcStatus::kRnrRetryExceeded: return "rnr_retry_exceeded";
-    case WcStatus::kFlushed: return "work_request_flushed";
+    case WcStatus::kSuccess:
+      return "success";
+    case WcStatus::kLocalLength:
+      return "local_length_error";
+    case WcStatus::kLocalProtection:
+      return "local_protection_error";
+    case WcStatus::kRemoteAccess:
+      return "remote_access_error";
+    case WcStatus::kRemoteOperation:
+      return "remote_operation_error";
+    case WcStatus::kRetryExceeded:
+      return "retry_exceeded";
+    case WcStatus::kRnrRetryExceeded:
+      return "rnr_retry_exceeded";
+    case WcStatus::kFlushed:
+      return "work_request_flushed";
   }
   return "unknown";
 }
@@ -145,9 +155,8 @@ void Hca::b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   std::uint32_t producer = 0;
   std::memcpy(&producer, gp.get_data_ptr(), 4);
   const Picos arrive = now_ps() + delay.value();
-  const Picos decoded =
-      doorbell_unit_.reserve(edge(arrive), cycles(params_.doorbell_cycles)) +
-      cycles(params_.doorbell_cycles);
+  const Picos decoded = doorbell_unit_.reserve(edge(arrive), cycles(params_.doorbell_cycles)) +
+                        cycles(params_.doorbell_cycles);
   ++counters_.doorbells;
   std::uint64_t arg = qpn | (std::uint64_t(producer) << 32);
   if (kind == DoorbellKind::kSend) {
@@ -222,12 +231,13 @@ Picos Hca::dma(tlm::tlm_command cmd, std::uint64_t addr, void* data, std::uint32
 void Hca::start_wqe_fetch(Qp& qp) {
   if (qp.fetching || qp.sq_fetched == qp.sq_producer) return;
   const std::uint32_t slot = qp.sq_fetched % qp.sq_entries;
-  const std::uint32_t n = std::min({qp.sq_producer - qp.sq_fetched, params_.wqe_fetch_batch,
-                                    qp.sq_entries - slot});
+  const std::uint32_t n =
+      std::min({qp.sq_producer - qp.sq_fetched, params_.wqe_fetch_batch, qp.sq_entries - slot});
   qp.fetching = true;
   ++counters_.wqe_fetches;
-  const Picos done = dma(tlm::TLM_READ_COMMAND, qp.sq_addr + std::uint64_t(slot) * params_.sq_stride,
-                         qp.fetch_buf.data(), n * params_.sq_stride, edge(now_ps()));
+  const Picos done =
+      dma(tlm::TLM_READ_COMMAND, qp.sq_addr + std::uint64_t(slot) * params_.sq_stride,
+          qp.fetch_buf.data(), n * params_.sq_stride, edge(now_ps()));
   const Picos parse = cycles(params_.wqe_parse_cycles * n);
   const Picos parsed = send_engine_.reserve(edge(done), parse) + parse;
   actions_.at<&Hca::on_wqes_fetched>(parsed, this, qp.qpn | (std::uint64_t(n) << 32));
@@ -239,7 +249,8 @@ void Hca::on_wqes_fetched(std::uint64_t arg) {
   qp.fetching = false;
   if (qp.state == QpState::kError) return;
   for (std::uint32_t i = 0; i < n; ++i)
-    decode_send_wqe(qp, qp.sq_fetched + i, qp.fetch_buf.data() + std::size_t(i) * params_.sq_stride);
+    decode_send_wqe(qp, qp.sq_fetched + i,
+                    qp.fetch_buf.data() + std::size_t(i) * params_.sq_stride);
   qp.sq_fetched += n;
   enqueue_tx(qp);
   start_wqe_fetch(qp);  // keep fetching ahead while software posts
@@ -296,8 +307,7 @@ bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
   if (qp.state == QpState::kError) return false;
   if (qp.read_head < qp.read_jobs.size()) {
     build_read_response(qp, out, ready);
-    return qp.read_head < qp.read_jobs.size() ||
-           (!qp.waiting_rnr && qp.sq_sent != qp.sq_fetched);
+    return qp.read_head < qp.read_jobs.size() || (!qp.waiting_rnr && qp.sq_sent != qp.sq_fetched);
   }
   if (qp.waiting_rnr || qp.sq_sent == qp.sq_fetched) return false;
   SendWork& w = qp.sq[qp.sq_sent % qp.sq_entries];
@@ -447,18 +457,26 @@ void Hca::on_packet_arrived(std::uint64_t arg) {
   }
   switch (p->kind) {
     case PacketKind::kAck:
-    case PacketKind::kNak: handle_ack(*qp, p, at); break;
-    case PacketKind::kReadRequest: handle_read_request(*qp, p, at); break;
-    case PacketKind::kReadResponse: handle_read_response(*qp, p, at); break;
-    default: handle_request(*qp, p, at); break;
+    case PacketKind::kNak:
+      handle_ack(*qp, p, at);
+      break;
+    case PacketKind::kReadRequest:
+      handle_read_request(*qp, p, at);
+      break;
+    case PacketKind::kReadResponse:
+      handle_read_response(*qp, p, at);
+      break;
+    default:
+      handle_request(*qp, p, at);
+      break;
   }
 }
 
 void Hca::start_rwqe_fetch(Qp& qp) {
   if (qp.rq_fetching || qp.rq_fetched == qp.rq_producer) return;
   const std::uint32_t slot = qp.rq_fetched % qp.rq_entries;
-  const std::uint32_t n = std::min({qp.rq_producer - qp.rq_fetched, params_.wqe_fetch_batch,
-                                    qp.rq_entries - slot});
+  const std::uint32_t n =
+      std::min({qp.rq_producer - qp.rq_fetched, params_.wqe_fetch_batch, qp.rq_entries - slot});
   qp.rq_fetching = true;
   const Picos done = dma(tlm::TLM_READ_COMMAND, qp.rq_addr + std::uint64_t(slot) * kRecvStride,
                          qp.rq_fetch_buf.data(), n * kRecvStride, edge(now_ps()));
@@ -540,9 +558,9 @@ void Hca::handle_request(Qp& qp, Packet* p, Picos at) {
   bool ok = true;
   if (is_write) {
     if (p->payload_len)
-      qp.rx_committed = std::max(
-          qp.rx_committed, dma(tlm::TLM_WRITE_COMMAND, qp.rx_remote_addr + qp.rx_offset,
-                               p->payload.data(), p->payload_len, at));
+      qp.rx_committed =
+          std::max(qp.rx_committed, dma(tlm::TLM_WRITE_COMMAND, qp.rx_remote_addr + qp.rx_offset,
+                                        p->payload.data(), p->payload_len, at));
   } else {
     RecvWork& r = qp.rq[qp.rq_used % qp.rq_entries];
     std::uint32_t skip = qp.rx_offset, done = 0;
@@ -557,9 +575,8 @@ void Hca::handle_request(Qp& qp, Packet* p, Picos at) {
         ok = false;
         break;
       }
-      qp.rx_committed = std::max(
-          qp.rx_committed,
-          dma(tlm::TLM_WRITE_COMMAND, s.addr + skip, p->payload.data() + done, take, at));
+      qp.rx_committed = std::max(qp.rx_committed, dma(tlm::TLM_WRITE_COMMAND, s.addr + skip,
+                                                      p->payload.data() + done, take, at));
       done += take;
       skip = 0;
     }
@@ -627,7 +644,8 @@ void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
   WcStatus error = WcStatus::kSuccess;
   if (p->kind == PacketKind::kNak &&
       (p->nak == NakCode::kPsnSequence ||
-       (p->nak == NakCode::kRnr && (params_.rnr_retry == 7 || qp.rnr_retries < params_.rnr_retry)))) {
+       (p->nak == NakCode::kRnr &&
+        (params_.rnr_retry == 7 || qp.rnr_retries < params_.rnr_retry)))) {
     // Recoverable: everything before the NAKed PSN is acknowledged; resend from it.
     const NakCode code = p->nak;
     const std::uint32_t resend_psn = p->psn;
@@ -649,11 +667,20 @@ void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
   const std::uint32_t acked_before = qp.sq_acked;
   if (p->kind == PacketKind::kNak) {
     switch (p->nak) {
-      case NakCode::kRnr: error = WcStatus::kRnrRetryExceeded; break;
-      case NakCode::kRemoteAccess: error = WcStatus::kRemoteAccess; break;
-      case NakCode::kInvalidRequest: error = WcStatus::kRemoteOperation; break;
-      case NakCode::kPsnSequence: error = WcStatus::kRetryExceeded; break;
-      case NakCode::kNone: break;
+      case NakCode::kRnr:
+        error = WcStatus::kRnrRetryExceeded;
+        break;
+      case NakCode::kRemoteAccess:
+        error = WcStatus::kRemoteAccess;
+        break;
+      case NakCode::kInvalidRequest:
+        error = WcStatus::kRemoteOperation;
+        break;
+      case NakCode::kPsnSequence:
+        error = WcStatus::kRetryExceeded;
+        break;
+      case NakCode::kNone:
+        break;
     }
   }
   // Complete, in order, every message whose last packet the ACK covers.
@@ -732,7 +759,8 @@ void Hca::handle_read_response(Qp& qp, Packet* p, Picos at) {
   // A response acknowledges every earlier message implicitly.
   while (qp.sq_acked != qp.sq_sent) {
     SendWork& w = qp.sq[qp.sq_acked % qp.sq_entries];
-    if (!seq_le(w.last_psn, p->psn - 1) || static_cast<WrOpcode>(w.hdr.opcode) == WrOpcode::kRdmaRead)
+    if (!seq_le(w.last_psn, p->psn - 1) ||
+        static_cast<WrOpcode>(w.hdr.opcode) == WrOpcode::kRdmaRead)
       break;
     complete_send(qp, w, WcStatus::kSuccess, at);
   }
@@ -814,7 +842,7 @@ void Hca::on_ack_timeout(std::uint64_t qpn) {
   Qp& qp = *qps_[qpn];
   qp.ack_timer_armed = false;
   if (qp.state == QpState::kError || qp.sq_acked == qp.sq_sent) return;  // nothing outstanding
-  if (qp.sq_acked != qp.timer_acked || qp.waiting_rnr) {  // progress: keep watching
+  if (qp.sq_acked != qp.timer_acked || qp.waiting_rnr) {                 // progress: keep watching
     qp.retries = 0;
     arm_ack_timer(qp, now_ps());
     return;

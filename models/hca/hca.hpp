@@ -10,10 +10,10 @@
 //
 // Control operations (create CQ/QP, connect, register memory) are firmware commands that take
 // effect at once; the data path is timed.
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+#include <systemc>
+#include <tlm>
 
 #include <array>
 #include <memory>
@@ -110,12 +110,12 @@ class Hca : public sc_core::sc_module, public PacketSink {
     std::uint32_t sq_producer = 0, sq_fetched = 0, sq_sent = 0, sq_acked = 0;
     std::uint32_t tx_offset = 0;  // bytes of WQE sq_sent already packetized
     bool fetching = false, in_tx_ring = false;
-    std::vector<SendWork> sq;            // decoded WQEs, indexed by position % sq_entries
+    std::vector<SendWork> sq;             // decoded WQEs, indexed by position % sq_entries
     std::vector<std::uint8_t> fetch_buf;  // DMA target for one batch of WQEs
     std::uint32_t next_psn = 0;
     std::uint32_t weight = 1, burst = 0;  // send scheduler: weighted round-robin
     BusyResource context;                 // per-message occupancy of this QP's context
-    std::uint32_t rnr_retries = 0;  // used since the last progress
+    std::uint32_t rnr_retries = 0;        // used since the last progress
     bool waiting_rnr = false;
     // transport timer (requester) and coalesced ACKs (responder)
     bool ack_timer_armed = false;
@@ -136,7 +136,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
     bool rx_active = false, rx_is_write = false;
     bool rx_nak_outstanding = false;  // drop out-of-order packets until the resend arrives
     std::uint64_t rx_remote_addr = 0;
-    Picos rx_committed = 0;  // when the current message's DMA writes have all landed
+    Picos rx_committed = 0;       // when the current message's DMA writes have all landed
     std::vector<Packet*> parked;  // waiting for a receive WQE being fetched
     // responder: RDMA READ responses still to send (served before the send queue)
     struct ReadJob {

@@ -86,8 +86,8 @@ bool AdapterContext::post_send(QueuePair& qp, const SendRequest& wr) {
   std::memset(wqe, 0, stride);
   SendWqeHeader h{};
   h.opcode = static_cast<std::uint8_t>(wr.opcode);
-  h.flags = static_cast<std::uint8_t>((wr.signaled ? kSignaled : 0) |
-                                      (wr.inline_data ? kInline : 0));
+  h.flags =
+      static_cast<std::uint8_t>((wr.signaled ? kSignaled : 0) | (wr.inline_data ? kInline : 0));
   h.wr_id = wr.wr_id;
   h.remote_addr = wr.remote_addr;
   h.rkey = wr.rkey;

@@ -42,9 +42,8 @@ struct SendRequest {
 
 class CompletionQueue : public PcieLink::WriteObserver {
  public:
-  CompletionQueue(std::uint32_t cqn, std::uint64_t ring, std::uint32_t entries,
-                  std::uint64_t dbrec, HostMemory& memory, TraceSink* trace,
-                  const std::string& path);
+  CompletionQueue(std::uint32_t cqn, std::uint64_t ring, std::uint32_t entries, std::uint64_t dbrec,
+                  HostMemory& memory, TraceSink* trace, const std::string& path);
   std::uint32_t cqn() const { return cqn_; }
   std::uint32_t entries() const { return entries_; }
   // Removes up to `max` completions; returns how many. Never blocks.
@@ -83,8 +82,8 @@ class AdapterContext {
   AdapterContext(Hca& hca, PcieLink& pcie, HostMemory& memory, TraceSink* trace);
 
   CompletionQueue& create_cq(std::uint32_t entries);
-  QueuePair& create_qp(CompletionQueue& send_cq, CompletionQueue& recv_cq,
-                       std::uint32_t sq_entries, std::uint32_t rq_entries);
+  QueuePair& create_qp(CompletionQueue& send_cq, CompletionQueue& recv_cq, std::uint32_t sq_entries,
+                       std::uint32_t rq_entries);
   std::uint32_t register_memory(std::uint64_t addr, std::uint64_t len, std::uint32_t access);
 
   // Writes the WQE and rings the doorbell (BlueFlame for small inline WQEs when enabled).

@@ -7,8 +7,14 @@
 
 namespace hcasim {
 
-enum class WrOpcode : std::uint8_t { kSend = 0, kSendImm = 1, kRdmaWrite = 2, kRdmaWriteImm = 3,
-                                     kRdmaRead = 4, kRecv = 8 };
+enum class WrOpcode : std::uint8_t {
+  kSend = 0,
+  kSendImm = 1,
+  kRdmaWrite = 2,
+  kRdmaWriteImm = 3,
+  kRdmaRead = 4,
+  kRecv = 8
+};
 
 enum WqeFlag : std::uint8_t { kSignaled = 1, kInline = 2, kSolicited = 4 };
 

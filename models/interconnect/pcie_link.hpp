@@ -12,10 +12,10 @@
 // complete at once (TLM_COMPLETED) with the completion time as annotated delay, so an adapter
 // may call it from an SC_METHOD. Host software reaches the adapter's registers with
 // mmio_write(), which forwards on `mmio_socket` with the downstream delay annotated.
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+#include <systemc>
+#include <tlm>
 
 #include <vector>
 

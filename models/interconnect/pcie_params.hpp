@@ -29,9 +29,10 @@ struct PcieParams {
              "line encoding (Gen1/2: 8b10b, Gen3+: 128b130b)");
     v.one_of(max_payload, "pcie.max_payload", "B", 256, {128, 256, 512, 1024, 2048, 4096},
              "max payload size of one TLP (DMA writes, read completions)");
-    v.one_of(max_read_request, "pcie.max_read_request", "B", 512,
-             {128, 256, 512, 1024, 2048, 4096}, "max read request size (DMA reads are split)");
-    v.one_of(read_completion, "pcie.read_completion", "B", 64, {64, 128, 256, 512, 1024, 2048, 4096},
+    v.one_of(max_read_request, "pcie.max_read_request", "B", 512, {128, 256, 512, 1024, 2048, 4096},
+             "max read request size (DMA reads are split)");
+    v.one_of(read_completion, "pcie.read_completion", "B", 64,
+             {64, 128, 256, 512, 1024, 2048, 4096},
              "root complex splits read completions into TLPs of this size (read completion "
              "boundary; Intel Xeons return cache lines), capped by max_payload");
     v.integer(request_overhead, "pcie.request_overhead", "B", 24, 0, 64,

@@ -27,7 +27,8 @@ EchoService::EchoService(sc_core::sc_module_name name, const IouParams& params,
 
 void EchoService::serve() {
   for (std::uint32_t i = 0; i < params_.recv_depth; ++i)
-    adapter_.post_recv(qp_, i, Sge{recv_base_ + std::uint64_t(i) * max_request_, max_request_, key_});
+    adapter_.post_recv(qp_, i,
+                       Sge{recv_base_ + std::uint64_t(i) * max_request_, max_request_, key_});
   const sc_core::sc_time service = ps(static_cast<Picos>(params_.service_ns * 1000.0 + 0.5));
   WorkCompletion wc[16];
   for (;;) {

@@ -25,8 +25,7 @@ struct Bench : sc_core::sc_module {
   std::function<void(Bench&)> body;
   bool done = false;
 
-  Bench(std::function<void(Bench&)> b,
-        std::vector<std::pair<std::string, std::string>> sets = {})
+  Bench(std::function<void(Bench&)> b, std::vector<std::pair<std::string, std::string>> sets = {})
       : Bench("bench", std::move(b), std::move(sets)) {}
   Bench(sc_core::sc_module_name name, std::function<void(Bench&)> b,
         std::vector<std::pair<std::string, std::string>> sets)
@@ -57,6 +56,13 @@ struct Bench : sc_core::sc_module {
   }
   AdapterContext& host() { return *sys->host.adapter; }
   AdapterContext& iou() { return *sys->iou.adapter; }
+  // A registered buffer of `len` bytes on each side, as one SGE.
+  Sge host_buffer(std::uint32_t len) { return buffer(host(), len); }
+  Sge iou_buffer(std::uint32_t len) { return buffer(iou(), len); }
+  static Sge buffer(AdapterContext& ctx, std::uint32_t len) {
+    const auto addr = ctx.memory().allocate(len);
+    return Sge{addr, len, ctx.register_memory(addr, len, kLocalWrite)};
+  }
 };
 
 void fill(HostMemory& m, std::uint64_t addr, std::uint32_t len, std::uint8_t seed) {
@@ -132,14 +138,12 @@ TEST(HcaOperations, RdmaWriteAndReadMoveTheBytes) {
 
 TEST(HcaOperations, BadRemoteKeyFailsAndFlushesTheRest) {
   Bench b([](Bench& t) {
-    HostMemory& hm = t.host().memory();
-    const auto src = hm.allocate(64);
-    const auto hkey = t.host().register_memory(src, 64, kLocalWrite);
+    const Sge src = t.host_buffer(64);
     const auto remote = t.iou().memory().allocate(64);
     const auto rkey = t.iou().register_memory(remote, 64, kRemoteRead);  // no remote write
     SendRequest w;
     w.opcode = WrOpcode::kRdmaWrite;
-    w.sges = {Sge{src, 64, hkey}};
+    w.sges = {src};
     w.remote_addr = remote;
     w.rkey = rkey;
     w.wr_id = 10;
@@ -177,16 +181,14 @@ TEST(HcaOperations, UnregisteredLocalBufferIsALocalProtectionError) {
 TEST(HcaOperations, ReceiverNotReadyIsRetriedUntilAReceiveIsPosted) {
   Bench b(
       [](Bench& t) {
-        const auto src = t.host().memory().allocate(64);
-        const auto hkey = t.host().register_memory(src, 64, kLocalWrite);
-        const auto dst = t.iou().memory().allocate(64);
-        const auto ikey = t.iou().register_memory(dst, 64, kLocalWrite);
+        const Sge src = t.host_buffer(64);
+        const Sge dst = t.iou_buffer(64);
         SendRequest w;
         w.wr_id = 4;
-        w.sges = {Sge{src, 64, hkey}};
+        w.sges = {src};
         ASSERT_TRUE(t.host().post_send(*t.hqp, w));
         sc_core::wait(sc_core::sc_time(25, sc_core::SC_US));  // several RNR timer periods
-        ASSERT_TRUE(t.iou().post_recv(*t.iqp, 1, Sge{dst, 64, ikey}));
+        ASSERT_TRUE(t.iou().post_recv(*t.iqp, 1, dst));
         const WorkCompletion c = t.next(*t.hcq, t.host());
         EXPECT_EQ(c.status, WcStatus::kSuccess);
         EXPECT_GE(sc_core::sc_time_stamp(), sc_core::sc_time(25, sc_core::SC_US));
@@ -199,11 +201,10 @@ TEST(HcaOperations, ReceiverNotReadyIsRetriedUntilAReceiveIsPosted) {
 TEST(HcaOperations, RnrRetriesExhaustedGiveAnError) {
   Bench b(
       [](Bench& t) {
-        const auto src = t.host().memory().allocate(64);
-        const auto hkey = t.host().register_memory(src, 64, kLocalWrite);
+        const Sge src = t.host_buffer(64);
         SendRequest w;
         w.wr_id = 8;
-        w.sges = {Sge{src, 64, hkey}};
+        w.sges = {src};
         ASSERT_TRUE(t.host().post_send(*t.hqp, w));
         const WorkCompletion c = t.next(*t.hcq, t.host());
         EXPECT_EQ(c.status, WcStatus::kRnrRetryExceeded);
@@ -217,17 +218,18 @@ TEST(HcaOperations, CompletionQueueOverrunIsReportedNotACrash) {
   sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
   Bench b([](Bench& t) {
     // A 64-entry CQ that nobody polls, 70 signaled sends (receives posted at the far end).
-    const auto src = t.host().memory().allocate(8);
-    const auto hkey = t.host().register_memory(src, 8, kLocalWrite);
-    const auto dst = t.iou().memory().allocate(8);
-    const auto ikey = t.iou().register_memory(dst, 8, kLocalWrite);
+    const Sge src = t.host_buffer(8);
+    const Sge dst = t.iou_buffer(8);
     SendRequest w;
-    w.sges = {Sge{src, 8, hkey}};
+    w.sges = {src};
     w.inline_data = true;
     for (int i = 0; i < 70; ++i) {
-      while (!t.iou().post_recv(*t.iqp, i, Sge{dst, 8, ikey})) {
+      while (!t.iou().post_recv(*t.iqp, i, dst)) {
         WorkCompletion wc;
-        if (t.icq->poll(&wc, 1)) t.iou().retire(wc); else sc_core::wait(t.icq->landed_event());
+        if (t.icq->poll(&wc, 1))
+          t.iou().retire(wc);
+        else
+          sc_core::wait(t.icq->landed_event());
       }
       while (!t.host().post_send(*t.hqp, w)) {
         t.hqp->sq_completed = t.hqp->sq_producer;  // pretend we polled: keep posting
@@ -245,11 +247,10 @@ TEST(HcaOperations, LostPacketsAreResentThenRetryExceeded) {
       [](Bench& t) {
         // Point the QP at a queue pair the I/O unit does not have: its packets are dropped.
         t.sys->host.hca->connect(t.hqp->qpn, t.sys->iou.hca->port_address(), 999);
-        const auto src = t.host().memory().allocate(64);
-        const auto hkey = t.host().register_memory(src, 64, kLocalWrite);
+        const Sge src = t.host_buffer(64);
         SendRequest w;
         w.wr_id = 21;
-        w.sges = {Sge{src, 64, hkey}};
+        w.sges = {src};
         ASSERT_TRUE(t.host().post_send(*t.hqp, w));
         const WorkCompletion c = t.next(*t.hcq, t.host());
         EXPECT_EQ(c.wr_id, 21u);
@@ -264,15 +265,13 @@ TEST(HcaOperations, LostPacketsAreResentThenRetryExceeded) {
 TEST(HcaOperations, CoalescedAcksStillCompleteEveryMessage) {
   Bench b(
       [](Bench& t) {
-        const auto src = t.host().memory().allocate(8);
-        const auto hkey = t.host().register_memory(src, 8, kLocalWrite);
-        const auto dst = t.iou().memory().allocate(8);
-        const auto ikey = t.iou().register_memory(dst, 8, kLocalWrite);
+        const Sge src = t.host_buffer(8);
+        const Sge dst = t.iou_buffer(8);
         SendRequest w;
-        w.sges = {Sge{src, 8, hkey}};
+        w.sges = {src};
         w.inline_data = true;
         for (int i = 0; i < 10; ++i) {
-          ASSERT_TRUE(t.iou().post_recv(*t.iqp, i, Sge{dst, 8, ikey}));
+          ASSERT_TRUE(t.iou().post_recv(*t.iqp, i, dst));
           w.wr_id = 100 + i;
           ASSERT_TRUE(t.host().post_send(*t.hqp, w));
         }
@@ -344,15 +343,13 @@ struct RecordingInterrupts : InterruptSink {
 
 // Sends `n` small inline messages (receives posted at the far end) and waits for them all.
 void send_n(Bench& t, int n) {
-  const auto src = t.host().memory().allocate(8);
-  const auto hkey = t.host().register_memory(src, 8, kLocalWrite);
-  const auto dst = t.iou().memory().allocate(8);
-  const auto ikey = t.iou().register_memory(dst, 8, kLocalWrite);
+  const Sge src = t.host_buffer(8);
+  const Sge dst = t.iou_buffer(8);
   SendRequest w;
-  w.sges = {Sge{src, 8, hkey}};
+  w.sges = {src};
   w.inline_data = true;
   for (int i = 0; i < n; ++i) {
-    ASSERT_TRUE(t.iou().post_recv(*t.iqp, i, Sge{dst, 8, ikey}));
+    ASSERT_TRUE(t.iou().post_recv(*t.iqp, i, dst));
     ASSERT_TRUE(t.host().post_send(*t.hqp, w));
     sc_core::wait(sc_core::sc_time(2, sc_core::SC_US));
   }

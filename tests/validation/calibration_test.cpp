@@ -17,7 +17,7 @@ struct PerftestRun {
   RunReport report;
 
   explicit PerftestRun(const std::string& test_name, const std::string& size,
-               std::vector<std::pair<std::string, std::string>> sets = {}) {
+                       std::vector<std::pair<std::string, std::string>> sets = {}) {
     declare_all_params(registry);
     values.set("perftest.test", test_name, ValueOrigin{"test"});
     values.set("perftest.sizes", size, ValueOrigin{"test"});

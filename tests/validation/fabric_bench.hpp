@@ -80,7 +80,6 @@ class Endpoint : public sc_core::sc_module, public PacketSink {
   std::uint32_t max_occupancy = 0;   // blocks, any one VL
 
  private:
-
   void on_arrival(std::uint64_t arg) {
     Packet* p = reinterpret_cast<Packet*>(static_cast<std::uintptr_t>(arg));
     std::uint32_t& occ = occupancy_[p->vl];

@@ -120,7 +120,7 @@ TEST(PcieCalibration, ReadsAndWritesUseSeparateDirections) {
   const Picos read_done = rig.device.dma(true, 1 << 20, 64, 0);
   const Picos write_done = rig.device.dma(false, 2 << 20, 64, 0);
   const Picos big_write = rig.params.wire_ps((1 << 16) + 256 * 24);
-  EXPECT_GT(write_done, big_write);         // queued behind the big write
+  EXPECT_GT(write_done, big_write);           // queued behind the big write
   EXPECT_LT(read_done, big_write + 600'000);  // request waits, completion does not
 }
 

@@ -58,9 +58,11 @@ int print_params() {
     w_allowed = std::max(w_allowed, s.allowed_text().size());
   }
   std::ostringstream out;
-  out << std::left << std::setw(int(w_name)) << "name" << "  " << std::setw(int(w_unit)) << "unit"
-      << "  " << std::setw(int(w_def)) << "default" << "  " << std::setw(int(w_allowed))
-      << "allowed" << "  help\n";
+  out << std::left << std::setw(int(w_name)) << "name"
+      << "  " << std::setw(int(w_unit)) << "unit"
+      << "  " << std::setw(int(w_def)) << "default"
+      << "  " << std::setw(int(w_allowed)) << "allowed"
+      << "  help\n";
   for (const auto& [name, s] : registry.all()) {
     out << std::setw(int(w_name)) << name << "  " << std::setw(int(w_unit)) << s.unit << "  "
         << std::setw(int(w_def)) << (s.default_text.empty() ? "\"\"" : s.default_text) << "  "

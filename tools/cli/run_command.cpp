@@ -1,7 +1,7 @@
 #include "tools/cli/run_command.hpp"
 
-#include <boost/program_options.hpp>
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -14,9 +14,9 @@
 #include "traces/summary_table.hpp"
 #include "traces/time_ordering_sink.hpp"
 #include "traces/vcd_writer.hpp"
-#include "workloads/workload.hpp"
 #include "workloads/scenario_params.hpp"
 #include "workloads/system.hpp"
+#include "workloads/workload.hpp"
 
 namespace hcasim::cli {
 
@@ -36,8 +36,7 @@ struct RunOptions {
 };
 
 void check_name(const std::string& name) {
-  if (name.empty() || name.find_first_of("/\\") != std::string::npos || name == "." ||
-      name == "..")
+  if (name.empty() || name.find_first_of("/\\") != std::string::npos || name == "." || name == "..")
     throw ConfigError("key 'scenario.name': '" + name +
                       "' is not a usable name (a non-empty name without slashes)");
 }
