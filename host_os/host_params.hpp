@@ -1,7 +1,10 @@
 #pragma once
-// Parameters of the simulated host: its processors and the CPU cost of the driver's code paths
-// (posting, polling, handling a completion), so CPU time is a result of the run.
+// Parameters of the simulated host: its processors, the CPU cost of the driver's code paths
+// (posting, polling, handling a completion), the shared-memory cost model (cache lines), the
+// kernel paths (interrupts, DPCs, wake-ups) and the synchronization the driver uses, so CPU
+// time and contention are results of the run (docs/sync.md, calibration "Host processors").
 #include <cstdint>
+#include <string>
 
 #include "models/core/params.hpp"
 
@@ -15,6 +18,19 @@ struct HostParams {
   std::uint32_t post_recv_cycles;
   std::uint32_t poll_cycles;
   std::uint32_t completion_cycles;
+  // synchronization and its cost model
+  std::string sync;
+  std::uint32_t cache_hit_cycles;
+  std::uint32_t atomic_cycles;
+  double line_transfer_ns;
+  double line_transfer_remote_ns;
+  std::uint32_t sockets;
+  double wakeup_ns;
+  double syscall_ns;
+  // interrupts
+  double interrupt_ns;
+  std::uint32_t dpc_cycles;
+  std::uint32_t irq_cpu;
 
   template <class V>
   void visit(V& v) {
@@ -29,6 +45,29 @@ struct HostParams {
               "CPU cost of one poll of a completion queue (one spin-loop iteration)");
     v.integer(completion_cycles, "host.completion_cycles", "cycles", 40, 0, 1000000,
               "CPU cost of handling one polled completion");
+    v.choice(sync, "host.sync", "algorithm", {"algorithm", "global_lock", "rwlock"},
+             "what guards the driver's shared resources: algorithm (worker/update guard), "
+             "global_lock (one spin lock) or rwlock (reader-writer lock)");
+    v.integer(cache_hit_cycles, "host.cache_hit_cycles", "cycles", 4, 0, 10000,
+              "load or store of a shared word on a cache line the CPU holds");
+    v.integer(atomic_cycles, "host.atomic_cycles", "cycles", 20, 0, 10000,
+              "atomic read-modify-write on a cache line the CPU owns");
+    v.real(line_transfer_ns, "host.line_transfer_ns", "ns", 50.0, 0.0, 100000.0,
+           "moving a cache line to another CPU of the same socket (serialized per line)");
+    v.real(line_transfer_remote_ns, "host.line_transfer_remote_ns", "ns", 120.0, 0.0, 100000.0,
+           "moving a cache line to a CPU of another socket");
+    v.integer(sockets, "host.sockets", "sockets", 1, 1, 16,
+              "processor sockets; CPUs are split evenly, in order");
+    v.real(wakeup_ns, "host.wakeup_ns", "ns", 1500.0, 0.0, 1e9,
+           "latency from waking a blocked thread to its running again (futex / event)");
+    v.real(syscall_ns, "host.syscall_ns", "ns", 300.0, 0.0, 1e9,
+           "CPU time of the system call that wakes blocked threads (charged to the waker)");
+    v.real(interrupt_ns, "host.interrupt_ns", "ns", 1000.0, 0.0, 1e9,
+           "interrupt entry and service routine, on the CPU that takes it");
+    v.integer(dpc_cycles, "host.dpc_cycles", "cycles", 500, 0, 100000000,
+              "dispatch of one deferred procedure call, before its own work");
+    v.integer(irq_cpu, "host.irq_cpu", "", 0, 0, 255,
+              "CPU that takes the adapter's interrupts (vectors not routed elsewhere)");
   }
 };
 

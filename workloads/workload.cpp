@@ -5,6 +5,7 @@
 #include "workloads/pingpong.hpp"
 #include "workloads/scenario_params.hpp"
 #include "workloads/system.hpp"
+#include "workloads/update_storm.hpp"
 
 namespace hcasim {
 
@@ -13,6 +14,7 @@ void declare_workload_params(ParamRegistry& r) {
   r.declare<PingPongParams>();
   r.declare<PerftestParams>();
   r.declare<LoadParams>();
+  r.declare<UpdateStormParams>();
 }
 
 std::unique_ptr<Workload> make_workload(const ParamValues& values, System& system,
@@ -31,6 +33,9 @@ std::unique_ptr<Workload> make_workload(const ParamValues& values, System& syste
     return std::make_unique<OpenLoop>("load", system, params, values.load<ScenarioParams>().seed,
                                       trace);
   }
+  if (kind == "update_storm")
+    return std::make_unique<UpdateStorm>("update_storm", system, values.load<UpdateStormParams>(),
+                                         values.load<ScenarioParams>().seed, trace);
   throw ConfigError("key 'workload.kind': '" + kind + "' has no generator");
 }
 

@@ -26,9 +26,10 @@ struct WorkloadParams {
   std::string kind;
   template <class V>
   void visit(V& v) {
-    v.choice(kind, "workload.kind", "pingpong", {"pingpong", "perftest", "load"},
+    v.choice(kind, "workload.kind", "pingpong", {"pingpong", "perftest", "load", "update_storm"},
              "traffic generator: pingpong (round trips host <-> I/O unit), perftest (the "
-             "ib_*_lat / ib_*_bw tools, perftest.*), load (open-loop arrivals, load.*)");
+             "ib_*_lat / ib_*_bw tools, perftest.*), load (open-loop arrivals, load.*), "
+             "update_storm (workers vs. an updater on the driver's guard, storm.*)");
   }
 };
 

@@ -1,18 +1,256 @@
+// The simulated processor: thread-side cost charging (preemptible by its kernel context),
+// the kernel context itself (ISRs, then DPCs in FIFO order), and the turn-taking of the threads
+// bound to it. See sim_cpu.hpp for the model.
 #include "host_os/sim/sim_cpu.hpp"
+
+#include <sysc/kernel/sc_dynamic_processes.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+#include "host_os/sim/sim_thread.hpp"
 
 namespace hcasim {
 
+// ---- SimContext ------------------------------------------------------------------------------
+
+void SimContext::run(std::uint64_t cycles) {
+  if (cycles) cpu_->occupy(cpu_->clock().cycles(cycles), CpuState::kRunning, kernel_);
+}
+
+void SimContext::busy(Picos d) { cpu_->occupy(d, CpuState::kRunning, kernel_); }
+
+void SimContext::spin_for(Picos d) {
+  cpu_->occupy(d, CpuState::kSpinning, kernel_);
+  if (!kernel_) cpu_->set_thread_state(CpuState::kRunning);
+}
+
+void SimContext::spin_on(const sc_core::sc_event& e) {
+  if (kernel_) {  // a DPC spinning: the CPU shows dpc throughout, its time is the DPC's
+    sc_core::wait(e);
+    return;
+  }
+  // No yield before waiting: the caller checked its condition just now, and `e` must not be
+  // missed while an ISR has the CPU.
+  const Picos start = now_ps();
+  const Picos stolen0 = cpu_->stolen_ps();
+  cpu_->set_thread_state(CpuState::kSpinning);
+  sc_core::wait(e);
+  cpu_->yield_to_kernel();
+  cpu_->account_spin(start, stolen0);
+  cpu_->set_thread_state(CpuState::kRunning);
+}
+
+void SimContext::begin_block() {
+  if (kernel_) throw std::logic_error(cpu_->name() + ": a DPC or ISR cannot block");
+  cpu_->thread_blocked(true);
+  block_start_ = now_ps();
+  block_stolen_ = cpu_->stolen_ps();
+  if (thread_) {
+    thread_->set_state(ThreadState::kBlocked);
+    cpu_->release(*thread_);
+  } else {
+    cpu_->set_thread_state(CpuState::kBlocked);
+  }
+}
+
+void SimContext::end_block(Picos wake) {
+  // design decision: the wake-up latency (IPI, scheduler, context switch: host.wakeup_ns) is
+  // time the thread still sleeps; the woken CPU is not charged for it.
+  if (wake) sc_core::wait(ps(wake));
+  cpu_->thread_blocked(false);
+  cpu_->account_blocked(block_start_, block_stolen_);
+  if (thread_) {
+    cpu_->acquire(*thread_);
+  } else {
+    cpu_->yield_to_kernel();
+    cpu_->set_thread_state(CpuState::kRunning);
+  }
+}
+
+// ---- SimCpu ----------------------------------------------------------------------------------
+
 SimCpu::SimCpu(std::string name, double ghz, TraceSink* trace)
-    : name_(std::move(name)), clock_(ghz * 1000.0) {
-  state_.attach_enum(trace, name_ + ".state", {"idle", "running", "spinning"});
+    : name_(std::move(name)), clock_(ghz * 1000.0), kernel_context_(*this, nullptr, true) {
+  state_.attach_enum(trace, name_ + ".state",
+                     {"idle", "running", "spinning", "blocked", "interrupt", "dpc"});
 }
 
 void SimCpu::run(std::uint64_t n) {
   if (n == 0) return;
-  set_state(CpuState::kRunning);
-  const Picos t = clock_.cycles(n);
-  running_ps_ += t;
-  sc_core::wait(ps(t));
+  occupy(clock_.cycles(n), CpuState::kRunning, false);
+}
+
+void SimCpu::occupy(Picos d, CpuState s, bool kernel) {
+  if (d == 0) return;
+  if (kernel) {  // the kernel context is not preempted (an ISR waits for the running DPC)
+    sc_core::wait(ps(d));
+    return;
+  }
+  yield_to_kernel();
+  set_thread_state(s);
+  for (;;) {
+    const Picos t0 = now_ps();
+    sc_core::wait(ps(d), preempt_);
+    const Picos ran = std::min(now_ps() - t0, d);
+    (s == CpuState::kSpinning ? spinning_ps_ : running_ps_) += ran;
+    d -= ran;
+    if (d == 0) return;
+    yield_to_kernel();  // preempted: the rest runs once the ISR and DPCs are done
+    set_thread_state(s);
+  }
+}
+
+void SimCpu::yield_to_kernel() {
+  if (!kernel_busy_) return;
+  if (owner_) owner_->set_state(ThreadState::kReady);
+  while (kernel_busy_) sc_core::wait(kernel_done_);
+  if (owner_) owner_->set_state(ThreadState::kRunning);
+}
+
+void SimCpu::lower_irql() {
+  if (irql_ == 0) throw std::logic_error(name_ + ": spin lock released twice");
+  if (--irql_ == 0 && !dpcs_.empty()) {
+    // DPCs that waited for the lock holder run now, before the thread goes on.
+    kernel_busy_ = true;
+    kick_kernel();
+    yield_to_kernel();
+  }
+}
+
+void SimCpu::set_thread_state(CpuState s) {
+  thread_state_ = s;
+  if (!kernel_busy_) show(s);
+  if (owner_ && (s == CpuState::kRunning || s == CpuState::kSpinning))
+    owner_->set_state(s == CpuState::kRunning ? ThreadState::kRunning : ThreadState::kSpinning);
+}
+
+void SimCpu::acquire(SimThread& t) {
+  if (owner_ != &t) {
+    if (owner_ == nullptr && ready_.empty()) {
+      owner_ = &t;
+    } else {
+      ready_.push_back(&t);
+      t.set_state(ThreadState::kReady);
+      while (owner_ != &t) sc_core::wait(t.dispatch_event());
+    }
+  }
+  yield_to_kernel();
+  t.set_state(ThreadState::kRunning);
+  set_thread_state(CpuState::kRunning);
+}
+
+void SimCpu::release(SimThread& t) {
+  if (owner_ != &t) return;
+  owner_ = nullptr;
+  if (!ready_.empty()) {
+    owner_ = ready_.front();
+    ready_.erase(ready_.begin());
+    owner_->dispatch_event().notify(sc_core::SC_ZERO_TIME);
+    return;
+  }
+  set_thread_state(blocked_threads_ ? CpuState::kBlocked : CpuState::kIdle);
+}
+
+void SimCpu::thread_blocked(bool blocked) {
+  if (blocked) {
+    ++blocked_threads_;
+  } else if (blocked_threads_ > 0) {
+    --blocked_threads_;
+  }
+}
+
+void SimCpu::account_spin(Picos start, Picos stolen_at_start) {
+  const Picos span = now_ps() - start;
+  const Picos stolen = stolen_ps() - stolen_at_start;
+  spinning_ps_ += span > stolen ? span - stolen : 0;
+}
+
+void SimCpu::account_blocked(Picos start, Picos stolen_at_start) {
+  const Picos span = now_ps() - start;
+  const Picos stolen = stolen_ps() - stolen_at_start;
+  blocked_ps_ += span > stolen ? span - stolen : 0;
+}
+
+// ---- kernel context --------------------------------------------------------------------------
+
+void SimCpu::DpcQueue::push(const Dpc& d) {
+  if (count_ == ring_.size()) {  // grow (rare: only beyond the deepest backlog so far)
+    std::vector<Dpc> bigger(std::max<std::size_t>(8, ring_.size() * 2));
+    for (std::size_t i = 0; i < count_; ++i) bigger[i] = ring_[(head_ + i) % ring_.size()];
+    ring_ = std::move(bigger);
+    head_ = 0;
+  }
+  ring_[(head_ + count_) % ring_.size()] = d;
+  ++count_;
+}
+
+Dpc SimCpu::DpcQueue::pop() {
+  const Dpc d = ring_[head_];
+  head_ = (head_ + 1) % ring_.size();
+  --count_;
+  return d;
+}
+
+void SimCpu::interrupt(const Dpc& dpc) {
+  irqs_.push(dpc);
+  kick_kernel();
+}
+
+void SimCpu::queue_dpc(const Dpc& dpc) {
+  dpcs_.push(dpc);
+  if (irql_ == 0) kick_kernel();
+}
+
+void SimCpu::kick_kernel() {
+  if (!kernel_spawned_) {
+    // design decision: the kernel context's SystemC thread is created at the first interrupt
+    // or DPC, so CPUs that never take one cost nothing (and elaborate no process).
+    kernel_spawned_ = true;
+    std::string proc = name_ + "_kernel";
+    std::replace(proc.begin(), proc.end(), '.', '_');
+    sc_core::sc_spawn([this] { kernel_loop(); }, sc_core::sc_gen_unique_name(proc.c_str()));
+    return;  // the new thread finds the work when it first runs (at this same time)
+  }
+  kernel_kick_.notify();
+}
+
+void SimCpu::kernel_loop() {
+  for (;;) {
+    const bool work = !irqs_.empty() || (!dpcs_.empty() && irql_ == 0);
+    if (!work) {
+      if (kernel_busy_) {
+        kernel_busy_ = false;
+        show(thread_state_);
+        kernel_done_.notify();
+      }
+      sc_core::wait(kernel_kick_);
+      continue;
+    }
+    if (!kernel_busy_) {
+      kernel_busy_ = true;
+      preempt_.notify();  // a thread occupying the CPU stops now and finishes later
+    }
+    const Picos t0 = now_ps();
+    if (!irqs_.empty()) {
+      // design decision: ISRs run between DPCs, never inside one (an interrupt that arrives
+      // during a DPC is taken when that DPC ends); ISRs themselves queue in arrival order.
+      const Dpc queued = irqs_.pop();
+      show(CpuState::kInterrupt);
+      if (costs_.isr_ps) sc_core::wait(ps(costs_.isr_ps));
+      ++interrupts_;
+      interrupt_ps_ += now_ps() - t0;
+      if (queued.fn) dpcs_.push(queued);
+      continue;
+    }
+    const Dpc d = dpcs_.pop();
+    show(CpuState::kDpc);
+    if (costs_.dpc_cycles) sc_core::wait(ps(clock_.cycles(costs_.dpc_cycles)));
+    d.fn(d.self, d.arg, kernel_context_);
+    ++dpcs_run_;
+    dpc_ps_ += now_ps() - t0;
+  }
 }
 
 }  // namespace hcasim

@@ -1,0 +1,85 @@
+#pragma once
+// The cost model of shared memory: every shared word lives on a 64-byte cache line, and a line
+// is either held exclusively by one CPU (it may write it at hit cost) or shared read-only by a
+// set of CPUs (each may read it at hit cost). Any other access moves the line -- a transfer
+// whose cost depends on whether the line comes from the same socket or another -- and transfers
+// of one line are serialized (a line is busy until its transfer is done), so contention on a
+// lock word shows as waiting time and transfer counts per line. Pure arithmetic on simulated
+// time (no SystemC): SimPlatform turns each access into CPU time of the caller.
+//
+// design decision: a line that no cache holds is fetched at the cost of a same-socket transfer
+// (the model has no DRAM latency of its own); an upgrade of a line the CPU alone shares costs a
+// hit; reads that hit are not serialized behind a pending transfer (their copy is valid); read
+// misses of a clean (shared) line are served side by side, as the last-level cache serves
+// them, while exclusive transfers -- and the read that downgrades a modified line -- are
+// serialized, and an invalidation waits for the shared copies still in flight.
+#include <bitset>
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+
+#include "models/core/sim_time.hpp"
+
+namespace hcasim {
+
+struct CacheParams {
+  std::uint32_t hit_cycles = 4;        // plain load or store on a line the CPU holds
+  std::uint32_t atomic_cycles = 20;    // locked read-modify-write on a line the CPU owns
+  Picos transfer_ps = 50'000;          // line moved between CPUs of one socket
+  Picos remote_transfer_ps = 120'000;  // line moved between sockets
+  std::uint32_t sockets = 1;
+};
+
+class CacheModel {
+ public:
+  static constexpr std::size_t kLineBytes = 64;
+  static constexpr unsigned kMaxCpus = 256;
+
+  enum class Access : std::uint8_t { kRead, kWrite, kRmw };
+
+  // Per line: who holds it, until when it is busy, and what it cost.
+  struct LineStats {
+    std::uint64_t accesses = 0;
+    std::uint64_t hits = 0;
+    std::uint64_t transfers = 0;
+    Picos wait_ps = 0;  // accesses waited for the line (another CPU's transfer in progress)
+    Picos busy_ps = 0;  // sum of the transfers' durations
+    LineStats& operator+=(const LineStats& o);
+  };
+
+  struct Result {
+    Picos start;  // the access begins (after waiting for the line)
+    Picos end;    // the data is there: the CPU may go on
+    bool transfer;
+  };
+
+  CacheModel(unsigned cpus, const CacheParams& params);
+
+  // An access by `cpu` (whose clock cycle is `cycle_ps`) to the word at `addr`, issued at
+  // `now`. Decides hit or transfer in issue order, which is also the line's service order.
+  Result access(unsigned cpu, Picos cycle_ps, std::uintptr_t addr, Access kind, Picos now);
+
+  LineStats line(std::uintptr_t addr) const;
+  // Sum over the lines overlapping [begin, begin + bytes).
+  LineStats range(std::uintptr_t begin, std::size_t bytes) const;
+  LineStats total() const;
+  unsigned socket_of(unsigned cpu) const { return cpu * params_.sockets / cpus_; }
+  const CacheParams& params() const { return params_; }
+
+ private:
+  struct Line {
+    int owner = -1;                 // exclusive holder, or -1: shared by `sharers`
+    std::bitset<kMaxCpus> sharers;  // valid read-only copies (when owner == -1)
+    unsigned sharer_count = 0;
+    Picos busy_until = 0;   // the exclusive transfer in flight ends
+    Picos reads_until = 0;  // shared copies being fetched arrive
+    LineStats stats;
+  };
+  Picos transfer_cost(const Line& l, unsigned cpu) const;
+
+  unsigned cpus_;
+  CacheParams params_;
+  std::unordered_map<std::uintptr_t, Line> lines_;  // by line number; grows on first touch
+};
+
+}  // namespace hcasim

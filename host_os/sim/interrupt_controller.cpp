@@ -1,0 +1,45 @@
+// Routing of interrupt vectors to CPUs (see interrupt_controller.hpp).
+#include "host_os/sim/interrupt_controller.hpp"
+
+#include <string>
+
+#include "models/core/config_error.hpp"
+
+namespace hcasim {
+
+InterruptController::InterruptController(const std::vector<SimCpu*>& cpus, const HostParams& params)
+    : cpus_(cpus), default_cpu_(params.irq_cpu) {
+  if (default_cpu_ >= cpus_.size())
+    throw ConfigError("key 'host.irq_cpu': " + std::to_string(default_cpu_) +
+                      " names no CPU (host.cpus = " + std::to_string(cpus_.size()) + ")");
+  KernelCosts costs;
+  costs.isr_ps = static_cast<Picos>(params.interrupt_ns * 1000.0 + 0.5);
+  costs.dpc_cycles = params.dpc_cycles;
+  for (SimCpu* cpu : cpus_) cpu->set_kernel_costs(costs);
+}
+
+void InterruptController::route(std::uint32_t vector, unsigned cpu, const Dpc& dpc) {
+  if (cpu >= cpus_.size())
+    throw ConfigError("interrupt vector " + std::to_string(vector) + " routed to CPU " +
+                      std::to_string(cpu) + ", but the host has " + std::to_string(cpus_.size()));
+  if (vector >= routes_.size()) routes_.resize(vector + 1);
+  routes_[vector] = Route{true, cpu, dpc};
+}
+
+void InterruptController::raise(std::uint32_t vector) {
+  ++raised_;
+  if (vector < routes_.size() && routes_[vector].set) {
+    const Route& r = routes_[vector];
+    cpus_[r.cpu]->interrupt(r.dpc);
+    return;
+  }
+  ++unhandled_;
+  cpus_[default_cpu_]->interrupt(Dpc{});
+}
+
+void InterruptController::deliver_interrupt(unsigned cpu, const Dpc& dpc) {
+  ++raised_;
+  cpus_.at(cpu)->interrupt(dpc);
+}
+
+}  // namespace hcasim

@@ -1,0 +1,328 @@
+// The update storm: workers posting and polling through the guarded driver while an updater
+// changes its resources (see update_storm.hpp).
+#include "workloads/update_storm.hpp"
+
+#include <sysc/kernel/sc_dynamic_processes.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <ostream>
+
+#include "host_os/sync/sync_kind.hpp"
+#include "models/core/config_error.hpp"
+
+namespace hcasim {
+
+namespace {
+
+Picos us_to_ps(double us) { return static_cast<Picos>(us * 1e6 + 0.5); }
+
+std::uint32_t pow2_at_least(std::uint64_t n) {
+  std::uint32_t p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+}  // namespace
+
+UpdateStorm::UpdateStorm(sc_core::sc_module_name name, System& system,
+                         const UpdateStormParams& params, std::uint64_t seed, TraceSink* trace)
+    : sc_module(name),
+      sys_(system),
+      params_(params),
+      arrivals_(seed, std::string(this->name()) + ".arrivals") {
+  const HostParams& hp = sys_.host_params;
+  workers_ = params_.workers ? params_.workers : hp.cpus - 1;
+  if (workers_ == 0 || workers_ + 1 > hp.cpus)
+    throw ConfigError("key 'storm.workers': " + std::to_string(workers_) +
+                      " workers and the update thread need " + std::to_string(workers_ + 1) +
+                      " CPUs, but host.cpus = " + std::to_string(hp.cpus));
+  // design decision: the first sends wait until the I/O unit's receives have reached its
+  // adapter (one doorbell each over its PCIe link), as a benchmark starts after connection
+  // setup; otherwise the first messages meet receiver-not-ready NAKs and stall 10 us.
+  start_ = 2'000'000 + Picos{workers_} * sys_.iou_params.recv_depth * 5'000;
+  begin_ = std::max(us_to_ps(params_.warmup_us), start_);
+  end_ = us_to_ps(params_.duration_us);
+  if (begin_ >= end_)
+    throw ConfigError("key 'storm.duration_us': " + std::to_string(params_.duration_us) +
+                      " us leaves no time to measure after the warm-up (" +
+                      std::to_string(static_cast<double>(begin_) / 1e6) + " us)");
+  const auto kind = sync::sync_kind_from_string(hp.sync);
+  if (!kind) throw ConfigError("key 'host.sync': '" + hp.sync + "' is no synchronization kind");
+
+  std::vector<SimCpu*> cpus;
+  for (const auto& c : sys_.cpus) cpus.push_back(c.get());
+  platform_ = std::make_unique<SimPlatform>(cpus, SimPlatformParams::from(hp, seed));
+  driver_ = std::make_unique<AdapterDriver>(std::string(sys_.host.name()) + ".driver",
+                                            *sys_.host.adapter, *platform_, *kind, hp, trace);
+
+  // Completion queues: the workers' QPs report to them round-robin; each holds every send its
+  // QPs can have in flight. The first also carries the spare WQ the updater moves.
+  const unsigned ncq = params_.cqs ? std::min(params_.cqs, workers_) : workers_;
+  const unsigned per_cq = (workers_ + ncq - 1) / ncq;
+  const std::uint32_t sq = pow2_at_least(params_.sq_depth);
+  for (unsigned i = 0; i < ncq; ++i)
+    cqs_.push_back(
+        &driver_->create_cq(pow2_at_least(std::uint64_t(sq) * (per_cq + 1)), per_cq + 1));
+
+  AdapterContext& host = *sys_.host.adapter;
+  AdapterContext& iou = *sys_.iou.adapter;
+  const std::uint32_t iou_cq_entries = pow2_at_least(2ull * sys_.iou_params.recv_depth + 16);
+  for (unsigned w = 0; w < workers_; ++w) {
+    AdapterDriver::Cq& cq = *cqs_[w % ncq];
+    AdapterDriver::Wq& wq = driver_->create_wq(cq, cq, sq, 1);
+    wqs_.push_back(&wq);
+    CompletionQueue& icq = iou.create_cq(iou_cq_entries);
+    QueuePair& iqp = iou.create_qp(icq, icq, 16, sys_.iou_params.recv_depth);
+    sys_.host.hca->connect(wq.qp->qpn, sys_.iou.hca->port_address(), iqp.qpn);
+    sys_.iou.hca->connect(iqp.qpn, sys_.host.hca->port_address(), wq.qp->qpn);
+    sinks_.push_back(std::make_unique<PerftestPeer>(("iou0_sink" + std::to_string(w)).c_str(),
+                                                    sys_.iou_params, iou, *sys_.iou.pcie, iqp, icq,
+                                                    PeerMode::kSink, params_.size, false));
+  }
+  spare_ = &driver_->create_wq(*cqs_[0], *cqs_[0], 4, 1);
+
+  HostMemory& mem = host.memory();
+  const std::uint64_t buf = mem.allocate(params_.size, 4096);
+  const std::uint32_t key = host.register_memory(buf, params_.size, kLocalWrite);
+  std::uint8_t* payload = mem.at(buf, params_.size);
+  for (std::uint32_t i = 0; i < params_.size; ++i) payload[i] = static_cast<std::uint8_t>(i + 1);
+  SendRequest wr;
+  wr.opcode = WrOpcode::kSend;
+  wr.signaled = true;
+  wr.inline_data = params_.size <= sys_.host.hca->max_inline();
+  wr.sges.push_back(Sge{buf, params_.size, key});
+  requests_.assign(workers_, wr);
+
+  completions_.assign(workers_, 0);
+  sections_.assign(workers_, 0);
+  send_.name = "send";
+  update_.name = "update";
+  for (unsigned w = 0; w <= workers_; ++w) {
+    const std::string role = w < workers_ ? "worker" + std::to_string(w) : "updater";
+    threads_.push_back(
+        std::make_unique<SimThread>(std::string(this->name()) + "." + role, *sys_.cpus[w], trace));
+  }
+  running_ = workers_ + 1;
+  for (unsigned w = 0; w < workers_; ++w)
+    sc_core::sc_spawn([this, w] { worker(w); }, ("worker" + std::to_string(w)).c_str());
+  sc_core::sc_spawn([this] { updater(); }, "updater");
+}
+
+bool UpdateStorm::measuring() const { return now_ps() >= begin_ && now_ps() < end_; }
+
+void UpdateStorm::worker(unsigned w) {
+  SimThread& t = *threads_[w];
+  SimContext& c = t.context();
+  AdapterDriver& d = *driver_;
+  AdapterDriver::Wq& wq = *wqs_[w];
+  AdapterDriver::Cq& cq = *wq.send_cq;
+  SendRequest& wr = requests_[w];
+  WorkCompletion wc[kPollBatch];
+  const unsigned poll_max = std::min<unsigned>(kPollBatch, params_.batch);
+  t.start();
+  t.sleep_for(start_);
+  while (now_ps() < end_) {
+    const std::uint32_t room = wq.qp->sq_entries - wq.qp->sq_in_flight();
+    const std::uint32_t n = std::min(params_.batch, room);
+    if (n > 0) {
+      const bool counted = measuring();
+      d.work(c, [&] {
+        for (std::uint32_t k = 0; k < n; ++k) {
+          wr.wr_id = now_ps();  // the post time: the send's latency runs to its handling
+          if (!d.post_send(c, wq, wr)) break;
+        }
+      });
+      if (counted) ++sections_[w];
+    }
+    const bool counted = measuring();
+    d.work(c, [&] {
+      const unsigned got = d.poll(c, cq, wc, poll_max);
+      for (unsigned i = 0; i < got; ++i) {
+        if (wc[i].status != WcStatus::kSuccess) ++errors_;
+        c.run(params_.callback_cycles);
+        if (measuring()) {
+          ++completions_[w];
+          ++send_.count;
+          send_.bytes += params_.size;
+          send_.latency_ps.record(now_ps() - wc[i].wr_id);
+        }
+      }
+    });
+    if (counted) ++sections_[w];
+  }
+  t.finish();
+  thread_done();
+}
+
+Picos UpdateStorm::next_gap() {
+  const double mean_ps = 1e12 / params_.update_rate;
+  const double gap = params_.arrivals == "fixed" ? mean_ps : arrivals_.exponential(mean_ps);
+  return std::max<Picos>(1, static_cast<Picos>(gap + 0.5));
+}
+
+void UpdateStorm::updater() {
+  SimThread& t = *threads_[workers_];
+  SimContext& c = t.context();
+  AdapterDriver& d = *driver_;
+  const std::uint64_t cycles = params_.update_cycles;
+  t.start();
+  if (params_.update_rate > 0) {
+    // Open loop: request k is due at the sum of the first k gaps, or at once if the updater
+    // is still busy with the one before.
+    Picos due = next_gap();
+    for (std::uint64_t k = 0; due < end_; ++k, due += next_gap()) {
+      if (due > now_ps()) t.sleep_for(due - now_ps());
+      const Picos asked = now_ps();
+      AdapterDriver::Cq& cq = *cqs_[(k / 4) % cqs_.size()];
+      bool ok = false;
+      switch (k % 4) {
+        case 0:
+          ok = d.detach_wq(c, *cqs_[0], *spare_, cycles);
+          break;
+        case 1:  // alternate between an event per completion and 16 completions or 10 us
+          ok = (k / 4) % 2 ? d.set_moderation(c, cq, 1, 0, cycles)
+                           : d.set_moderation(c, cq, 16, us_to_ps(10), cycles);
+          break;
+        case 2:
+          ok = d.attach_wq(c, *cqs_[0], *spare_, cycles);
+          break;
+        default:
+          ok = d.resize_cq(c, cq, (k / 4) % 2 ? cq.cq->entries() : cq.cq->entries() / 2, cycles);
+          break;
+      }
+      if (!ok) ++errors_;  // nobody destroys here
+      ++updates_requested_;
+      if (asked >= begin_ && asked < end_) {  // from when it was due: backlog included
+        ++update_.count;
+        update_.latency_ps.record(now_ps() - due);
+      }
+    }
+  }
+  t.finish();
+  thread_done();
+}
+
+void UpdateStorm::thread_done() {
+  if (--running_ != 0) return;
+  finished_ = true;
+  sc_core::sc_stop();
+}
+
+UpdateStorm::Summary UpdateStorm::summary() const {
+  Summary s;
+  const AdapterDriver::Stats& st = driver_->stats();
+  const double window_s = static_cast<double>(end_ - begin_) * 1e-12;
+  s.workers = workers_;
+  std::uint64_t sections = 0;
+  s.idlest = ~std::uint64_t{0};
+  for (unsigned w = 0; w < workers_; ++w) {
+    s.completions += completions_[w];
+    sections += sections_[w];
+    s.busiest = std::max(s.busiest, completions_[w]);
+    s.idlest = std::min(s.idlest, completions_[w]);
+  }
+  s.throughput_per_s = static_cast<double>(s.completions) / window_s;
+  s.sections_per_s = static_cast<double>(sections) / window_s;
+  s.updates = st.updates;
+  s.violations = st.violations;
+  const double worker_time = static_cast<double>(end_) * workers_;
+  s.wait_share = static_cast<double>(st.worker_wait_ps) / worker_time;
+  s.updater_latency_p50_ns = static_cast<double>(st.updater_latency_ns.quantile(0.5));
+  s.updater_latency_max_ns = static_cast<double>(st.updater_latency_ns.max());
+  s.overlap_ratio = static_cast<double>(driver_->overlap_ps()) / static_cast<double>(end_);
+  s.lock_line_transfers = driver_->guard_lines().transfers;
+  return s;
+}
+
+void UpdateStorm::report(RunReport& out) const {
+  out.ops.push_back(send_);
+  out.ops.push_back(update_);
+  const Summary s = summary();
+  const AdapterDriver::Stats& st = driver_->stats();
+  const std::string b = "update_storm.";
+  auto add = [&](const std::string& path, const char* unit, const char* help, double v) {
+    out.contention.push_back(Metric{b + path, unit, help, v, {}});
+  };
+  auto dist = [&](const std::string& path, const char* help, const LogLinearHistogram& h) {
+    out.contention.push_back(Metric{b + path, "ns", help, h.mean(), h});
+  };
+  add("workers", "count", "worker threads (one per CPU)", s.workers);
+  add("worker_throughput", "per_s",
+      "completions posted, polled and handled by all workers per second (measured window)",
+      s.throughput_per_s);
+  add("worker_sections", "per_s", "guarded work sections (post or poll) per second",
+      s.sections_per_s);
+  add("worker_wait.total_ns", "ns", "time all workers spent entering the resource",
+      static_cast<double>(st.worker_wait_ps) / 1000.0);
+  add("worker_wait.share", "ratio", "share of the workers' time spent entering", s.wait_share);
+  dist("worker_wait.per_enter_ns", "time from a worker's request to its being inside",
+       st.worker_wait_ns);
+  add("worker_exit_total_ns", "ns", "time all workers spent leaving the resource",
+      static_cast<double>(st.worker_exit_ps) / 1000.0);
+  dist("updater_latency_ns", "time from an update's request to its start", st.updater_latency_ns);
+  dist("update_duration_ns", "time an update held the resource", st.update_ns);
+  add("overlap.time_ns", "ns", "time with at least two workers inside at once",
+      static_cast<double>(driver_->overlap_ps()) / 1000.0);
+  add("overlap.ratio", "ratio", "share of the run with at least two workers inside",
+      s.overlap_ratio);
+  const CacheModel::LineStats lock = driver_->guard_lines();
+  add("lock_line.transfers", "count", "moves of the guard's lock-word cache line between CPUs",
+      static_cast<double>(lock.transfers));
+  add("lock_line.accesses", "count", "modelled accesses to the guard's lock-word line",
+      static_cast<double>(lock.accesses));
+  add("lock_line.wait_ns", "ns", "time accesses waited for the lock-word line to be free",
+      static_cast<double>(lock.wait_ps) / 1000.0);
+  const CacheModel::LineStats table = driver_->table_lines();
+  add("table_line.transfers", "count", "moves of the driver's queue-table line",
+      static_cast<double>(table.transfers));
+  const SimPlatform::Counters& pc = platform_->counters();
+  add("spin.contended_acquires", "count", "spin-lock acquisitions that found the lock held",
+      static_cast<double>(pc.contended_acquires));
+  add("spin.time_ns", "ns", "time spent spinning for spin locks",
+      static_cast<double>(pc.spin_ps) / 1000.0);
+  add("blocks", "count", "times a thread went to sleep in the guard",
+      static_cast<double>(pc.blocks));
+  add("claim_misses", "count", "polls that found their CQ claimed by another poller",
+      static_cast<double>(st.claim_misses));
+  add("torture.ops", "count", "guarded work sections completed", static_cast<double>(st.sections));
+  add("torture.updates", "count", "updates completed", static_cast<double>(st.updates));
+  add("torture.violations", "count", "workers inside during an update (must be 0)",
+      static_cast<double>(st.violations));
+  add("torture.busiest", "count", "completions handled by the busiest worker",
+      static_cast<double>(s.busiest));
+  add("torture.idlest", "count", "completions handled by the idlest worker",
+      static_cast<double>(s.idlest));
+  add("torture.spread", "ratio", "busiest / idlest worker",
+      s.idlest ? static_cast<double>(s.busiest) / static_cast<double>(s.idlest) : 0.0);
+  for (unsigned w = 0; w <= workers_; ++w) {
+    const SimCpu& cpu = *sys_.cpus[w];
+    add("cpu" + std::to_string(w) + ".spinning_ns", "ns", "time the CPU spun",
+        static_cast<double>(cpu.spinning_ps()) / 1000.0);
+    add("cpu" + std::to_string(w) + ".blocked_ns", "ns", "time the CPU's thread slept",
+        static_cast<double>(cpu.blocked_ps()) / 1000.0);
+  }
+}
+
+void UpdateStorm::print_table(std::ostream& out) const {
+  const Summary s = summary();
+  const AdapterDriver::Stats& st = driver_->stats();
+  out << "\nupdate storm: host.sync=" << sys_.host_params.sync << ", " << s.workers
+      << " workers, updates at " << params_.update_rate << "/s\n"
+      << std::fixed << std::setprecision(3) << "  worker throughput     "
+      << s.throughput_per_s / 1e6 << " M completions/s\n"
+      << "  worker time entering  " << 100.0 * s.wait_share << " %  (p50 "
+      << st.worker_wait_ns.quantile(0.5) << " ns, p99 " << st.worker_wait_ns.quantile(0.99)
+      << " ns)\n"
+      << "  updater latency       p50 " << s.updater_latency_p50_ns << " ns, max "
+      << s.updater_latency_max_ns << " ns\n"
+      << "  >= 2 workers inside   " << 100.0 * s.overlap_ratio << " % of the time\n"
+      << "  lock line transfers   " << s.lock_line_transfers << "\n"
+      << "  torture: ops=" << st.sections << " updates=" << st.updates
+      << " violations=" << st.violations << " busiest=" << s.busiest << " idlest=" << s.idlest
+      << "\n";
+  out.unsetf(std::ios::floatfield);
+}
+
+}  // namespace hcasim
