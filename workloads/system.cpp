@@ -49,6 +49,10 @@ System::System(const ParamValues& values, TraceSink* trace)
   for (std::uint32_t i = 0; i < host_params.cpus; ++i)
     cpus.push_back(
         std::make_unique<SimCpu>("host0.cpu" + std::to_string(i), host_params.cpu_ghz, trace));
+  std::vector<SimCpu*> raw;
+  for (const auto& c : cpus) raw.push_back(c.get());
+  interrupts = std::make_unique<InterruptController>(raw, host_params);
+  host.pcie->set_interrupt_sink(interrupts.get());  // the adapter's MSIs reach the host's CPUs
   const std::vector<FabricEndpoint> endpoints = {
       {host.hca.get(), &host.hca->fabric_port(), host.hca->port_address(),
        hca_params.rx_buffer_bytes},

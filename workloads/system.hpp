@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "host_os/host_params.hpp"
+#include "host_os/sim/interrupt_controller.hpp"
 #include "host_os/sim/sim_cpu.hpp"
 #include "models/core/params.hpp"
 #include "models/core/run_report.hpp"
@@ -50,6 +51,8 @@ struct System {
   Node& host;
   Node& iou;
   std::vector<std::unique_ptr<SimCpu>> cpus;
+  // The host's interrupt controller: the host adapter's MSIs land here and run on a CPU.
+  std::unique_ptr<InterruptController> interrupts;
   Fabric fabric;  // links (and the switch) between the adapters
 
   // Adds utilization and contention figures of the models to the report.
