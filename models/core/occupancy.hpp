@@ -3,6 +3,8 @@
 // is busy waits until it frees. Queueing delay and utilization follow by themselves.
 #include <algorithm>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "models/core/sim_time.hpp"
 #include "models/core/trace_source.hpp"
@@ -34,20 +36,29 @@ class BusyResource {
 
 // A BusyResource whose busy/idle periods appear in the trace as a 0/1 signal. The periods are
 // known when reserved, so they are reported ahead of time (set_at) and cost no events.
+// With op labels, a second enum signal "<stage>.op" names what the stage works on (value 0,
+// the first label, while idle).
 class TracedResource : public BusyResource {
  public:
-  void attach(TraceSink* sink, const std::string& path) { busy_.attach(sink, path, 1); }
-  Picos reserve(Picos earliest, Picos duration) {
+  void attach(TraceSink* sink, const std::string& stage,
+              const std::vector<std::string>& op_labels = {}) {
+    busy_.attach(sink, stage + ".busy", 1);
+    if (!op_labels.empty()) op_.attach_enum(sink, stage + ".op", op_labels);
+  }
+  Picos reserve(Picos earliest, Picos duration, std::uint64_t op = 1) {
     const Picos start = BusyResource::reserve(earliest, duration);
     if (duration) {
       busy_.set_at(start, 1);
+      op_.set_at(start, op);
       busy_.set_at(start + duration, 0);
+      op_.set_at(start + duration, 0);
     }
     return start;
   }
 
  private:
   TracedInt busy_;
+  TracedInt op_;
 };
 
 }  // namespace hcasim

@@ -53,11 +53,14 @@ Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t po
   mmio_socket.register_b_transport(this, &Hca::b_mmio);
   const std::string base = this->name();
   tx_inflight_trace_.attach(trace, base + ".tx.packets_in_flight", 16);
-  doorbell_unit_.attach(trace, base + ".doorbell.busy");
-  send_engine_.attach(trace, base + ".wqe_parse.busy");
-  packetizer_.attach(trace, base + ".packetizer.busy");
-  rx_engine_.attach(trace, base + ".rx.busy");
-  cqe_engine_.attach(trace, base + ".cqe.busy");
+  // What each stage works on, as named values in the trace (0 = idle).
+  const std::vector<std::string> packet_ops = {"idle", "send", "rdma_write", "read_request",
+                                               "read_response", "ack", "nak"};
+  doorbell_unit_.attach(trace, base + ".doorbell", {"idle", "send_queue", "recv_queue", "cq_arm"});
+  send_engine_.attach(trace, base + ".wqe_parse");
+  packetizer_.attach(trace, base + ".packetizer", packet_ops);
+  rx_engine_.attach(trace, base + ".rx", packet_ops);
+  cqe_engine_.attach(trace, base + ".cqe", {"idle", "send", "recv", "error"});
 }
 
 void Hca::enqueue_tx(Qp& qp) {
@@ -155,7 +158,8 @@ void Hca::b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   std::uint32_t producer = 0;
   std::memcpy(&producer, gp.get_data_ptr(), 4);
   const Picos arrive = now_ps() + delay.value();
-  const Picos decoded = doorbell_unit_.reserve(edge(arrive), cycles(params_.doorbell_cycles)) +
+  const Picos decoded = doorbell_unit_.reserve(edge(arrive), cycles(params_.doorbell_cycles),
+                                               static_cast<std::uint64_t>(kind) + 1) +
                         cycles(params_.doorbell_cycles);
   ++counters_.doorbells;
   std::uint64_t arg = qpn | (std::uint64_t(producer) << 32);
@@ -421,7 +425,8 @@ bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
 void Hca::on_packet_ready(std::uint64_t arg) {
   Packet* p = from_arg(arg);
   const Picos cost = cycles(params_.packet_cycles);
-  const Picos built = packetizer_.reserve(edge(now_ps()), cost) + cost;
+  const Picos built =
+      packetizer_.reserve(edge(now_ps()), cost, static_cast<std::uint64_t>(p->kind) + 1) + cost;
   transmit(p, built);
   --tx_inflight_;
   tx_inflight_trace_.set(tx_inflight_);
@@ -447,7 +452,8 @@ void Hca::on_packet_arrived(std::uint64_t arg) {
   Packet* p = from_arg(arg);
   ++counters_.packets_rx;
   const Picos cost = cycles(params_.rx_cycles);
-  const Picos at = rx_engine_.reserve(edge(now_ps()), cost) + cost;
+  const Picos at =
+      rx_engine_.reserve(edge(now_ps()), cost, static_cast<std::uint64_t>(p->kind) + 1) + cost;
   // The receive buffer frees once the receive engine has taken the packet: credits go back.
   fabric_port_.rx_freed(p->vl, credit_blocks(*p), at);
   Qp* qp = find_qp(p->dst_qpn);
@@ -636,7 +642,7 @@ void Hca::send_ack(Qp& qp, std::uint32_t psn, NakCode nak, Picos at) {
   a->payload_len = 0;
   ++counters_.acks_tx;
   const Picos cost = cycles(params_.ack_cycles);
-  const Picos built = packetizer_.reserve(at, cost) + cost;
+  const Picos built = packetizer_.reserve(at, cost, static_cast<std::uint64_t>(a->kind) + 1) + cost;
   transmit(a, built);
 }
 
@@ -912,7 +918,8 @@ void Hca::write_cqe(std::uint32_t cqn, Cqe cqe, Picos at) {
   }
   cqe.owner = cqe_owner_for(cq.producer, cq.entries);
   const Picos cost = cycles(params_.cqe_cycles);
-  const Picos built = cqe_engine_.reserve(edge(at), cost) + cost;
+  const std::uint64_t op = cqe.status != 0 ? 3 : (cqe.is_recv ? 2 : 1);
+  const Picos built = cqe_engine_.reserve(edge(at), cost, op) + cost;
   dma(tlm::TLM_WRITE_COMMAND, cq.ring + std::uint64_t(cq.producer % cq.entries) * sizeof(Cqe), &cqe,
       sizeof cqe, built);
   ++cq.producer;
