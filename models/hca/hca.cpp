@@ -54,8 +54,8 @@ Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t po
   const std::string base = this->name();
   tx_inflight_trace_.attach(trace, base + ".tx.packets_in_flight", 16);
   // What each stage works on, as named values in the trace (0 = idle).
-  const std::vector<std::string> packet_ops = {"idle", "send", "rdma_write", "read_request",
-                                               "read_response", "ack", "nak"};
+  const std::vector<std::string> packet_ops = {
+      "idle", "send", "rdma_write", "read_request", "read_response", "ack", "nak"};
   doorbell_unit_.attach(trace, base + ".doorbell", {"idle", "send_queue", "recv_queue", "cq_arm"});
   send_engine_.attach(trace, base + ".wqe_parse");
   packetizer_.attach(trace, base + ".packetizer", packet_ops);
@@ -147,6 +147,14 @@ void Hca::connect(std::uint32_t qpn, std::uint16_t remote_port, std::uint32_t re
 void Hca::b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   // Never waits: records the doorbell and acts on it when it has been decoded.
   const std::uint64_t offset = gp.get_address();
+  if (gp.is_read()) {
+    // Register reads (firmware version, counters) answer after one doorbell-unit decode.
+    std::memset(gp.get_data_ptr(), 0, gp.get_data_length());
+    const Picos at = now_ps() + delay.value();
+    delay = ps(edge(at) + cycles(params_.doorbell_cycles) - now_ps());
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
   const auto kind = static_cast<DoorbellKind>(offset & ((1u << kDoorbellQpShift) - 1));
   const auto qpn = static_cast<std::uint32_t>(offset >> kDoorbellQpShift);
   Qp* qp = find_qp(qpn);

@@ -51,6 +51,25 @@ Picos PcieLink::mmio_write(std::uint64_t offset, const void* data, unsigned len)
   return arrive;
 }
 
+Picos PcieLink::mmio_read(std::uint64_t offset, void* data, unsigned len) {
+  const Picos now = now_ps();
+  // Request downstream (header only), the device answers, completion with data upstream.
+  const Picos req_wire = params_.wire_ps(params_.request_overhead);
+  const Picos at_device = down_.reserve(now, req_wire) + req_wire + params_.latency_ps();
+  mmio_gp_.set_command(tlm::TLM_READ_COMMAND);
+  mmio_gp_.set_address(offset);
+  mmio_gp_.set_data_ptr(static_cast<unsigned char*>(data));
+  mmio_gp_.set_data_length(len);
+  mmio_gp_.set_streaming_width(len);
+  mmio_gp_.set_byte_enable_ptr(nullptr);
+  mmio_gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = ps(at_device - now);
+  mmio_socket->b_transport(mmio_gp_, delay);  // the device adds its register access time
+  const Picos answered = now + delay.value();
+  const Picos cpl_wire = params_.wire_ps(len + params_.completion_overhead);
+  return up_.reserve(answered, cpl_wire) + cpl_wire + params_.latency_ps();
+}
+
 void PcieLink::watch(std::uint64_t addr, std::uint64_t len, WriteObserver* observer) {
   watches_.push_back(Watch{addr, len, observer});
 }

@@ -41,6 +41,11 @@ class PcieLink : public sc_core::sc_module {
   // time the write reaches the adapter. Callable from any process; never waits.
   Picos mmio_write(std::uint64_t offset, const void* data, unsigned len);
 
+  // Host software reads `len` bytes of an adapter register: a non-posted read that waits for
+  // its completion (the CPU stalls on it, which is why drivers avoid MMIO reads on fast paths).
+  // Returns when the completion with the data is back at the host.
+  Picos mmio_read(std::uint64_t offset, void* data, unsigned len);
+
   // Something in host software that wants to know when DMA writes land in a range of memory
   // (a completion queue's ring): told at the landing time, with the written range.
   class WriteObserver {

@@ -3,6 +3,8 @@
 // the device in a few hundred ns, and streaming DMA runs at the TLP-overhead-limited rate.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
@@ -48,6 +50,7 @@ struct Registers : sc_core::sc_module {
   }
   void write(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     arrived = now_ps() + delay.value();
+    if (gp.is_read()) std::memset(gp.get_data_ptr(), 0x5a, gp.get_data_length());
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
   }
 };
@@ -86,6 +89,19 @@ TEST(PcieCalibration, DoorbellReachesTheDeviceInAFewHundredNanoseconds) {
   // A second doorbell right behind it queues on the downstream direction.
   const Picos second = rig.link.mmio_write(0x10, &value, 8);
   EXPECT_EQ(second - returned, rig.params.wire_ps(8 + rig.params.request_overhead));
+}
+
+TEST(PcieCalibration, MmioReadIsANonPostedRoundTrip) {
+  Rig rig;
+  std::uint32_t value = 0;
+  const Picos done = rig.link.mmio_read(0x20, &value, 4);
+  EXPECT_EQ(value, 0x5a5a5a5au);  // the device's register content came back
+  // Request header down, completion (4 B + 20 B overhead) up, one latency each way: about
+  // twice a doorbell, which is why drivers keep MMIO reads off their fast paths.
+  const PcieParams& p = rig.params;
+  EXPECT_EQ(done, p.wire_ps(p.request_overhead) + p.wire_ps(4 + p.completion_overhead) +
+                      2 * p.latency_ps());
+  EXPECT_EQ(rig.registers.arrived, p.wire_ps(p.request_overhead) + p.latency_ps());
 }
 
 TEST(PcieCalibration, StreamingDmaReadsRunAtTheCompletionOverheadLimit) {
