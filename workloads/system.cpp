@@ -13,21 +13,49 @@ void declare_all_params(ParamRegistry& r) {
   r.declare<LinkParams>();
   r.declare<PcieParams>();
   r.declare<HcaParams>();
+  r.declare<SystemParams>();
   r.declare<FabricParams>();
   r.declare<SwitchParams>();
 }
 
-Node::Node(sc_core::sc_module_name name, std::uint64_t memory_bytes, const PcieParams& pcie_params,
-           const HcaParams& hca_params, std::uint16_t port, std::uint32_t mtu, unsigned vls,
-           PacketPool& packets, TraceSink* trace)
+Node::Node(sc_core::sc_module_name name, std::uint64_t memory_bytes, unsigned adapters,
+           const PcieParams& pcie_params, const HcaParams& hca_params, std::uint16_t first_port,
+           std::uint32_t mtu, unsigned vls, PacketPool& packets, TraceSink* trace)
     : sc_module(name) {
   memory = std::make_unique<HostMemory>(std::string(this->name()) + ".memory", memory_bytes);
-  pcie = std::make_unique<PcieLink>("pcie0", pcie_params, *memory, trace);
-  hca = std::make_unique<Hca>("hca0", hca_params, port, mtu, vls, packets, trace);
-  hca->dma_socket.bind(pcie->device_socket);
-  pcie->mmio_socket.bind(hca->mmio_socket);
-  adapter = std::make_unique<AdapterContext>(*hca, *pcie, *memory, trace);
+  for (unsigned i = 0; i < adapters; ++i) {
+    AdapterSlot slot;
+    const std::string n = std::to_string(i);
+    slot.pcie = std::make_unique<PcieLink>(("pcie" + n).c_str(), pcie_params, *memory, trace);
+    slot.hca =
+        std::make_unique<Hca>(("hca" + n).c_str(), hca_params,
+                              static_cast<std::uint16_t>(first_port + i), mtu, vls, packets, trace);
+    slot.hca->dma_socket.bind(slot.pcie->device_socket);
+    slot.pcie->mmio_socket.bind(slot.hca->mmio_socket);
+    slot.context = std::make_unique<AdapterContext>(*slot.hca, *slot.pcie, *memory, trace);
+    slots.push_back(std::move(slot));
+  }
+  pcie = slots.front().pcie.get();
+  hca = slots.front().hca.get();
+  adapter = slots.front().context.get();
 }
+
+namespace {
+std::vector<std::unique_ptr<Node>> make_ious(const SystemParams& sp, const IouParams& ip,
+                                             const PcieParams& pcie, const HcaParams& hca,
+                                             std::uint32_t mtu, unsigned vls, PacketPool& packets,
+                                             TraceSink* trace) {
+  std::vector<std::unique_ptr<Node>> nodes;
+  for (std::uint32_t i = 0; i < sp.ious; ++i) {
+    // Fabric addresses: the host's adapters are 1..host_adapters, I/O units follow.
+    const auto port = static_cast<std::uint16_t>(sp.host_adapters + 1 + i);
+    nodes.push_back(std::make_unique<Node>(("iou" + std::to_string(i)).c_str(),
+                                           std::uint64_t(ip.memory_mb) << 20, 1, pcie, hca, port,
+                                           mtu, vls, packets, trace));
+  }
+  return nodes;
+}
+}  // namespace
 
 System::System(const ParamValues& values, TraceSink* trace)
     : host_params(values.load<HostParams>()),
@@ -35,29 +63,30 @@ System::System(const ParamValues& values, TraceSink* trace)
       link_params(values.load<LinkParams>()),
       pcie_params(values.load<PcieParams>()),
       hca_params(values.load<HcaParams>()),
+      system_params(values.load<SystemParams>()),
       fabric_params(values.load<FabricParams>()),
       switch_params(values.load<SwitchParams>()),
       packets(std::make_unique<PacketPool>(link_params.mtu)),
       host_node(std::make_unique<Node>("host0", std::uint64_t(host_params.memory_mb) << 20,
-                                       pcie_params, hca_params, 1, link_params.mtu,
-                                       fabric_params.vls, *packets, trace)),
-      iou_node(std::make_unique<Node>("iou0", std::uint64_t(iou_params.memory_mb) << 20,
-                                      pcie_params, hca_params, 2, link_params.mtu,
-                                      fabric_params.vls, *packets, trace)),
+                                       system_params.host_adapters, pcie_params, hca_params, 1,
+                                       link_params.mtu, fabric_params.vls, *packets, trace)),
+      iou_nodes(make_ious(system_params, iou_params, pcie_params, hca_params, link_params.mtu,
+                          fabric_params.vls, *packets, trace)),
       host(*host_node),
-      iou(*iou_node) {
+      iou(*iou_nodes.front()) {
   for (std::uint32_t i = 0; i < host_params.cpus; ++i)
     cpus.push_back(
         std::make_unique<SimCpu>("host0.cpu" + std::to_string(i), host_params.cpu_ghz, trace));
   std::vector<SimCpu*> raw;
   for (const auto& c : cpus) raw.push_back(c.get());
   interrupts = std::make_unique<InterruptController>(raw, host_params);
-  host.pcie->set_interrupt_sink(interrupts.get());  // the adapter's MSIs reach the host's CPUs
-  const std::vector<FabricEndpoint> endpoints = {
-      {host.hca.get(), &host.hca->fabric_port(), host.hca->port_address(),
-       hca_params.rx_buffer_bytes},
-      {iou.hca.get(), &iou.hca->fabric_port(), iou.hca->port_address(),
-       hca_params.rx_buffer_bytes}};
+  for (AdapterSlot& a : host.slots)  // the adapters' MSIs reach the host's CPUs
+    a.pcie->set_interrupt_sink(interrupts.get());
+  std::vector<FabricEndpoint> endpoints;
+  for (const Node* node : nodes())
+    for (const AdapterSlot& a : node->slots)
+      endpoints.push_back(FabricEndpoint{a.hca.get(), &a.hca->fabric_port(), a.hca->port_address(),
+                                         hca_params.rx_buffer_bytes});
   fabric = build_fabric(fabric_params, link_params, switch_params, endpoints, trace);
 }
 
@@ -80,9 +109,18 @@ void System::report(RunReport& out) const {
       add(dir + ".packets", "count", "packets sent", static_cast<double>(link->packets(side)));
     }
   }
-  for (const Node* n : {&host, &iou}) {
-    const std::string base = n->hca->name();
-    const auto& c = n->hca->counters();
+  for (const Node* node : nodes()) {
+    for (const AdapterSlot& a : node->slots) report_adapter(a, sim_ps, add);
+  }
+}
+
+template <class Add>
+void System::report_adapter(const AdapterSlot& a, double sim_ps, Add& add) const {
+  {
+    const Hca* hca = a.hca.get();
+    const PcieLink* pcie_link = a.pcie.get();
+    const std::string base = hca->name();
+    const auto& c = hca->counters();
     add(base + ".doorbells", "count", "doorbells received", double(c.doorbells));
     add(base + ".wqe_fetches", "count", "DMA reads of send WQEs", double(c.wqe_fetches));
     add(base + ".blueflame_wqes", "count", "WQEs that came with their doorbell",
@@ -94,19 +132,27 @@ void System::report(RunReport& out) const {
         double(c.protection_errors));
     add(base + ".interrupts", "count", "completion events (MSI) raised", double(c.interrupts));
     add(base + ".timeouts", "count", "transport timeouts (resends)", double(c.timeouts));
-    const auto& port = n->hca->fabric_port().counters();
+    const auto& port = a.hca->fabric_port().counters();
     add(base + ".port.credit_wait_ns", "ns", "time packets waited for link credits",
         static_cast<double>(port.credit_wait_ps) / 1000.0);
-    const std::string pcie = n->pcie->name();
+    const std::string pcie = pcie_link->name();
     add(pcie + ".upstream_utilization", "ratio", "device-to-host direction busy",
-        static_cast<double>(n->pcie->upstream().busy_ps()) / sim_ps);
+        static_cast<double>(pcie_link->upstream().busy_ps()) / sim_ps);
     add(pcie + ".downstream_utilization", "ratio", "host-to-device direction busy",
-        static_cast<double>(n->pcie->downstream().busy_ps()) / sim_ps);
+        static_cast<double>(pcie_link->downstream().busy_ps()) / sim_ps);
   }
 }
 
+std::vector<const Node*> System::nodes() const {
+  std::vector<const Node*> all{&host};
+  for (const auto& n : iou_nodes) all.push_back(n.get());
+  return all;
+}
+
 std::uint64_t System::model_actions() const {
-  std::uint64_t n = host.hca->actions_executed() + iou.hca->actions_executed();
+  std::uint64_t n = 0;
+  for (const Node* node : nodes())
+    for (const AdapterSlot& a : node->slots) n += a.hca->actions_executed();
   if (fabric.sw) n += fabric.sw->actions_executed();
   return n;
 }

@@ -24,16 +24,40 @@ namespace hcasim {
 // Declares every parameter a run understands (what `hcasim params` prints).
 void declare_all_params(ParamRegistry& registry);
 
-// A host or an I/O unit: memory, PCIe link and channel adapter, as one module so that trace
-// and report names follow the hierarchy ("host0.hca0.qp0.sq_depth").
-struct Node : sc_core::sc_module {
-  Node(sc_core::sc_module_name name, std::uint64_t memory_bytes, const PcieParams& pcie,
-       const HcaParams& hca, std::uint16_t port, std::uint32_t mtu, unsigned vls,
-       PacketPool& packets, TraceSink* trace);
-  std::unique_ptr<HostMemory> memory;
+// How many machines and adapters the scenario has: one host with `host_adapters` channel
+// adapters, and `ious` I/O units with one adapter each, all on the fabric.
+struct SystemParams {
+  std::uint32_t host_adapters;
+  std::uint32_t ious;
+  template <class V>
+  void visit(V& v) {
+    v.integer(host_adapters, "system.host_adapters", "adapters", 1, 1, 16,
+              "channel adapters in the host (each with its own PCIe link, sharing host memory)");
+    v.integer(ious, "system.ious", "I/O units", 1, 1, 64,
+              "I/O units on the fabric (more than one adapter in all needs fabric.topology = "
+              "switch)");
+  }
+};
+
+// One channel adapter of a machine: its PCIe link, the adapter, and the software interface.
+struct AdapterSlot {
   std::unique_ptr<PcieLink> pcie;
   std::unique_ptr<Hca> hca;
-  std::unique_ptr<AdapterContext> adapter;
+  std::unique_ptr<AdapterContext> context;
+};
+
+// A host or an I/O unit: memory and its channel adapters, as one module so that trace and
+// report names follow the hierarchy ("host0.hca0.qp0.sq_depth"). `pcie`, `hca` and `adapter`
+// name the first adapter, the one single-adapter workloads use.
+struct Node : sc_core::sc_module {
+  Node(sc_core::sc_module_name name, std::uint64_t memory_bytes, unsigned adapters,
+       const PcieParams& pcie, const HcaParams& hca, std::uint16_t first_port, std::uint32_t mtu,
+       unsigned vls, PacketPool& packets, TraceSink* trace);
+  std::unique_ptr<HostMemory> memory;
+  std::vector<AdapterSlot> slots;
+  PcieLink* pcie = nullptr;
+  Hca* hca = nullptr;
+  AdapterContext* adapter = nullptr;
 };
 
 struct System {
@@ -44,12 +68,14 @@ struct System {
   LinkParams link_params;
   PcieParams pcie_params;
   HcaParams hca_params;
+  SystemParams system_params;
   FabricParams fabric_params;
   SwitchParams switch_params;
   std::unique_ptr<PacketPool> packets;
-  std::unique_ptr<Node> host_node, iou_node;
-  Node& host;
-  Node& iou;
+  std::unique_ptr<Node> host_node;
+  std::vector<std::unique_ptr<Node>> iou_nodes;
+  Node& host;  // the host
+  Node& iou;   // the first I/O unit
   std::vector<std::unique_ptr<SimCpu>> cpus;
   // The host's interrupt controller: the host adapter's MSIs land here and run on a CPU.
   std::unique_ptr<InterruptController> interrupts;
@@ -57,7 +83,13 @@ struct System {
 
   // Adds utilization and contention figures of the models to the report.
   void report(RunReport& out) const;
+  // The host, then the I/O units.
+  std::vector<const Node*> nodes() const;
   std::uint64_t model_actions() const;
+
+ private:
+  template <class Add>
+  void report_adapter(const AdapterSlot& a, double sim_ps, Add& add) const;
 };
 
 }  // namespace hcasim

@@ -286,6 +286,42 @@ TEST(HcaOperations, CoalescedAcksStillCompleteEveryMessage) {
   run_bench(b);
 }
 
+TEST(HcaTopology, SecondHostAdapterReachesSecondIoUnitThroughTheSwitch) {
+  Bench b(
+      [](Bench& t) {
+        ASSERT_EQ(t.sys->host.slots.size(), 2u);
+        ASSERT_EQ(t.sys->iou_nodes.size(), 2u);
+        AdapterContext& h1 = *t.sys->host.slots[1].context;
+        AdapterContext& i1 = *t.sys->iou_nodes[1]->adapter;
+        CompletionQueue& hcq = h1.create_cq(16);
+        CompletionQueue& icq = i1.create_cq(16);
+        QueuePair& hq = h1.create_qp(hcq, hcq, 8, 8);
+        QueuePair& iq = i1.create_qp(icq, icq, 8, 8);
+        h1.hca().connect(hq.qpn, i1.hca().port_address(), iq.qpn);
+        i1.hca().connect(iq.qpn, h1.hca().port_address(), hq.qpn);
+        const Sge src = Bench::buffer(h1, 5000);  // the host's memory, second adapter
+        const Sge dst = Bench::buffer(i1, 5000);
+        fill(h1.memory(), src.addr, 5000, 7);
+        ASSERT_TRUE(i1.post_recv(iq, 1, dst));
+        SendRequest w;
+        w.sges = {src};
+        ASSERT_TRUE(h1.post_send(hq, w));
+        const WorkCompletion r = t.next(icq, i1);
+        EXPECT_EQ(r.status, WcStatus::kSuccess);
+        EXPECT_EQ(r.byte_len, 5000u);
+        EXPECT_TRUE(same(h1.memory(), src.addr, i1.memory(), dst.addr, 5000));
+        // Adapters share the host's memory; each I/O unit has its own.
+        EXPECT_EQ(&h1.memory(), &t.host().memory());
+        EXPECT_NE(&i1.memory(), &t.iou().memory());
+        // The traffic used the second adapters' cables only.
+        EXPECT_EQ(t.sys->fabric.links.at(0)->packets(0), 0u);
+        EXPECT_EQ(t.sys->fabric.links.at(1)->packets(0), 2u);  // host hca1: two packets
+        EXPECT_EQ(t.sys->fabric.links.at(3)->packets(1), 2u);  // switch -> iou1
+      },
+      {{"system.host_adapters", "2"}, {"system.ious", "2"}});
+  run_bench(b);
+}
+
 // Two queue pairs stream 1 MiB RDMA WRITEs at once; returns completion time of each (ns).
 std::pair<double, double> race(std::uint32_t weight_a, std::uint32_t weight_b) {
   static constexpr std::uint32_t kLen = 1 << 20;
