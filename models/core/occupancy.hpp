@@ -36,14 +36,14 @@ class BusyResource {
 
 // A BusyResource whose busy/idle periods appear in the trace as a 0/1 signal. The periods are
 // known when reserved, so they are reported ahead of time (set_at) and cost no events.
-// With op labels, a second enum signal "<stage>.op" names what the stage works on (value 0,
+// With op labels, a second enum signal "<stage>_op" names what the stage works on (value 0,
 // the first label, while idle).
 class TracedResource : public BusyResource {
  public:
   void attach(TraceSink* sink, const std::string& stage,
               const std::vector<std::string>& op_labels = {}) {
-    busy_.attach(sink, stage + ".busy", 1);
-    if (!op_labels.empty()) op_.attach_enum(sink, stage + ".op", op_labels);
+    busy_.attach(sink, stage + "_busy", 1);
+    if (!op_labels.empty()) op_.attach_enum(sink, stage + "_op", op_labels);
   }
   Picos reserve(Picos earliest, Picos duration, std::uint64_t op = 1) {
     const Picos start = BusyResource::reserve(earliest, duration);

@@ -53,9 +53,9 @@ void FabricPort::end_of_elaboration() {
   if (!link_) return;  // an unused switch port
   const std::string base = name();
   for (std::size_t i = 0; i < vl_.size(); ++i) {
-    const std::string vl = base + ".vl" + std::to_string(i);
-    vl_[i].credits_trace.attach(trace_, vl + ".credits", 16);
-    vl_[i].queue_trace.attach(trace_, vl + ".queue", 16);
+    const std::string vl = base + "_vl" + std::to_string(i);
+    vl_[i].credits_trace.attach(trace_, vl + "_credits", 16);
+    vl_[i].queue_trace.attach(trace_, vl + "_queue", 16);
   }
 }
 

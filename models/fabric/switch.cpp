@@ -53,7 +53,7 @@ void Switch::end_of_elaboration() {
     if (!in->link) continue;
     const std::string base = std::string(name()) + ".in" + std::to_string(in->index);
     for (unsigned vl = 0; vl < vls_; ++vl)
-      in->occupancy_trace[vl].attach(trace_, base + ".vl" + std::to_string(vl) + ".occupancy", 16);
+      in->occupancy_trace[vl].attach(trace_, base + "_vl" + std::to_string(vl) + "_occupancy", 16);
   }
 }
 

@@ -126,8 +126,8 @@ std::uint32_t Hca::create_qp(std::uint32_t send_cqn, std::uint32_t recv_cqn, std
   qp->rq.resize(rq_entries);
   qp->rq_fetch_buf.resize(std::size_t(params_.wqe_fetch_batch) * kRecvStride);
   const std::string base = std::string(name()) + ".qp" + std::to_string(qp->qpn);
-  qp->sq_depth.attach(trace_, base + ".sq_depth", 16);
-  qp->rq_depth.attach(trace_, base + ".rq_depth", 16);
+  qp->sq_depth.attach(trace_, base + "_sq_depth", 16);
+  qp->rq_depth.attach(trace_, base + "_rq_depth", 16);
   qps_.push_back(std::move(qp));
   return qps_.back()->qpn;
 }

@@ -8,7 +8,7 @@ CompletionQueue::CompletionQueue(std::uint32_t cqn, std::uint64_t ring, std::uin
                                  std::uint64_t dbrec, HostMemory& memory, TraceSink* trace,
                                  const std::string& path)
     : cqn_(cqn), ring_(ring), entries_(entries), dbrec_(dbrec), memory_(memory) {
-  depth_.attach(trace, path + ".depth", 16);
+  depth_.attach(trace, path + "_depth", 16);
 }
 
 void CompletionQueue::on_dma_write(std::uint64_t addr, std::uint64_t len) {

@@ -275,10 +275,10 @@ TEST(FabricSwitch, TracesCreditsQueuesAndBufferOccupancy) {
   EXPECT_EQ(trace.late_declarations, 0);
   EXPECT_EQ(trace.past_changes, 0);
   // Only the two connected switch ports declare signals.
-  EXPECT_EQ(trace.find("switch0.port3.vl0.credits"), trace.names.size());
-  const std::size_t occ = trace.find("switch0.in0.vl0.occupancy");
-  const std::size_t credits = trace.find("switch0.port1.vl0.credits");
-  const std::size_t queue = trace.find("switch0.port1.vl0.queue");
+  EXPECT_EQ(trace.find("switch0.port3_vl0_credits"), trace.names.size());
+  const std::size_t occ = trace.find("switch0.in0_vl0_occupancy");
+  const std::size_t credits = trace.find("switch0.port1_vl0_credits");
+  const std::size_t queue = trace.find("switch0.port1_vl0_queue");
   ASSERT_LT(occ, trace.names.size());
   ASSERT_LT(credits, trace.names.size());
   ASSERT_LT(queue, trace.names.size());

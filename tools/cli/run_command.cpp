@@ -102,9 +102,9 @@ int simulate(const RunOptions& opt) {
   system.report(report);
   try {
     if (vcd) {
-      const std::uint64_t last = ordered->flush_all();
-      vcd->finish(std::max<std::uint64_t>(report.sim_time_ps, last));
-      write_gtkw(*vcd, (out_dir / "trace.gtkw").string(), "trace.vcd");
+      const std::uint64_t end = std::max<std::uint64_t>(report.sim_time_ps, ordered->flush_all());
+      vcd->finish(end);
+      write_gtkw(*vcd, (out_dir / "trace.gtkw").string(), "trace.vcd", end);
     }
     write_latency_csv(report, (out_dir / "latency.csv").string());
     write_summary_json(report, (out_dir / "summary.json").string());

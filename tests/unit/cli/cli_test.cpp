@@ -647,7 +647,7 @@ TEST(CliRun, TraceNoneWritesNoTrace) {
   EXPECT_EQ(outputs_under(dir / "res2"), (std::vector<std::string>{"latency.csv", "summary.json"}));
 }
 
-// Full scope path ("host0.hca0.cq0.depth") -> VCD id, from a VCD header.
+// Full scope path ("host0.hca0.cq0_depth") -> VCD id, from a VCD header.
 std::map<std::string, std::string> vcd_vars(const std::string& vcd) {
   std::map<std::string, std::string> vars;
   std::vector<std::string> scope;
@@ -688,7 +688,7 @@ TEST(CliTrace, GtkwaveConvertsTheTraceOfARun) {
 
   const auto vars = vcd_vars(r.out);
   for (const char* name :
-       {"pingpong.rtt_ns", "host0.hca0.qp0.sq_depth", "host0.hca0.cq0.depth", "iou0.hca0.cq0.depth",
+       {"pingpong.rtt_ns", "host0.hca0.qp0_sq_depth", "host0.hca0.cq0_depth", "iou0.hca0.cq0_depth",
         "host0.cpu0.state", "link0.busy_0to1", "link0.busy_1to0"})
     EXPECT_EQ(vars.count(name), 1u) << name << " not in the converted trace";
   // GTKWave sees the same signals hcasim declared.
