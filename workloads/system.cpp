@@ -18,11 +18,13 @@ void declare_all_params(ParamRegistry& r) {
   r.declare<SwitchParams>();
 }
 
-Node::Node(sc_core::sc_module_name name, std::uint64_t memory_bytes, unsigned adapters,
-           const PcieParams& pcie_params, const HcaParams& hca_params, std::uint16_t first_port,
-           std::uint32_t mtu, unsigned vls, PacketPool& packets, TraceSink* trace)
+Node::Node(sc_core::sc_module_name name, std::uint64_t memory_bytes, const char* memory_param,
+           unsigned adapters, const PcieParams& pcie_params, const HcaParams& hca_params,
+           std::uint16_t first_port, std::uint32_t mtu, unsigned vls, PacketPool& packets,
+           TraceSink* trace)
     : sc_module(name) {
-  memory = std::make_unique<HostMemory>(std::string(this->name()) + ".memory", memory_bytes);
+  memory = std::make_unique<HostMemory>(std::string(this->name()) + ".memory", memory_bytes,
+                                        memory_param);
   for (unsigned i = 0; i < adapters; ++i) {
     AdapterSlot slot;
     const std::string n = std::to_string(i);
@@ -50,8 +52,8 @@ std::vector<std::unique_ptr<Node>> make_ious(const SystemParams& sp, const IouPa
     // Fabric addresses: the host's adapters are 1..host_adapters, I/O units follow.
     const auto port = static_cast<std::uint16_t>(sp.host_adapters + 1 + i);
     nodes.push_back(std::make_unique<Node>(("iou" + std::to_string(i)).c_str(),
-                                           std::uint64_t(ip.memory_mb) << 20, 1, pcie, hca, port,
-                                           mtu, vls, packets, trace));
+                                           std::uint64_t(ip.memory_mb) << 20, "iou.memory_mb", 1,
+                                           pcie, hca, port, mtu, vls, packets, trace));
   }
   return nodes;
 }
@@ -68,8 +70,9 @@ System::System(const ParamValues& values, TraceSink* trace)
       switch_params(values.load<SwitchParams>()),
       packets(std::make_unique<PacketPool>(link_params.mtu)),
       host_node(std::make_unique<Node>("host0", std::uint64_t(host_params.memory_mb) << 20,
-                                       system_params.host_adapters, pcie_params, hca_params, 1,
-                                       link_params.mtu, fabric_params.vls, *packets, trace)),
+                                       "host.memory_mb", system_params.host_adapters, pcie_params,
+                                       hca_params, 1, link_params.mtu, fabric_params.vls, *packets,
+                                       trace)),
       iou_nodes(make_ious(system_params, iou_params, pcie_params, hca_params, link_params.mtu,
                           fabric_params.vls, *packets, trace)),
       host(*host_node),

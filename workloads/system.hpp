@@ -50,9 +50,9 @@ struct AdapterSlot {
 // report names follow the hierarchy ("host0.hca0.qp0.sq_depth"). `pcie`, `hca` and `adapter`
 // name the first adapter, the one single-adapter workloads use.
 struct Node : sc_core::sc_module {
-  Node(sc_core::sc_module_name name, std::uint64_t memory_bytes, unsigned adapters,
-       const PcieParams& pcie, const HcaParams& hca, std::uint16_t first_port, std::uint32_t mtu,
-       unsigned vls, PacketPool& packets, TraceSink* trace);
+  Node(sc_core::sc_module_name name, std::uint64_t memory_bytes, const char* memory_param,
+       unsigned adapters, const PcieParams& pcie, const HcaParams& hca, std::uint16_t first_port,
+       std::uint32_t mtu, unsigned vls, PacketPool& packets, TraceSink* trace);
   std::unique_ptr<HostMemory> memory;
   std::vector<AdapterSlot> slots;
   PcieLink* pcie = nullptr;

@@ -10,12 +10,17 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/core/config_error.hpp"
+
 namespace hcasim {
 
 class HostMemory {
  public:
-  HostMemory(std::string name, std::uint64_t bytes)
+  // `size_param` names the parameter that sizes this memory, for the error a scenario gets when
+  // its buffers do not fit.
+  HostMemory(std::string name, std::uint64_t bytes, std::string size_param = "")
       : name_(std::move(name)),
+        size_param_(std::move(size_param)),
         bytes_(bytes),
         data_(static_cast<std::uint8_t*>(std::calloc(bytes, 1)), &std::free) {
     if (!data_) throw std::runtime_error(name_ + ": cannot allocate " + std::to_string(bytes));
@@ -44,8 +49,10 @@ class HostMemory {
   std::uint64_t allocate(std::uint64_t len, std::uint64_t align = 64) {
     const std::uint64_t addr = (next_free_ + align - 1) & ~(align - 1);
     if (!contains(addr, len))
-      throw std::runtime_error(name_ + ": out of simulated memory allocating " +
-                               std::to_string(len) + " B (raise the memory size parameter)");
+      throw ConfigError(
+          name_ + ": the scenario's buffers and queues need more than its " +
+          std::to_string(bytes_ >> 20) + " MiB (allocating " + std::to_string(len) + " B); raise " +
+          (size_param_.empty() ? std::string("its memory size") : "key '" + size_param_ + "'"));
     next_free_ = addr + len;
     return addr;
   }
@@ -56,6 +63,7 @@ class HostMemory {
       throw std::out_of_range(name_ + ": access outside memory at " + std::to_string(addr));
   }
   std::string name_;
+  std::string size_param_;
   std::uint64_t bytes_;
   std::unique_ptr<std::uint8_t, decltype(&std::free)> data_;
   std::uint64_t next_free_ = 4096;  // keep address 0 unused: a null address is a bug

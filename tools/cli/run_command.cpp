@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -41,13 +42,24 @@ void check_name(const std::string& name) {
                       "' is not a usable name (a non-empty name without slashes)");
 }
 
-// Old results in the output folder would look like this run's if it failed half-way.
+bool ends_with(const std::string& s, const char* suffix) {
+  const std::size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+// Temporary files left by an earlier run that was killed.
+void remove_stale_temporaries(const fs::path& dir) {
+  for (const auto& e : fs::directory_iterator(dir))
+    if (ends_with(e.path().filename().string(), ".tmp")) fs::remove(e.path());
+}
+
+// Old results in the output folder would look like this run's if it failed half-way, so they
+// go once the run is sure to start (its input is valid and the model elaborated).
 void remove_old_outputs(const fs::path& dir) {
   for (const char* f : kOutputs) fs::remove(dir / f);
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string n = e.path().filename().string();
-    if (n.rfind("trace_enum_", 0) == 0 || (n.size() > 4 && n.compare(n.size() - 4, 4, ".tmp") == 0))
-      fs::remove(e.path());
+    if (n.rfind("trace_enum_", 0) == 0 && ends_with(n, ".txt")) fs::remove(e.path());
   }
 }
 
@@ -69,7 +81,7 @@ int simulate(const RunOptions& opt) {
   if (ec || !fs::is_directory(out_dir))
     throw ConfigError("--out: cannot create output folder '" + out_dir.string() +
                       "': " + (ec ? ec.message() : "not a folder"));
-  remove_old_outputs(out_dir);
+  remove_stale_temporaries(out_dir);
 
   // 2. Elaborate.
   std::unique_ptr<VcdWriter> vcd;
@@ -82,6 +94,7 @@ int simulate(const RunOptions& opt) {
   }
   System system(values, trace);
   std::unique_ptr<Workload> workload = make_workload(values, system, trace);
+  remove_old_outputs(out_dir);  // nothing can be wrong with the input any more
 
   // 3. Simulate.
   const auto wall_start = std::chrono::steady_clock::now();
