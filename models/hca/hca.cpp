@@ -215,6 +215,10 @@ void Hca::on_rq_doorbell(std::uint64_t arg) {
   if (seq_le(producer, qp.rq_producer)) return;
   qp.rq_producer = producer;
   qp.rq_depth.set(qp.rq_producer - qp.rq_used);
+  if (qp.state == QpState::kError) {
+    qp_error(qp, now_ps());  // receives posted to a queue pair in error are flushed
+    return;
+  }
   start_rwqe_fetch(qp);
 }
 
@@ -307,6 +311,10 @@ void Hca::pump_tx() {
       ++tx_rr_;
     }
     if (p) {
+      // One queue pair's packets leave in PSN order even when a later one is ready sooner (an
+      // inline packet behind a DMA-gathered one); same-time actions run in schedule order.
+      ready = std::max(ready, qp.last_ready);
+      qp.last_ready = ready;
       ++tx_inflight_;
       tx_inflight_trace_.set(tx_inflight_);
       actions_.at<&Hca::on_packet_ready>(ready, this, to_arg(p));
@@ -335,15 +343,12 @@ bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
       ok = regions_.check(w.sge[i].lkey, w.sge[i].addr, w.sge[i].len, need);
     if (!ok || w.length > (1u << 31)) {
       ++counters_.protection_errors;
-      Cqe cqe{};
-      cqe.wr_id = w.hdr.wr_id;
-      cqe.qpn = qp.qpn;
-      cqe.wqe_counter = w.index;
-      cqe.opcode = w.hdr.opcode;
-      cqe.status = static_cast<std::uint8_t>(WcStatus::kLocalProtection);
-      write_cqe(qp.send_cqn, cqe, now);
-      ++qp.sq_sent;
-      ++qp.sq_acked;
+      // Completions stay in order: the earlier messages still outstanding are flushed, then
+      // this one fails, then everything after it is flushed.
+      while (qp.sq_acked != qp.sq_sent)
+        complete_send(qp, qp.sq[qp.sq_acked % qp.sq_entries], WcStatus::kFlushed, now);
+      complete_send(qp, w, WcStatus::kLocalProtection, now);
+      qp.sq_sent = qp.sq_acked;
       qp_error(qp, now);
       return false;
     }
@@ -435,7 +440,13 @@ void Hca::on_packet_ready(std::uint64_t arg) {
   const Picos cost = cycles(params_.packet_cycles);
   const Picos built =
       packetizer_.reserve(edge(now_ps()), cost, static_cast<std::uint64_t>(p->kind) + 1) + cost;
+  Qp* responder = p->kind == PacketKind::kReadResponse ? find_qp(p->src_qpn) : nullptr;
   transmit(p, built);
+  if (responder && --responder->responses_in_flight == 0 && responder->deferred_ack &&
+      responder->read_head == responder->read_jobs.size()) {
+    responder->deferred_ack = false;  // the ACK held behind the READ responses goes now
+    send_ack(*responder, responder->deferred_ack_psn, NakCode::kNone, edge(now_ps()));
+  }
   --tx_inflight_;
   tx_inflight_trace_.set(tx_inflight_);
   pump_tx();
@@ -445,7 +456,10 @@ void Hca::transmit(Packet* p, Picos ready) {
   ++counters_.packets_tx;
   if (p->kind == PacketKind::kSend || p->kind == PacketKind::kRdmaWrite ||
       p->kind == PacketKind::kReadRequest) {
-    if (Qp* qp = find_qp(p->src_qpn); qp && !qp->ack_timer_armed) arm_ack_timer(*qp, ready);
+    if (Qp* qp = find_qp(p->src_qpn)) {
+      qp->last_tx = ready;
+      if (!qp->ack_timer_armed) arm_ack_timer(*qp, ready);
+    }
   }
   fabric_port_.send(p, ready);
 }
@@ -501,6 +515,7 @@ void Hca::on_rwqes_fetched(std::uint64_t arg) {
   Qp& qp = *qps_[arg & 0xffffffffu];
   const auto n = static_cast<std::uint32_t>(arg >> 32);
   qp.rq_fetching = false;
+  if (qp.state == QpState::kError) return;  // flushed meanwhile: these WQEs are gone
   for (std::uint32_t i = 0; i < n; ++i) {
     const std::uint8_t* b = qp.rq_fetch_buf.data() + std::size_t(i) * kRecvStride;
     RecvWork& r = qp.rq[(qp.rq_fetched + i) % qp.rq_entries];
@@ -514,9 +529,10 @@ void Hca::on_rwqes_fetched(std::uint64_t arg) {
   qp.rq_fetched += n;
   start_rwqe_fetch(qp);
   if (!qp.parked.empty()) {
-    std::vector<Packet*> waiting;
-    waiting.swap(qp.parked);
-    for (Packet* p : waiting) handle_request(qp, p, edge(now_ps()));
+    parked_scratch_.clear();
+    parked_scratch_.swap(qp.parked);  // both keep their capacity: no allocation
+    for (Packet* p : parked_scratch_) handle_request(qp, p, edge(now_ps()));
+    parked_scratch_.clear();
   }
 }
 
@@ -639,6 +655,17 @@ void Hca::handle_request(Qp& qp, Packet* p, Picos at) {
 }
 
 void Hca::send_ack(Qp& qp, std::uint32_t psn, NakCode nak, Picos at) {
+  // Any ACK or NAK acknowledges what came before it: it leaves once that data has landed, and
+  // it ends the current coalescing group.
+  at = std::max(at, edge(qp.ack_commit));
+  qp.ack_commit = 0;
+  qp.unacked_msgs = 0;
+  if (nak == NakCode::kNone && qp.read_head < qp.read_jobs.size()) {
+    // READ responses still to go: the ACK follows them (responder answers in PSN order).
+    qp.deferred_ack = true;
+    qp.deferred_ack_psn = psn;
+    return;
+  }
   Packet* a = packets_.get();
   a->kind = nak == NakCode::kNone ? PacketKind::kAck : PacketKind::kNak;
   a->nak = nak;
@@ -703,6 +730,7 @@ void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
     const bool covered = seq_le(w.last_psn, p->psn);
     const bool naked = error != WcStatus::kSuccess && seq_le(w.first_psn, p->psn);
     if (!covered && !naked) break;
+    if (static_cast<WrOpcode>(w.hdr.opcode) == WrOpcode::kRdmaRead && !naked) break;
     const bool failed = naked && !seq_le(w.last_psn, p->psn - 1);
     complete_send(qp, w, failed ? error : WcStatus::kSuccess, at);
     if (failed) break;
@@ -715,8 +743,8 @@ void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
 
 void Hca::handle_read_request(Qp& qp, Packet* p, Picos at) {
   if (p->psn != qp.expected_psn) {
-    // Sequence handling as for other requests (a duplicate read would be re-executed; the
-    // lossless fabric does not produce them).
+    // A gap gets one sequence NAK; a duplicate READ is dropped (the lossless fabric does not
+    // produce them, and a resent request is answered when it arrives in sequence).
     if (!qp.rx_nak_outstanding && !seq_le(p->psn, qp.expected_psn - 1)) {
       qp.rx_nak_outstanding = true;
       send_ack(qp, qp.expected_psn, NakCode::kPsnSequence, at);
@@ -761,6 +789,7 @@ bool Hca::build_read_response(Qp& qp, Packet*& out, Picos& ready) {
   ready = chunk ? dma(tlm::TLM_READ_COMMAND, job.addr + job.offset, p->payload.data(), chunk, now)
                 : now;
   job.offset += chunk;
+  ++qp.responses_in_flight;
   if (p->last) {
     ++qp.read_head;
     ++counters_.read_responses;
@@ -855,8 +884,16 @@ void Hca::arm_ack_timer(Qp& qp, Picos from) {
 void Hca::on_ack_timeout(std::uint64_t qpn) {
   Qp& qp = *qps_[qpn];
   qp.ack_timer_armed = false;
-  if (qp.state == QpState::kError || qp.sq_acked == qp.sq_sent) return;  // nothing outstanding
-  if (qp.sq_acked != qp.timer_acked || qp.waiting_rnr) {                 // progress: keep watching
+  const bool sending = qp.tx_offset != 0;  // a message partly sent is outstanding too
+  if (qp.state == QpState::kError || (qp.sq_acked == qp.sq_sent && !sending)) return;
+  const Picos timeout = static_cast<Picos>(params_.ack_timeout_us * 1e6 + 0.5);
+  if (now_ps() < qp.last_tx + timeout) {  // the timeout runs from the last packet sent
+    qp.ack_timer_armed = true;
+    qp.timer_acked = qp.sq_acked;
+    actions_.at<&Hca::on_ack_timeout>(edge(qp.last_tx + timeout), this, qp.qpn);
+    return;
+  }
+  if (qp.sq_acked != qp.timer_acked || qp.waiting_rnr) {  // progress: keep watching
     qp.retries = 0;
     arm_ack_timer(qp, now_ps());
     return;
@@ -911,7 +948,7 @@ void Hca::write_cqe(std::uint32_t cqn, Cqe cqe, Picos at) {
   Cq& cq = cqs_[cqn];
   if (cq.overrun) return;
   std::uint32_t consumer = 0;
-  tlm::tlm_generic_payload peek;
+  tlm::tlm_generic_payload& peek = peek_gp_;
   peek.set_command(tlm::TLM_READ_COMMAND);
   peek.set_address(cq.dbrec);
   peek.set_data_ptr(reinterpret_cast<unsigned char*>(&consumer));

@@ -119,6 +119,11 @@ class Hca : public sc_core::sc_module, public PacketSink {
     bool waiting_rnr = false;
     // transport timer (requester) and coalesced ACKs (responder)
     bool ack_timer_armed = false;
+    Picos last_tx = 0;          // last request packet sent (the timeout runs from it)
+    Picos last_ready = 0;       // packets of one QP leave in order
+    bool deferred_ack = false;  // an ACK waiting behind READ responses
+    std::uint32_t deferred_ack_psn = 0;
+    std::uint32_t responses_in_flight = 0;
     std::uint32_t timer_acked = 0;  // sq_acked when the timer was armed
     std::uint32_t retries = 0;
     std::uint32_t unacked_msgs = 0;
@@ -207,6 +212,8 @@ class Hca : public sc_core::sc_module, public PacketSink {
   std::uint32_t tx_inflight_ = 0;
   TracedResource doorbell_unit_, send_engine_, packetizer_, rx_engine_, cqe_engine_;
   tlm::tlm_generic_payload gp_;
+  tlm::tlm_generic_payload peek_gp_;     // firmware's untimed reads
+  std::vector<Packet*> parked_scratch_;  // reused when parked packets are replayed
   Counters counters_;
   TracedInt tx_inflight_trace_;
 };

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <regex>
 
 #include "models/core/scenario_file.hpp"
 #include "traces/gtkw_writer.hpp"
@@ -42,25 +43,30 @@ void check_name(const std::string& name) {
                       "' is not a usable name (a non-empty name without slashes)");
 }
 
-bool ends_with(const std::string& s, const char* suffix) {
-  const std::size_t n = std::strlen(suffix);
-  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+// The files a run writes: the four outputs and GTKWave's enum filters (trace_enum_N.txt).
+// Only these are ever removed from the output folder, which may hold the user's own files.
+bool is_run_output(const std::string& name) {
+  for (const char* f : kOutputs)
+    if (name == f) return true;
+  static const std::regex kFilter("trace_enum_[0-9]+\\.txt");
+  return std::regex_match(name, kFilter);
+}
+bool is_run_temporary(const std::string& name) {
+  return name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0 &&
+         is_run_output(name.substr(0, name.size() - 4));
 }
 
 // Temporary files left by an earlier run that was killed.
 void remove_stale_temporaries(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir))
-    if (ends_with(e.path().filename().string(), ".tmp")) fs::remove(e.path());
+    if (is_run_temporary(e.path().filename().string())) fs::remove(e.path());
 }
 
 // Old results in the output folder would look like this run's if it failed half-way, so they
 // go once the run is sure to start (its input is valid and the model elaborated).
 void remove_old_outputs(const fs::path& dir) {
-  for (const char* f : kOutputs) fs::remove(dir / f);
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string n = e.path().filename().string();
-    if (n.rfind("trace_enum_", 0) == 0 && ends_with(n, ".txt")) fs::remove(e.path());
-  }
+  for (const auto& e : fs::directory_iterator(dir))
+    if (is_run_output(e.path().filename().string())) fs::remove(e.path());
 }
 
 int simulate(const RunOptions& opt) {
