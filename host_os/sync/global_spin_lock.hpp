@@ -13,7 +13,7 @@
 namespace hcasim::sync {
 
 template <class P>
-class GlobalSpinLock {
+class GlobalSpinLock : public ScopedUpdates<GlobalSpinLock<P>> {
   static_assert(is_platform_v<P>, "P must model the platform concept of platform.hpp");
 
  public:
@@ -38,21 +38,6 @@ class GlobalSpinLock {
   std::uint64_t end_update(Context& c, UpdateEnd how = UpdateEnd::keep) {
     release(c, kUpdating, how == UpdateEnd::destroy ? kDestroyed : 0, hot_.counters.updates);
     return 0;
-  }
-
-  template <class Fn>
-  bool update(Context& c, Fn&& fn) {
-    if (!begin_update(c)) return false;
-    std::forward<Fn>(fn)();
-    end_update(c, UpdateEnd::keep);
-    return true;
-  }
-  template <class Fn>
-  bool destroy(Context& c, Fn&& teardown) {
-    if (!begin_update(c)) return false;
-    std::forward<Fn>(teardown)();
-    end_update(c, UpdateEnd::destroy);
-    return true;
   }
 
   std::uint64_t active() const { return (platform_.peek(hot_.state) & kWorker) ? 1 : 0; }

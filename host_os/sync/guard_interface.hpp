@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <string_view>
+#include <utility>
 
 namespace hcasim::sync {
 
@@ -53,6 +54,32 @@ constexpr std::string_view to_string(GuardState s) {
 
 // How an update ends: the resource lives on, or it was torn down.
 enum class UpdateEnd : std::uint8_t { keep, destroy };
+
+// update() and destroy() written once for every guard (CRTP): begin_update, the caller's
+// function, end_update.
+template <class Guard>
+class ScopedUpdates {
+ public:
+  template <class C, class Fn>
+  bool update(C& c, Fn&& fn) {
+    return run(c, std::forward<Fn>(fn), UpdateEnd::keep);
+  }
+  // The teardown update: waits for exclusive access, runs teardown, leaves the guard destroyed.
+  template <class C, class Fn>
+  bool destroy(C& c, Fn&& teardown) {
+    return run(c, std::forward<Fn>(teardown), UpdateEnd::destroy);
+  }
+
+ private:
+  template <class C, class Fn>
+  bool run(C& c, Fn&& fn, UpdateEnd how) {
+    Guard& g = static_cast<Guard&>(*this);
+    if (!g.begin_update(c)) return false;
+    std::forward<Fn>(fn)();
+    g.end_update(c, how);
+    return true;
+  }
+};
 
 // Called by the updater at the end of an update with the number of try_enter calls that
 // returned busy during it, so the caller re-queues its deferred work (re-queue the DPC, poll the

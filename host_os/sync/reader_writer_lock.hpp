@@ -16,7 +16,7 @@
 namespace hcasim::sync {
 
 template <class P>
-class ReaderWriterLock {
+class ReaderWriterLock : public ScopedUpdates<ReaderWriterLock<P>> {
   static_assert(is_platform_v<P>, "P must model the platform concept of platform.hpp");
 
  public:
@@ -148,21 +148,6 @@ class ReaderWriterLock {
     p.notify_all(c, queues_.writers);
     if (deferred != 0 && retrigger_) retrigger_(c, deferred);
     return deferred;
-  }
-
-  template <class Fn>
-  bool update(Context& c, Fn&& fn) {
-    if (!begin_update(c)) return false;
-    std::forward<Fn>(fn)();
-    end_update(c, UpdateEnd::keep);
-    return true;
-  }
-  template <class Fn>
-  bool destroy(Context& c, Fn&& teardown) {
-    if (!begin_update(c)) return false;
-    std::forward<Fn>(teardown)();
-    end_update(c, UpdateEnd::destroy);
-    return true;
   }
 
   std::uint64_t active() const { return platform_.peek(hot_.state) & kReaderMask; }

@@ -18,7 +18,7 @@
 namespace hcasim::sync {
 
 template <class P>
-class WorkerUpdateGuard {
+class WorkerUpdateGuard : public ScopedUpdates<WorkerUpdateGuard<P>> {
   static_assert(is_platform_v<P>, "P must model the platform concept of platform.hpp");
 
  public:
@@ -149,23 +149,6 @@ class WorkerUpdateGuard {
     p.notify_all(c, queues_.update_done);
     if (deferred != 0 && retrigger_) retrigger_(c, deferred);
     return deferred;
-  }
-
-  template <class Fn>
-  bool update(Context& c, Fn&& fn) {
-    if (!begin_update(c)) return false;
-    std::forward<Fn>(fn)();
-    end_update(c, UpdateEnd::keep);
-    return true;
-  }
-
-  // The teardown update: waits for exclusive access, runs teardown, leaves the guard destroyed.
-  template <class Fn>
-  bool destroy(Context& c, Fn&& teardown) {
-    if (!begin_update(c)) return false;
-    std::forward<Fn>(teardown)();
-    end_update(c, UpdateEnd::destroy);
-    return true;
   }
 
   // Observation for tracing (no modelled access, no lock: may be momentarily stale).
