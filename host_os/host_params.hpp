@@ -18,6 +18,8 @@ struct HostParams {
   std::uint32_t post_recv_cycles;
   std::uint32_t poll_cycles;
   std::uint32_t completion_cycles;
+  std::uint32_t control_cycles;
+  std::uint32_t arm_cq_cycles;
   // synchronization and its cost model
   std::string sync;
   std::uint32_t cache_hit_cycles;
@@ -45,6 +47,11 @@ struct HostParams {
               "CPU cost of one poll of a completion queue (one spin-loop iteration)");
     v.integer(completion_cycles, "host.completion_cycles", "cycles", 40, 0, 1000000,
               "CPU cost of handling one polled completion");
+    v.integer(control_cycles, "host.control_cycles", "cycles", 2000, 0, 100000000,
+              "CPU cost of a control verb at run time (modify / destroy QP, resize / modify "
+              "CQ), spent while it holds the driver's resources exclusively");
+    v.integer(arm_cq_cycles, "host.arm_cq_cycles", "cycles", 60, 0, 1000000,
+              "CPU cost of arming a completion queue's notification (the arm doorbell)");
     v.choice(sync, "host.sync", "algorithm", {"algorithm", "global_lock", "rwlock"},
              "what guards the driver's shared resources: algorithm (worker/update guard), "
              "global_lock (one spin lock) or rwlock (reader-writer lock)");

@@ -96,37 +96,40 @@ OpenLoop::OpenLoop(sc_core::sc_module_name name, System& system, const LoadParam
       sizes_(SizeDistribution::parse(params.size)),
       arrival_rng_(seed, std::string(this->name()) + ".arrival"),
       size_rng_(seed, std::string(this->name()) + ".size"),
-      closed_(params.arrival == "closed") {
+      closed_(params.arrival == "closed"),
+      verbs_(system.verbs()) {
   const std::uint32_t max_size = sizes_.max();
   const std::uint64_t need = 2ull * max_size + (1u << 20);
   if (need > sys_.host.memory->size() || need > sys_.iou.memory->size())
     throw ConfigError("key 'load.size': the largest size, " + std::to_string(max_size) +
                       " B, needs " + std::to_string(need >> 20) +
                       " MiB of host and of I/O-unit memory; raise host.memory_mb / iou.memory_mb");
-  AdapterContext& host = *sys_.host.adapter;
-  AdapterContext& iou = *sys_.iou.adapter;
-  host_cq_ = &host.create_cq(params_.depth + 64);
-  host_qp_ = &host.create_qp(*host_cq_, *host_cq_, params_.depth, 1);
-  CompletionQueue& iou_cq = iou.create_cq(sys_.iou_params.recv_depth + 64);
-  QueuePair& iou_qp = iou.create_qp(iou_cq, iou_cq, 16, sys_.iou_params.recv_depth);
-  sys_.host.hca->connect(host_qp_->qpn, sys_.iou.hca->port_address(), iou_qp.qpn);
-  sys_.iou.hca->connect(iou_qp.qpn, sys_.host.hca->port_address(), host_qp_->qpn);
+  host_cq_ = &verbs_.create_cq(params_.depth + 64);
+  verbs::QpCaps caps;
+  caps.max_send_wr = params_.depth;
+  caps.max_recv_wr = 1;
+  host_qp_ = &verbs_.create_qp(*host_cq_, *host_cq_, caps);
+  const IouQueues peer =
+      sys_.open_iou_queues(0, sys_.iou_params.recv_depth + 64, 16, sys_.iou_params.recv_depth);
+  sys_.connect(verbs_, *host_qp_, 0, peer);
 
-  HostMemory& mem = host.memory();
+  HostMemory& mem = *sys_.host.memory;
   buf_ = mem.allocate(max_size, 4096);
-  key_ = host.register_memory(buf_, max_size, kLocalWrite);
+  mr_ = verbs_.reg_mr(buf_, max_size, kLocalWrite);
   std::uint8_t* payload = mem.at(buf_, max_size);
   for (std::uint32_t i = 0; i < max_size; ++i) payload[i] = static_cast<std::uint8_t>(i * 7 + 1);
   const PeerMode mode = params_.op == "send" ? PeerMode::kSink : PeerMode::kPassive;
-  peer_ = std::make_unique<PerftestPeer>("iou0_load", sys_.iou_params, iou, *sys_.iou.pcie, iou_qp,
-                                         iou_cq, mode, max_size, false);
+  peer_ = std::make_unique<PerftestPeer>("iou0_load", sys_.iou_params, *peer.adapter, *peer.pcie,
+                                         *peer.qp, *peer.cq, mode, max_size, false);
   request_.opcode = params_.op == "send"    ? WrOpcode::kSend
                     : params_.op == "write" ? WrOpcode::kRdmaWrite
                                             : WrOpcode::kRdmaRead;
-  request_.signaled = true;
   request_.remote_addr = peer_->buffer();
   request_.rkey = peer_->rkey();
-  request_.sges.push_back(Sge{buf_, 0, key_});
+  sge_ = Sge{buf_, 0, mr_.lkey};
+  request_.sg_list = &sge_;
+  request_.num_sge = 1;
+  ctx_ = std::make_unique<SimContext>(*sys_.cpus[0]);
   arrival_ps_.resize(params_.depth);
   size_.resize(params_.depth);
   total_ = std::uint64_t(params_.warmup) + params_.count;
@@ -146,19 +149,13 @@ Picos OpenLoop::next_gap() {
 }
 
 void OpenLoop::reap() {
-  SimCpu& cpu = *sys_.cpus[0];
-  const HostParams& hp = sys_.host_params;
   // An arrival can end the spin only if it could be posted (room in the send queue).
   const bool timed = !closed_ && issued_ < total_ && issued_ - done_ < params_.depth;
   if (timed && next_arrival_ > now_ps()) arrival_due_.notify(ps(next_arrival_ - now_ps()));
-  cpu.spin_until(wake_, hp.poll_cycles, [&] {
-    return host_cq_->landed() > host_cq_->consumed() || (timed && now_ps() >= next_arrival_);
-  });
   WorkCompletion wc[16];
-  const unsigned n = host_cq_->poll(wc, 16);
-  for (unsigned k = 0; k < n; ++k) {
-    cpu.run(hp.completion_cycles);
-    sys_.host.adapter->retire(wc[k]);
+  const int n = verbs_.spin_poll_cq_until(*ctx_, *host_cq_, wc, 16, wake_,
+                                          [&] { return timed && now_ps() >= next_arrival_; });
+  for (int k = 0; k < n; ++k) {
     if (wc[k].status != WcStatus::kSuccess) ++errors_;
     if (wc[k].is_recv) continue;
     const std::uint64_t id = wc[k].wr_id;
@@ -177,10 +174,7 @@ void OpenLoop::reap() {
 }
 
 void OpenLoop::host_thread() {
-  SimCpu& cpu = *sys_.cpus[0];
-  AdapterContext& host = *sys_.host.adapter;
-  const HostParams& hp = sys_.host_params;
-  const std::uint32_t max_inline = sys_.host.hca->max_inline();
+  const std::uint32_t max_inline = verbs_.max_inline();
   const bool may_inline = params_.use_inline && request_.opcode != WrOpcode::kRdmaRead;
   if (!closed_) next_arrival_ = now_ps() + next_gap();
   bool counted = false;  // the arrival now due already found the send queue full
@@ -194,11 +188,11 @@ void OpenLoop::host_thread() {
       size_[slot] = size;
       if (issued_ == params_.warmup) first_measured_arrival_ = arrival;
       counted = false;
-      cpu.run(hp.post_send_cycles);
       request_.wr_id = issued_;
-      request_.sges[0].len = size;
-      request_.inline_data = may_inline && size <= max_inline;
-      if (!host.post_send(*host_qp_, request_)) {  // not expected: depth = send queue size
+      sge_.len = size;
+      request_.send_flags = verbs::kSendSignaled;
+      if (may_inline && size <= max_inline) request_.send_flags |= verbs::kSendInline;
+      if (verbs_.post_send(*ctx_, *host_qp_, &request_, 1) != 0) {  // not expected: depth = SQ
         reap();
         continue;
       }

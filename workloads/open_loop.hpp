@@ -97,12 +97,15 @@ class OpenLoop : public sc_core::sc_module, public Workload {
   SizeDistribution sizes_;
   RandomStream arrival_rng_, size_rng_;
   bool closed_ = false;
-  CompletionQueue* host_cq_ = nullptr;
-  QueuePair* host_qp_ = nullptr;
+  verbs::VerbsDevice& verbs_;
+  verbs::Cq* host_cq_ = nullptr;
+  verbs::Qp* host_qp_ = nullptr;
+  std::unique_ptr<SimContext> ctx_;  // cpu0, the host thread's
   std::unique_ptr<PerftestPeer> peer_;
   std::uint64_t buf_ = 0;
-  std::uint32_t key_ = 0;
-  SendRequest request_;
+  verbs::Mr mr_;
+  Sge sge_{};
+  verbs::SendWr request_;
   // Per in-flight op, by op index % depth: when it arrived and its size.
   std::vector<Picos> arrival_ps_;
   std::vector<std::uint32_t> size_;

@@ -106,7 +106,7 @@ double Perftest::SizeResult::average_bytes_per_ps() const {
 
 Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestParams& params,
                    TraceSink* trace)
-    : sc_module(name), sys_(system), params_(params) {
+    : sc_module(name), sys_(system), params_(params), verbs_(system.verbs()) {
   const TestInfo& info = test_info(params_.test);
   const std::vector<std::uint32_t> sizes = parse_perftest_sizes(params_.sizes);
   bw_ = info.bandwidth;
@@ -119,25 +119,27 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
                       " B, needs " + std::to_string(need >> 20) +
                       " MiB of host and of I/O-unit memory; raise host.memory_mb / iou.memory_mb");
 
-  AdapterContext& host = *sys_.host.adapter;
-  AdapterContext& iou = *sys_.iou.adapter;
-  host_cq_ = &host.create_cq(2 * params_.tx_depth + 64);
-  host_qp_ = &host.create_qp(*host_cq_, *host_cq_, params_.tx_depth, 16);
+  host_cq_ = &verbs_.create_cq(2 * params_.tx_depth + 64);
+  verbs::QpCaps caps;
+  caps.max_send_wr = params_.tx_depth;
+  caps.max_recv_wr = 16;
+  host_qp_ = &verbs_.create_qp(*host_cq_, *host_cq_, caps);
   const std::uint32_t iou_sq = 256;
-  CompletionQueue& iou_cq = iou.create_cq(sys_.iou_params.recv_depth + iou_sq + 64);
-  QueuePair& iou_qp = iou.create_qp(iou_cq, iou_cq, iou_sq, sys_.iou_params.recv_depth);
-  sys_.host.hca->connect(host_qp_->qpn, sys_.iou.hca->port_address(), iou_qp.qpn);
-  sys_.iou.hca->connect(iou_qp.qpn, sys_.host.hca->port_address(), host_qp_->qpn);
+  const IouQueues peer = sys_.open_iou_queues(0, sys_.iou_params.recv_depth + iou_sq + 64, iou_sq,
+                                              sys_.iou_params.recv_depth);
+  sys_.connect(verbs_, *host_qp_, 0, peer);
 
-  HostMemory& mem = host.memory();
+  HostMemory& mem = *sys_.host.memory;
   send_buf_ = mem.allocate(max_size_, 4096);
   recv_buf_ = mem.allocate(max_size_, 4096);
-  key_ = host.register_memory(send_buf_, recv_buf_ + max_size_ - send_buf_,
-                              kLocalWrite | kRemoteWrite | kRemoteRead);
+  mr_ = verbs_.reg_mr(send_buf_, recv_buf_ + max_size_ - send_buf_,
+                      kLocalWrite | kRemoteWrite | kRemoteRead);
   std::uint8_t* payload = mem.at(send_buf_, max_size_);
   for (std::uint32_t i = 0; i < max_size_; ++i) payload[i] = static_cast<std::uint8_t>(i * 7 + 1);
-  peer_ = std::make_unique<PerftestPeer>("iou0_perftest", sys_.iou_params, iou, *sys_.iou.pcie,
-                                         iou_qp, iou_cq, info.peer, max_size_, params_.use_inline);
+  peer_ =
+      std::make_unique<PerftestPeer>("iou0_perftest", sys_.iou_params, *peer.adapter, *peer.pcie,
+                                     *peer.qp, *peer.cq, info.peer, max_size_, params_.use_inline);
+  ctx_ = std::make_unique<SimContext>(*sys_.cpus[0]);
 
   const std::uint64_t budget = std::uint64_t(params_.size_budget_mb) << 20;
   std::vector<PerftestPeer::Round> rounds;
@@ -152,7 +154,7 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
     results_.push_back(std::move(r));
   }
   if (info.peer == PeerMode::kWriteEcho) {
-    peer_->set_write_echo(recv_buf_, key_, std::move(rounds));
+    peer_->set_write_echo(recv_buf_, mr_.rkey, std::move(rounds));
     sys_.host.pcie->watch(recv_buf_, max_size_, &recv_watch_);
   }
 
@@ -160,7 +162,10 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
   request_.remote_addr = peer_->buffer();
   request_.rkey = peer_->rkey();
   // A READ lands in recv_buf_; everything else sends from send_buf_.
-  request_.sges.push_back(Sge{info.opcode == WrOpcode::kRdmaRead ? recv_buf_ : send_buf_, 0, key_});
+  sge_ = Sge{info.opcode == WrOpcode::kRdmaRead ? recv_buf_ : send_buf_, 0, mr_.lkey};
+  recv_sge_ = Sge{recv_buf_, max_size_, mr_.lkey};
+  request_.sg_list = &sge_;
+  request_.num_sge = 1;
   post_ps_.resize(params_.tx_depth);
   latency_ns_.attach(trace, std::string(this->name()) + ".latency_ns");
   size_trace_.attach(trace, std::string(this->name()) + ".size", 32);
@@ -168,10 +173,15 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
 }
 
 void Perftest::prepare_request(std::uint32_t size) {
-  request_.sges[0].len = size;
-  request_.inline_data = params_.use_inline && request_.opcode != WrOpcode::kRdmaRead &&
-                         size <= sys_.host.hca->max_inline();
-  request_.signaled = true;
+  sge_.len = size;
+  request_.send_flags = verbs::kSendSignaled;
+  if (params_.use_inline && request_.opcode != WrOpcode::kRdmaRead && size <= verbs_.max_inline())
+    request_.send_flags |= verbs::kSendInline;
+}
+
+void Perftest::post_echo_recv(std::uint64_t wr_id) {
+  const verbs::RecvWr wr{wr_id, &recv_sge_, 1};
+  if (verbs_.post_recv(*ctx_, *host_qp_, &wr, 1) != 0) ++errors_;
 }
 
 void Perftest::record(SizeResult& r, Picos latency) {
@@ -183,19 +193,11 @@ void Perftest::record(SizeResult& r, Picos latency) {
 }
 
 unsigned Perftest::reap(bool block) {
-  SimCpu& cpu = *sys_.cpus[0];
-  const HostParams& hp = sys_.host_params;
-  if (block)
-    cpu.spin_until(host_cq_->landed_event(), hp.poll_cycles,
-                   [&] { return host_cq_->landed() > host_cq_->consumed(); });
-  else
-    cpu.run(hp.poll_cycles);  // one poll, whether or not it finds anything
   WorkCompletion wc[16];
-  const unsigned n = host_cq_->poll(wc, 16);
+  const int n = block ? verbs_.spin_poll_cq(*ctx_, *host_cq_, wc, 16)
+                      : verbs_.poll_cq(*ctx_, *host_cq_, wc, 16);  // one poll, found or not
   unsigned recvs = 0;
-  for (unsigned k = 0; k < n; ++k) {
-    cpu.run(hp.completion_cycles);
-    sys_.host.adapter->retire(wc[k]);
+  for (int k = 0; k < n; ++k) {
     if (wc[k].status != WcStatus::kSuccess) ++errors_;
     if (wc[k].is_recv)
       ++recvs;
@@ -208,8 +210,7 @@ unsigned Perftest::reap(bool block) {
 void Perftest::host_thread() {
   if (params_.test == "send_lat") {
     // One receive stays posted for the echo; each reply's is reposted (as in PingPong).
-    sys_.cpus[0]->run(sys_.host_params.post_recv_cycles);
-    sys_.host.adapter->post_recv(*host_qp_, 0, Sge{recv_buf_, max_size_, key_});
+    post_echo_recv(0);
   }
   for (SizeResult& r : results_) {
     size_trace_.set(r.size);
@@ -235,30 +236,24 @@ void Perftest::host_thread() {
 
 // Ping-pong of SENDs, step for step what PingPong does, so its 2-byte figure is PingPong's / 2.
 void Perftest::run_send_lat(SizeResult& r) {
-  SimCpu& cpu = *sys_.cpus[0];
-  AdapterContext& host = *sys_.host.adapter;
-  const HostParams& hp = sys_.host_params;
   const std::uint64_t total = r.warmup + r.iterations;
   for (std::uint64_t i = 0; i < total; ++i) {
     const Picos start = now_ps();
-    cpu.run(hp.post_send_cycles);
     request_.wr_id = i;
-    while (!host.post_send(*host_qp_, request_)) reap(true);  // send queue full: make room
+    while (verbs_.post_send(*ctx_, *host_qp_, &request_, 1) == ENOMEM) reap(true);  // make room
     while (reap(true) == 0) {
     }
     const Picos rtt = now_ps() - start;
     if (i >= r.warmup) record(r, rtt / 2);
-    cpu.run(hp.post_recv_cycles);
-    host.post_recv(*host_qp_, i + 1, Sge{recv_buf_, max_size_, key_});
+    post_echo_recv(i + 1);
   }
 }
 
 // Ping-pong of RDMA WRITEs: the answer is noticed by spinning on the last byte of recv_buf_.
 void Perftest::run_write_lat(SizeResult& r) {
   SimCpu& cpu = *sys_.cpus[0];
-  AdapterContext& host = *sys_.host.adapter;
   const HostParams& hp = sys_.host_params;
-  HostMemory& mem = host.memory();
+  HostMemory& mem = *sys_.host.memory;
   std::uint8_t* in = mem.at(recv_buf_, r.size);
   std::uint8_t* out = mem.at(send_buf_, r.size);
   std::memset(in, 0, r.size);  // the peer's last write of the previous size has landed
@@ -267,9 +262,8 @@ void Perftest::run_write_lat(SizeResult& r) {
     const std::uint8_t marker = perftest_marker(i);
     out[r.size - 1] = marker;
     const Picos start = now_ps();
-    cpu.run(hp.post_send_cycles);
     request_.wr_id = i;
-    while (!host.post_send(*host_qp_, request_)) reap(true);
+    while (verbs_.post_send(*ctx_, *host_qp_, &request_, 1) == ENOMEM) reap(true);
     cpu.spin_until(recv_watch_.event(), hp.poll_cycles, [&] { return in[r.size - 1] == marker; });
     const Picos rtt = now_ps() - start;
     if (i >= r.warmup) record(r, rtt / 2);
@@ -279,15 +273,11 @@ void Perftest::run_write_lat(SizeResult& r) {
 
 // RDMA READ of the I/O unit's buffer; the full round trip is reported.
 void Perftest::run_read_lat(SizeResult& r) {
-  SimCpu& cpu = *sys_.cpus[0];
-  AdapterContext& host = *sys_.host.adapter;
-  const HostParams& hp = sys_.host_params;
   const std::uint64_t total = r.warmup + r.iterations;
   for (std::uint64_t i = 0; i < total; ++i) {
     const Picos start = now_ps();
-    cpu.run(hp.post_send_cycles);
     request_.wr_id = i;
-    while (!host.post_send(*host_qp_, request_)) reap(true);
+    while (verbs_.post_send(*ctx_, *host_qp_, &request_, 1) == ENOMEM) reap(true);
     while (sends_done_ <= i) reap(true);
     const Picos rtt = now_ps() - start;
     if (i >= r.warmup) record(r, rtt);
@@ -297,9 +287,6 @@ void Perftest::run_read_lat(SizeResult& r) {
 // tx_depth requests outstanding, every cq_mod-th and the last signaled (perftest's run_iter_bw).
 void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
   if (n == 0) return;
-  SimCpu& cpu = *sys_.cpus[0];
-  AdapterContext& host = *sys_.host.adapter;
-  const HostParams& hp = sys_.host_params;
   const std::uint64_t depth = params_.tx_depth;
   std::uint64_t posted = 0;
   sends_done_ = 0;
@@ -309,20 +296,18 @@ void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
   while (sends_done_ < n) {
     while (posted < n && posted - sends_done_ < depth) {
       post_ps_[posted % depth] = now_ps();
-      cpu.run(hp.post_send_cycles);
       request_.wr_id = posted;
-      request_.signaled = (posted + 1) % cq_mod_ == 0 || posted + 1 == n;
-      if (!host.post_send(*host_qp_, request_)) break;  // not expected: window = queue size
+      request_.send_flags &= ~unsigned{verbs::kSendSignaled};
+      if ((posted + 1) % cq_mod_ == 0 || posted + 1 == n)
+        request_.send_flags |= verbs::kSendSignaled;
+      if (verbs_.post_send(*ctx_, *host_qp_, &request_, 1) != 0) break;  // window = queue size
       ++posted;
     }
-    cpu.spin_until(host_cq_->landed_event(), hp.poll_cycles,
-                   [&] { return host_cq_->landed() > host_cq_->consumed(); });
+    // perftest takes tcompleted when ibv_poll_cq returns.
+    const int got = verbs_.spin_poll_cq(*ctx_, *host_cq_, wc, 16);
     const Picos polled = now_ps();
     const std::uint64_t before = sends_done_;
-    const unsigned got = host_cq_->poll(wc, 16);
-    for (unsigned k = 0; k < got; ++k) {
-      cpu.run(hp.completion_cycles);
-      host.retire(wc[k]);
+    for (int k = 0; k < got; ++k) {
       if (wc[k].status != WcStatus::kSuccess) ++errors_;
       if (wc[k].is_recv) continue;
       const std::uint64_t upto = std::min<std::uint64_t>(wc[k].wr_id + 1, posted);
@@ -365,7 +350,7 @@ void Perftest::report(RunReport& out) const {
 
 void Perftest::print_table(std::ostream& out) const {
   const TestInfo& info = test_info(params_.test);
-  const std::uint32_t max_inline = params_.use_inline ? sys_.host.hca->max_inline() : 0;
+  const std::uint32_t max_inline = params_.use_inline ? verbs_.max_inline() : 0;
   char line[160];
   out << '\n' << kRule << '\n';
   out << "                    " << info.title << '\n';

@@ -118,13 +118,19 @@ class Perftest : public sc_core::sc_module, public Workload {
   bool bw_ = false;
   std::uint32_t cq_mod_ = 1;
   std::uint32_t max_size_ = 1;
-  CompletionQueue* host_cq_ = nullptr;
-  QueuePair* host_qp_ = nullptr;
+  void post_echo_recv(std::uint64_t wr_id);
+
+  verbs::VerbsDevice& verbs_;
+  verbs::Cq* host_cq_ = nullptr;
+  verbs::Qp* host_qp_ = nullptr;
   std::unique_ptr<PerftestPeer> peer_;
+  std::unique_ptr<SimContext> ctx_;  // cpu0, the host thread's
   std::uint64_t send_buf_ = 0, recv_buf_ = 0;
-  std::uint32_t key_ = 0;
+  verbs::Mr mr_;
   MemoryWatch recv_watch_;  // write_lat: the peer's writes landing in recv_buf_
-  SendRequest request_;
+  Sge sge_{};               // the request's payload
+  Sge recv_sge_{};          // send_lat: where the echo lands
+  verbs::SendWr request_;
   std::vector<SizeResult> results_;
   std::vector<Picos> post_ps_;    // bw: post time of each outstanding op, by op % tx_depth
   std::uint64_t sends_done_ = 0;  // ops covered by send completions (bw: in the current phase)

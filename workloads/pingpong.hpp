@@ -31,12 +31,17 @@ class PingPong : public sc_core::sc_module, public Workload {
 
   System& sys_;
   PingPongParams params_;
-  CompletionQueue* host_cq_ = nullptr;
-  QueuePair* host_qp_ = nullptr;
+  void post_reply_recv(std::uint64_t wr_id);
+
+  verbs::VerbsDevice& verbs_;
+  verbs::Cq* host_cq_ = nullptr;
+  verbs::Qp* host_qp_ = nullptr;
   std::unique_ptr<EchoService> echo_;
+  std::unique_ptr<SimContext> ctx_;  // cpu0, the host thread's
   std::uint64_t send_buf_ = 0, recv_buf_ = 0;
-  std::uint32_t key_ = 0;
-  SendRequest request_;
+  verbs::Mr mr_;
+  Sge send_sge_{}, recv_sge_{};
+  verbs::SendWr request_;
   OpClassReport rtt_;
   bool finished_ = false;
   std::uint64_t errors_ = 0;

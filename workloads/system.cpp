@@ -1,5 +1,7 @@
 #include "workloads/system.hpp"
 
+#include <stdexcept>
+
 #include "workloads/scenario_params.hpp"
 #include "workloads/workload.hpp"
 
@@ -91,6 +93,38 @@ System::System(const ParamValues& values, TraceSink* trace)
       endpoints.push_back(FabricEndpoint{a.hca.get(), &a.hca->fabric_port(), a.hca->port_address(),
                                          hca_params.rx_buffer_bytes});
   fabric = build_fabric(fabric_params, link_params, switch_params, endpoints, trace);
+
+  const std::uint64_t seed = values.load<ScenarioParams>().seed;
+  platform = std::make_unique<SimPlatform>(raw, SimPlatformParams::from(host_params, seed));
+  const auto kind = sync::sync_kind_from_string(host_params.sync);
+  if (!kind)
+    throw ConfigError("key 'host.sync': '" + host_params.sync + "' is no synchronization kind");
+  for (std::size_t i = 0; i < host.slots.size(); ++i)
+    host_verbs.push_back(std::make_unique<verbs::VerbsDevice>(
+        std::string(host.name()) + ".verbs" + std::to_string(i), *host.slots[i].context, *platform,
+        *kind, host_params, trace));
+}
+
+IouQueues System::open_iou_queues(unsigned index, std::uint32_t cq_entries,
+                                  std::uint32_t sq_entries, std::uint32_t rq_entries) {
+  Node& node = *iou_nodes.at(index);
+  IouQueues q;
+  q.adapter = node.adapter;
+  q.pcie = node.pcie;
+  q.cq = &node.adapter->create_cq(cq_entries);
+  q.qp = &node.adapter->create_qp(*q.cq, *q.cq, sq_entries, rq_entries);
+  return q;
+}
+
+void System::connect(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned index,
+                     const IouQueues& peer) {
+  Hca& iou_hca = *iou_nodes.at(index)->hca;
+  const verbs::Endpoint mine = device.endpoint(host_qp);
+  const verbs::Endpoint theirs{iou_hca.port_address(), peer.qp->qpn, 0};
+  if (const int err = device.connect(host_qp, theirs))
+    throw std::logic_error("connecting QP " + std::to_string(mine.qpn) + " failed: errno " +
+                           std::to_string(err));
+  iou_hca.connect(peer.qp->qpn, mine.port, mine.qpn, theirs.psn, mine.psn);
 }
 
 void System::report(RunReport& out) const {

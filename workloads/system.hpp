@@ -8,6 +8,8 @@
 #include "host_os/host_params.hpp"
 #include "host_os/sim/interrupt_controller.hpp"
 #include "host_os/sim/sim_cpu.hpp"
+#include "host_os/sim/sim_platform.hpp"
+#include "host_os/verbs/verbs_device.hpp"
 #include "models/core/params.hpp"
 #include "models/core/run_report.hpp"
 #include "models/fabric/link.hpp"
@@ -60,6 +62,16 @@ struct Node : sc_core::sc_module {
   AdapterContext* adapter = nullptr;
 };
 
+// The I/O unit's side of a connection: the queues its firmware (a service model) drives
+// through the adapter's queue interface directly, as firmware does; host software never sees
+// these (it goes through the verbs layer).
+struct IouQueues {
+  AdapterContext* adapter = nullptr;
+  PcieLink* pcie = nullptr;
+  CompletionQueue* cq = nullptr;
+  QueuePair* qp = nullptr;
+};
+
 struct System {
   System(const ParamValues& values, TraceSink* trace);
 
@@ -80,6 +92,18 @@ struct System {
   // The host's interrupt controller: the host adapter's MSIs land here and run on a CPU.
   std::unique_ptr<InterruptController> interrupts;
   Fabric fabric;  // links (and the switch) between the adapters
+  // Host software: the simulated platform (shared-memory cost model of the host's CPUs) and
+  // one verbs device per host adapter, guarded by host.sync. `verbs` is the first adapter's.
+  std::unique_ptr<SimPlatform> platform;
+  std::vector<std::unique_ptr<verbs::VerbsDevice>> host_verbs;
+  verbs::VerbsDevice& verbs() { return *host_verbs.front(); }
+
+  // Opens queues on I/O unit `iou` for one connection (a CQ of `cq_entries` and a QP).
+  IouQueues open_iou_queues(unsigned iou, std::uint32_t cq_entries, std::uint32_t sq_entries,
+                            std::uint32_t rq_entries);
+  // Connects a host QP (through its verbs device: RESET -> INIT -> RTR -> RTS) and the I/O
+  // unit's QP (a firmware command) to each other, as a connection manager would.
+  void connect(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned iou, const IouQueues& peer);
 
   // Adds utilization and contention figures of the models to the report.
   void report(RunReport& out) const;

@@ -48,52 +48,52 @@ UpdateStorm::UpdateStorm(sc_core::sc_module_name name, System& system,
     throw ConfigError("key 'storm.duration_us': " + std::to_string(params_.duration_us) +
                       " us leaves no time to measure after the warm-up (" +
                       std::to_string(static_cast<double>(begin_) / 1e6) + " us)");
-  const auto kind = sync::sync_kind_from_string(hp.sync);
-  if (!kind) throw ConfigError("key 'host.sync': '" + hp.sync + "' is no synchronization kind");
-
-  std::vector<SimCpu*> cpus;
-  for (const auto& c : sys_.cpus) cpus.push_back(c.get());
-  platform_ = std::make_unique<SimPlatform>(cpus, SimPlatformParams::from(hp, seed));
-  driver_ = std::make_unique<AdapterDriver>(std::string(sys_.host.name()) + ".driver",
-                                            *sys_.host.adapter, *platform_, *kind, hp, trace);
+  verbs::VerbsDevice& dev = sys_.verbs();
+  platform_ = sys_.platform.get();
+  driver_ = &dev.driver();
 
   // Completion queues: the workers' QPs report to them round-robin; each holds every send its
   // QPs can have in flight. The first also carries the spare WQ the updater moves.
   const unsigned ncq = params_.cqs ? std::min(params_.cqs, workers_) : workers_;
   const unsigned per_cq = (workers_ + ncq - 1) / ncq;
   const std::uint32_t sq = pow2_at_least(params_.sq_depth);
-  for (unsigned i = 0; i < ncq; ++i)
-    cqs_.push_back(
-        &driver_->create_cq(pow2_at_least(std::uint64_t(sq) * (per_cq + 1)), per_cq + 1));
-
-  AdapterContext& host = *sys_.host.adapter;
-  AdapterContext& iou = *sys_.iou.adapter;
-  const std::uint32_t iou_cq_entries = pow2_at_least(2ull * sys_.iou_params.recv_depth + 16);
-  for (unsigned w = 0; w < workers_; ++w) {
-    AdapterDriver::Cq& cq = *cqs_[w % ncq];
-    AdapterDriver::Wq& wq = driver_->create_wq(cq, cq, sq, 1);
-    wqs_.push_back(&wq);
-    CompletionQueue& icq = iou.create_cq(iou_cq_entries);
-    QueuePair& iqp = iou.create_qp(icq, icq, 16, sys_.iou_params.recv_depth);
-    sys_.host.hca->connect(wq.qp->qpn, sys_.iou.hca->port_address(), iqp.qpn);
-    sys_.iou.hca->connect(iqp.qpn, sys_.host.hca->port_address(), wq.qp->qpn);
-    sinks_.push_back(std::make_unique<PerftestPeer>(("iou0_sink" + std::to_string(w)).c_str(),
-                                                    sys_.iou_params, iou, *sys_.iou.pcie, iqp, icq,
-                                                    PeerMode::kSink, params_.size, false));
+  std::vector<verbs::Cq*> vcqs;
+  for (unsigned i = 0; i < ncq; ++i) {
+    vcqs.push_back(&dev.create_cq(pow2_at_least(std::uint64_t(sq) * (per_cq + 1)), per_cq + 1));
+    cqs_.push_back(&vcqs.back()->driver_cq());
   }
-  spare_ = &driver_->create_wq(*cqs_[0], *cqs_[0], 4, 1);
 
-  HostMemory& mem = host.memory();
+  const std::uint32_t iou_cq_entries = pow2_at_least(2ull * sys_.iou_params.recv_depth + 16);
+  verbs::QpCaps caps;
+  caps.max_send_wr = sq;
+  caps.max_recv_wr = 1;
+  for (unsigned w = 0; w < workers_; ++w) {
+    verbs::Cq& cq = *vcqs[w % ncq];
+    verbs::Qp& qp = dev.create_qp(cq, cq, caps);
+    qps_.push_back(&qp);
+    wqs_.push_back(&qp.driver_wq());
+    const IouQueues peer = sys_.open_iou_queues(0, iou_cq_entries, 16, sys_.iou_params.recv_depth);
+    sys_.connect(dev, qp, 0, peer);
+    sinks_.push_back(std::make_unique<PerftestPeer>(
+        ("iou0_sink" + std::to_string(w)).c_str(), sys_.iou_params, *peer.adapter, *peer.pcie,
+        *peer.qp, *peer.cq, PeerMode::kSink, params_.size, false));
+  }
+  caps.max_send_wr = 4;
+  spare_ = &dev.create_qp(*vcqs[0], *vcqs[0], caps).driver_wq();
+
+  HostMemory& mem = *sys_.host.memory;
   const std::uint64_t buf = mem.allocate(params_.size, 4096);
-  const std::uint32_t key = host.register_memory(buf, params_.size, kLocalWrite);
+  const std::uint32_t key = dev.reg_mr(buf, params_.size, kLocalWrite).lkey;
   std::uint8_t* payload = mem.at(buf, params_.size);
   for (std::uint32_t i = 0; i < params_.size; ++i) payload[i] = static_cast<std::uint8_t>(i + 1);
-  SendRequest wr;
+  payload_ = Sge{buf, params_.size, key};
+  verbs::SendWr wr;
   wr.opcode = WrOpcode::kSend;
-  wr.signaled = true;
-  wr.inline_data = params_.size <= sys_.host.hca->max_inline();
-  wr.sges.push_back(Sge{buf, params_.size, key});
-  requests_.assign(workers_, wr);
+  wr.send_flags = verbs::kSendSignaled;
+  if (params_.size <= dev.max_inline()) wr.send_flags |= verbs::kSendInline;
+  wr.sg_list = &payload_;
+  wr.num_sge = 1;
+  requests_.assign(workers_, std::vector<verbs::SendWr>(params_.batch, wr));
 
   completions_.assign(workers_, 0);
   sections_.assign(workers_, 0);
@@ -116,24 +116,21 @@ void UpdateStorm::worker(unsigned w) {
   SimThread& t = *threads_[w];
   SimContext& c = t.context();
   AdapterDriver& d = *driver_;
-  AdapterDriver::Wq& wq = *wqs_[w];
-  AdapterDriver::Cq& cq = *wq.send_cq;
-  SendRequest& wr = requests_[w];
+  verbs::VerbsDevice& dev = sys_.verbs();
+  verbs::Qp& qp = *qps_[w];
+  AdapterDriver::Cq& cq = *wqs_[w]->send_cq;
+  std::vector<verbs::SendWr>& wrs = requests_[w];
   WorkCompletion wc[kPollBatch];
   const unsigned poll_max = std::min<unsigned>(kPollBatch, params_.batch);
   t.start();
   t.sleep_for(start_);
   while (now_ps() < end_) {
-    const std::uint32_t room = wq.qp->sq_entries - wq.qp->sq_in_flight();
-    const std::uint32_t n = std::min(params_.batch, room);
+    const std::uint32_t n = std::min(params_.batch, qp.send_room());
     if (n > 0) {
       const bool counted = measuring();
-      d.work(c, [&] {
-        for (std::uint32_t k = 0; k < n; ++k) {
-          wr.wr_id = now_ps();  // the post time: the send's latency runs to its handling
-          if (!d.post_send(c, wq, wr)) break;
-        }
-      });
+      // The post time: the sends' latency runs from the post_send call to their handling.
+      for (std::uint32_t k = 0; k < n; ++k) wrs[k].wr_id = now_ps();
+      if (dev.post_send(c, qp, wrs.data(), n) != 0) ++errors_;
       if (counted) ++sections_[w];
     }
     const bool counted = measuring();

@@ -114,16 +114,18 @@ class UpdateStorm : public sc_core::sc_module, public Workload {
   System& sys_;
   UpdateStormParams params_;
   unsigned workers_ = 0;
-  Picos start_ = 0;            // workers begin posting
-  Picos begin_ = 0, end_ = 0;  // measured window
-  std::unique_ptr<SimPlatform> platform_;
-  std::unique_ptr<AdapterDriver> driver_;
+  Picos start_ = 0;                  // workers begin posting
+  Picos begin_ = 0, end_ = 0;        // measured window
+  SimPlatform* platform_ = nullptr;  // the host's (System)
+  AdapterDriver* driver_ = nullptr;  // the guarded driver of the host adapter's verbs device
   std::vector<std::unique_ptr<SimThread>> threads_;  // workers, then the updater
   std::vector<AdapterDriver::Wq*> wqs_;
   std::vector<AdapterDriver::Cq*> cqs_;
   AdapterDriver::Wq* spare_ = nullptr;  // the WQ the updater attaches and detaches
   std::vector<std::unique_ptr<PerftestPeer>> sinks_;
-  std::vector<SendRequest> requests_;  // one per worker, built once
+  std::vector<verbs::Qp*> qps_;                       // one per worker
+  Sge payload_{};                                     // every SEND's (inline when it fits)
+  std::vector<std::vector<verbs::SendWr>> requests_;  // one batch per worker, built once
   std::vector<std::uint64_t> completions_, sections_;
   RandomStream arrivals_;
   OpClassReport send_, update_;

@@ -80,7 +80,16 @@ bool AdapterDriver::post_send(SimContext& c, Wq& wq, const SendRequest& wr) {
   return adapter_.post_send(*wq.qp, wr);
 }
 
-unsigned AdapterDriver::poll(SimContext& c, Cq& cq, WorkCompletion* out, unsigned max) {
+bool AdapterDriver::post_recv(SimContext& c, Wq& wq, std::uint64_t wr_id, const Sge* sges,
+                              std::uint32_t n) {
+  platform_.load(c, table_.generation, std::memory_order_acquire);  // look the WQ up
+  if (wq.destroyed) return false;
+  c.run(params_.post_recv_cycles);
+  return adapter_.post_recv(*wq.qp, wr_id, sges, n);
+}
+
+unsigned AdapterDriver::poll(SimContext& c, Cq& cq, WorkCompletion* out, unsigned max,
+                             bool charge_poll) {
   std::uint64_t free = 0;
   if (!platform_.compare_exchange(c, cq.claim.owner, free, c.cpu().index() + 1,
                                   std::memory_order_acquire)) {
@@ -88,7 +97,7 @@ unsigned AdapterDriver::poll(SimContext& c, Cq& cq, WorkCompletion* out, unsigne
     return 0;
   }
   platform_.load(c, table_.generation, std::memory_order_acquire);  // the CQ's WQ list
-  c.run(params_.poll_cycles);
+  if (charge_poll) c.run(params_.poll_cycles);
   const unsigned n = cq.cq->poll(out, max);
   platform_.store(c, cq.claim.owner, 0, std::memory_order_release);
   unsigned kept = 0;

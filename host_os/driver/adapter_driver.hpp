@@ -90,10 +90,14 @@ class AdapterDriver {
   // Inside work() only. Posts one send (host.post_send_cycles); false if the send queue is
   // full or the WQ destroyed.
   bool post_send(SimContext& c, Wq& wq, const SendRequest& wr);
+  // Inside work() only. Posts one receive of `n` SGEs (host.post_recv_cycles); false if the
+  // receive queue is full or the WQ destroyed.
+  bool post_recv(SimContext& c, Wq& wq, std::uint64_t wr_id, const Sge* sges, std::uint32_t n);
   // Inside work() only. Claims the CQ (skips it, returning 0, if another poller has it), reaps
-  // up to `max` CQEs (host.poll_cycles), releases it, then handles each completion
-  // (host.completion_cycles): retires it and keeps it in `out` if its WQ is attached.
-  unsigned poll(SimContext& c, Cq& cq, WorkCompletion* out, unsigned max);
+  // up to `max` CQEs (host.poll_cycles, unless the caller's spin loop already charged this
+  // poll), releases it, then handles each completion (host.completion_cycles): retires it and
+  // keeps it in `out` if its WQ is attached.
+  unsigned poll(SimContext& c, Cq& cq, WorkCompletion* out, unsigned max, bool charge_poll = true);
 
   // ---- updates -------------------------------------------------------------------------------
   // Exclusive access: runs fn() and charges `cycles` for it. False once destroyed.

@@ -136,10 +136,13 @@ void Hca::set_qp_weight(std::uint32_t qpn, std::uint32_t weight) {
   qps_.at(qpn)->weight = std::max<std::uint32_t>(weight, 1);
 }
 
-void Hca::connect(std::uint32_t qpn, std::uint16_t remote_port, std::uint32_t remote_qpn) {
+void Hca::connect(std::uint32_t qpn, std::uint16_t remote_port, std::uint32_t remote_qpn,
+                  std::uint32_t sq_psn, std::uint32_t rq_psn) {
   Qp& qp = *qps_.at(qpn);
   qp.peer_port = remote_port;
   qp.peer_qpn = remote_qpn;
+  qp.next_psn = sq_psn;
+  qp.expected_psn = rq_psn;
 }
 
 // ---- doorbells ---------------------------------------------------------------------------------

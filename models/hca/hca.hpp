@@ -54,7 +54,10 @@ class Hca : public sc_core::sc_module, public PacketSink {
   std::uint32_t create_qp(std::uint32_t send_cqn, std::uint32_t recv_cqn, std::uint64_t sq_addr,
                           std::uint32_t sq_entries, std::uint64_t rq_addr,
                           std::uint32_t rq_entries);
-  void connect(std::uint32_t qpn, std::uint16_t remote_port, std::uint32_t remote_qpn);
+  // Connects a QP to its peer; `sq_psn` is the first PSN it sends, `rq_psn` the first it
+  // expects (the values the two sides exchange out of band).
+  void connect(std::uint32_t qpn, std::uint16_t remote_port, std::uint32_t remote_qpn,
+               std::uint32_t sq_psn = 0, std::uint32_t rq_psn = 0);
   // Share of the send engine: packets sent per round-robin turn (default 1).
   void set_qp_weight(std::uint32_t qpn, std::uint32_t weight);
   MemoryRegions& regions() { return regions_; }

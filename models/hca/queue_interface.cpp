@@ -120,14 +120,16 @@ bool AdapterContext::post_send(QueuePair& qp, const SendRequest& wr) {
   return true;
 }
 
-bool AdapterContext::post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge& sge) {
+bool AdapterContext::post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges,
+                               std::uint32_t n) {
   if (qp.rq_producer - qp.rq_completed >= qp.rq_entries) return false;
+  if (n > kMaxRecvSge) throw std::invalid_argument("too many receive SGEs");
   std::uint8_t slot[kRecvStride] = {};
   RecvWqeHeader h{};
   h.wr_id = wr_id;
-  h.num_sge = 1;
+  h.num_sge = static_cast<std::uint8_t>(n);
   std::memcpy(slot, &h, sizeof h);
-  std::memcpy(slot + sizeof h, &sge, sizeof sge);
+  std::memcpy(slot + sizeof h, sges, n * sizeof(Sge));
   memory_.write(qp.rq_ring + std::uint64_t(qp.rq_producer % qp.rq_entries) * kRecvStride, slot,
                 kRecvStride);
   ++qp.rq_producer;

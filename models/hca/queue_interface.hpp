@@ -89,7 +89,11 @@ class AdapterContext {
   // Writes the WQE and rings the doorbell (BlueFlame for small inline WQEs when enabled).
   // Returns false, posting nothing, when the send queue is full (as ENOMEM in verbs).
   bool post_send(QueuePair& qp, const SendRequest& wr);
-  bool post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge& sge);
+  bool post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge& sge) {
+    return post_recv(qp, wr_id, &sge, 1);
+  }
+  // A receive WQE scattering into `n` SGEs (at most kMaxRecvSge).
+  bool post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges, std::uint32_t n);
   // Requests one completion event (interrupt) for the next completion on `cq` (one-shot).
   void arm_cq(CompletionQueue& cq);
   // Accounts a polled completion against its queue pair's slots (call for every completion).
