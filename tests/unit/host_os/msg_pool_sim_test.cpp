@@ -210,6 +210,56 @@ TEST(MsgPoolSim, RequestsAreServedInOrderByThePuttersAndSyncGetsNeverJumpTheQueu
   EXPECT_GT(host.platform->lines_of(pool.hot_line(), 64).transfers, 5u);
 }
 
+// What a get and a put cost: on one CPU whose cache holds the pool's lines, a few accesses
+// (the lock's test-and-set an atomic hit, the rest plain hits); when the pool's lines come from
+// another CPU, the line transfers dominate.
+TEST(MsgPoolSim, GetAndPutCostHitsOnOneCpuAndLineTransfersAcrossCpus) {
+  Host host(2);
+  Pool pool(*host.platform, host.pool_memory, config("host0.tx", 4));
+  Picos get_warm = 0, put_warm = 0, get_moved = 0, put_moved = 0;
+  sc_core::sc_spawn([&] {
+    SimThread& t0 = *host.threads[0];
+    SimContext& c = t0.context();
+    t0.start();
+    Handle h;
+    for (int i = 0; i < 2; ++i) {  // the second round finds every line in cpu0's cache
+      Picos t = now_ps();
+      EXPECT_EQ(pool.get_sync(c, 1, &h), Status::ok);
+      get_warm = now_ps() - t;
+      t = now_ps();
+      EXPECT_EQ(pool.put(c, h), Status::ok);
+      put_warm = now_ps() - t;
+    }
+    t0.finish();
+    sc_core::wait(ps(1 * kUs));
+    SimThread& t1 = *host.threads[1];
+    SimContext& c1 = t1.context();
+    t1.start();
+    Picos t = now_ps();
+    EXPECT_EQ(pool.get_sync(c1, 1, &h), Status::ok);  // lock line and element line move
+    get_moved = now_ps() - t;
+    t1.finish();
+    t0.start();
+    t = now_ps();
+    EXPECT_EQ(pool.put(c, h), Status::ok);  // and move back
+    put_moved = now_ps() - t;
+    t0.finish();
+  });
+  sc_core::sc_start();
+  const Picos cycle = host.cpus[0]->clock().period_ps();
+  // get: test-and-set 20, then state, free head, element (load, store), free head, state,
+  // release: 7 hits of 4, plus 6 cycles of bookkeeping.
+  EXPECT_EQ(get_warm, (20 + 7 * 4 + 6) * cycle);
+  // put: test-and-set 20, state, element (load, store), free head (load, store), state,
+  // release: 7 hits of 4, plus 4 cycles of bookkeeping.
+  EXPECT_EQ(put_warm, (20 + 7 * 4 + 4) * cycle);
+  std::printf("get %.1f ns, put %.1f ns on one CPU; %.1f ns and %.1f ns when the lines move\n",
+              get_warm / 1e3, put_warm / 1e3, get_moved / 1e3, put_moved / 1e3);
+  // Across CPUs each call moves the lock's line and the element's line (50 ns each at least).
+  EXPECT_GE(get_moved, get_warm + 2 * 50 * kNs);
+  EXPECT_GE(put_moved, put_warm + 2 * 50 * kNs);
+}
+
 // Workers on cpu0..cpu3 each loop: ask for one or two elements asynchronously, sleep until
 // served if pending, hold them (the message's work), put them back, think. Returns the total
 // time requesters waited.
