@@ -254,7 +254,7 @@ class MessagePool {
   // Address of buffer k (0 to buffers()-1) of the element; 0 on misuse.
   std::uint64_t buffer(Context& c, const Handle& h, unsigned k = 0) {
     assert(k < buffers());
-    return owned(c, h, "buffer") ? slots_[h.index].descriptor.sge[k].addr : 0;
+    return k < buffers() && owned(c, h, "buffer") ? slots_[h.index].descriptor.sge[k].addr : 0;
   }
   // The handle of an element that is out, from its descriptor's wr_id (as a completion carries
   // it): ok, foreign (another pool's wr_id) or stale (the element is not out).
@@ -333,13 +333,17 @@ class MessagePool {
 
   Status get_async(Context& c, Request& r, bool partial) {
     const char* op = partial ? "get_async_partial" : "get_async";
-    if (!valid_count(r.count) || r.out == nullptr || r.done == nullptr || r.queued_)
+    if (!valid_count(r.count) || r.out == nullptr || r.done == nullptr)
       return report_invalid(op, r.count);
     P& p = platform_;
-    r.given = r.given_now = 0;
     p.lock(c, hot_.lock);
     std::uint64_t s = p.load(c, hot_.state, std::memory_order_relaxed);
     p.cost(c, kBookkeepingCycles);
+    if (r.queued_) {  // still queued: under the lock, since a put may be serving it right now
+      p.unlock(c, hot_.lock);
+      return report_invalid(op, r.count);
+    }
+    r.given = r.given_now = 0;
     if (s & kDestroyed) {
       p.unlock(c, hot_.lock);
       return Status::destroyed;

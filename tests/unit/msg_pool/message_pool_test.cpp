@@ -400,9 +400,14 @@ TEST(MessagePool, CountsThePoolCanNeverServeAreInvalid) {
   no_callback.count = 1;
   no_callback.out = h;
   EXPECT_EQ(pool.get_async(f.c, no_callback), Status::invalid);
-  EXPECT_EQ(pool.stats().invalid, 4u);
-  EXPECT_EQ(pool.queued(), 0u);
-  ASSERT_EQ(f.reports.size(), 4u);
+  Handle all[2];
+  ASSERT_EQ(pool.get_sync(f.c, 2, all), Status::ok);
+  Waiter queued(2, 1);
+  ASSERT_EQ(pool.get_async(f.c, queued.req), Status::pending);
+  EXPECT_EQ(pool.get_async(f.c, queued.req), Status::invalid);  // the same request again
+  EXPECT_EQ(pool.stats().invalid, 5u);
+  EXPECT_EQ(pool.queued(), 1u);
+  ASSERT_EQ(f.reports.size(), 5u);
   EXPECT_EQ(f.reports[1],
             "msg pool 'test': get_sync of 3 elements: invalid request (the count must be "
             "between 1 and the pool's element count)");
