@@ -213,7 +213,7 @@ class CompletionService {
   // and returns `deferred`; that update's end calls requeue(cq) -- exactly the deferred CQs.
   TryCheckResult try_check(Context& c, std::uint32_t cq, unsigned budget) {
     require_cq_id(cq);
-    assert(requeue_ && "try_check needs the requeue callback given at construction");
+    if (!requeue_) throw std::logic_error("CompletionService::try_check needs a requeue callback");
     if (!guard_.try_enter(c)) {
       if (guard_.destroyed()) return {TryCheckResult::Outcome::destroyed, 0};
       // Record first, then ask again: the update that counts this second busy answer has not
