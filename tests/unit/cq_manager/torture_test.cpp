@@ -1,5 +1,5 @@
 // Randomized concurrency on real threads, for each SyncKind: producers push entries to C CQs,
-// M checker threads check (one of them through arm_and_wait), a DPC thread runs try_check for
+// M checker threads check (one of them through arm_and_wait), two DPC threads run try_check for
 // CQs whose notification fired or that were requeued, and an updater monitors and stops WQs at
 // random. Afterwards every produced entry was delivered exactly once to the callback of a WQ
 // monitored at that time, or dropped (counted); nothing twice; no callback after stop returned;
@@ -38,6 +38,7 @@ constexpr unsigned kCqs = 6;
 constexpr unsigned kWqs = 12;
 constexpr unsigned kCheckers = 3;
 constexpr unsigned kProducers = 2;
+constexpr unsigned kDpcThreads = 2;
 constexpr std::uint64_t kMaxEntries = 400000;
 
 std::chrono::milliseconds torture_duration() {
@@ -166,12 +167,17 @@ TEST_P(CqTorture, EveryEntryDeliveredOnceOrDroppedUnderRandomMonitorStopCheck) {
       }
     });
   }
-  std::thread dpc([&] {
-    Ctx kernel;
-    std::mt19937 rng(3000);
-    std::uint32_t cq = 0;
-    while (dpcs.pop(cq)) service.try_check(kernel, cq, 1 + rng() % 8);
-  });
+  // Two "CPUs" run DPCs, so one CQ's DPC may run on both at once (as a requeue and a fresh
+  // interrupt can): the claim and the deferred set must cope.
+  std::vector<std::thread> dpc_threads;
+  for (unsigned d = 0; d < kDpcThreads; ++d) {
+    dpc_threads.emplace_back([&, d] {
+      Ctx kernel;
+      std::mt19937 rng(3000 + d);
+      std::uint32_t cq = 0;
+      while (dpcs.pop(cq)) service.try_check(kernel, cq, 1 + rng() % 8);
+    });
+  }
   std::uint64_t updates = 0;
   std::thread updater([&] {
     Ctx c;
@@ -217,7 +223,7 @@ TEST_P(CqTorture, EveryEntryDeliveredOnceOrDroppedUnderRandomMonitorStopCheck) {
     }
   }
   dpcs.close();
-  dpc.join();
+  for (auto& t : dpc_threads) t.join();
   // Drain what is left (requeued DPC work included) from this thread.
   while (service.check(setup, 1024) != 0) {
   }
