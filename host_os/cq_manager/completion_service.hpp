@@ -175,10 +175,11 @@ class CompletionService {
 
   // ---- work ----------------------------------------------------------------------------------
 
-  // One pass over every CQ, round-robin from a shared cursor (each check starts one CQ further
-  // than the one before, so concurrent checkers start on different CQs), reaping up to
-  // `budget_per_cq` entries per CQ. Returns how many entries it reaped (delivered or dropped);
-  // 0 once shut down.
+  // One pass over every CQ, round-robin from a shared cursor, reaping up to `budget_per_cq`
+  // entries per CQ. Returns how many entries it reaped (delivered or dropped); 0 once shut down.
+  // design decision: every check visits every CQ once and starts one CQ further than the check
+  // before (one atomic add on the cursor's line), so no CQ is always served last and concurrent
+  // checkers start on different CQs instead of all missing the same claim.
   unsigned check(Context& c, unsigned budget_per_cq) {
     if (!guard_.enter(c)) return 0;
     Tally t;
@@ -472,6 +473,8 @@ class CompletionService {
 
   // The deferred set: one bit per CQ id, set by try_check with CAS (the platform has no
   // fetch_or), collected by the retrigger.
+  // design decision: a set, not a queue: a CQ that deferred several times during one update is
+  // requeued once -- one check reaps everything it holds -- and the set needs no allocation.
   void mark_deferred(Context& c, std::uint32_t cq) {
     P& p = platform_;
     typename P::Word& w = deferred_[cq / 64].bits;
