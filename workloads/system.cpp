@@ -11,6 +11,7 @@ void declare_all_params(ParamRegistry& r) {
   r.declare<ScenarioParams>();
   declare_workload_params(r);
   r.declare<HostParams>();
+  r.declare<HostStackParams>();
   r.declare<IouParams>();
   r.declare<LinkParams>();
   r.declare<PcieParams>();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "host_os/host_params.hpp"
+#include "host_os/host_stack_params.hpp"
 #include "host_os/sim/interrupt_controller.hpp"
 #include "host_os/sim/sim_cpu.hpp"
 #include "host_os/sim/sim_platform.hpp"

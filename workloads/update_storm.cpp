@@ -14,18 +14,6 @@
 
 namespace hcasim {
 
-namespace {
-
-Picos us_to_ps(double us) { return static_cast<Picos>(us * 1e6 + 0.5); }
-
-std::uint32_t pow2_at_least(std::uint64_t n) {
-  std::uint32_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
-}  // namespace
-
 UpdateStorm::UpdateStorm(sc_core::sc_module_name name, System& system,
                          const UpdateStormParams& params, std::uint64_t seed, TraceSink* trace)
     : sc_module(name),

@@ -1,5 +1,6 @@
 #include "workloads/workload.hpp"
 
+#include "workloads/cq_fanin.hpp"
 #include "workloads/open_loop.hpp"
 #include "workloads/perftest.hpp"
 #include "workloads/pingpong.hpp"
@@ -15,6 +16,7 @@ void declare_workload_params(ParamRegistry& r) {
   r.declare<PerftestParams>();
   r.declare<LoadParams>();
   r.declare<UpdateStormParams>();
+  r.declare<CqFaninParams>();
 }
 
 std::unique_ptr<Workload> make_workload(const ParamValues& values, System& system,
@@ -36,6 +38,10 @@ std::unique_ptr<Workload> make_workload(const ParamValues& values, System& syste
   if (kind == "update_storm")
     return std::make_unique<UpdateStorm>("update_storm", system, values.load<UpdateStormParams>(),
                                          values.load<ScenarioParams>().seed, trace);
+  if (kind == "cq_fanin")
+    return std::make_unique<CqFanin>("cq_fanin", system, values.load<CqFaninParams>(),
+                                     values.load<HostStackParams>(),
+                                     values.load<ScenarioParams>().seed, trace);
   throw ConfigError("key 'workload.kind': '" + kind + "' has no generator");
 }
 

@@ -271,6 +271,24 @@ int VerbsDevice::req_notify_cq(SimContext& c, Cq& cq) {
   return entered ? 0 : fail(EINVAL);
 }
 
+unsigned VerbsDevice::service_poll(SimContext& c, Cq& cq, WorkCompletion* wc, unsigned n) {
+  ++stats_.poll_calls;
+  c.run(params_.poll_cycles);
+  const unsigned got = cq.drv_->cq->poll(wc, n);
+  for (unsigned i = 0; i < got; ++i) {
+    adapter_.retire(wc[i]);
+    c.run(params_.completion_cycles);
+  }
+  if (got == 0) ++stats_.empty_polls;
+  stats_.completions += got;
+  return got;
+}
+
+void VerbsDevice::service_arm(SimContext& c, Cq& cq) {
+  c.run(params_.arm_cq_cycles);
+  adapter_.arm_cq(*cq.drv_->cq);
+}
+
 void VerbsDevice::deliver_async(const AsyncEvent& e) {
   ++stats_.async_events;
   if (async_handler_) async_handler_(e);

@@ -141,6 +141,13 @@ class VerbsDevice {
   // ibv_req_notify_cq: one event (interrupt) for the next completion.
   int req_notify_cq(SimContext& c, Cq& cq);
 
+  // ---- the driver's completion service (host_os/driver/host_completion_manager.hpp) -------
+  // The service checks CQs it owns under its own guard and claim words, so these reach the CQ
+  // without the per-call guard: one poll (host.poll_cycles), every entry retired (its slot
+  // freed) and handled (host.completion_cycles); and the arm doorbell (host.arm_cq_cycles).
+  unsigned service_poll(SimContext& c, Cq& cq, WorkCompletion* wc, unsigned n);
+  void service_arm(SimContext& c, Cq& cq);
+
   // ---- async events --------------------------------------------------------------------------
   using AsyncHandler = std::function<void(const AsyncEvent&)>;
   void set_async_handler(AsyncHandler h) { async_handler_ = std::move(h); }

@@ -8,11 +8,15 @@ CompletionQueue::CompletionQueue(std::uint32_t cqn, std::uint64_t ring, std::uin
                                  std::uint64_t dbrec, HostMemory& memory, TraceSink* trace,
                                  const std::string& path)
     : cqn_(cqn), ring_(ring), entries_(entries), dbrec_(dbrec), memory_(memory) {
+  landed_at_.assign(entries, 0);
   depth_.attach(trace, path + "_depth", 16);
 }
 
 void CompletionQueue::on_dma_write(std::uint64_t addr, std::uint64_t len) {
   if (addr < ring_ || addr + len > ring_ + std::uint64_t(entries_) * sizeof(Cqe)) return;
+  const Picos now = now_ps();
+  for (std::uint64_t a = addr; a + sizeof(Cqe) <= addr + len; a += sizeof(Cqe))
+    landed_at_[(a - ring_) / sizeof(Cqe)] = now;
   landed_count_ += len / sizeof(Cqe);
   depth_.set(landed_count_ - consumer_);
   landed_.notify();
@@ -34,6 +38,7 @@ unsigned CompletionQueue::poll(WorkCompletion* out, unsigned max) {
     wc.imm = cqe.imm;
     wc.has_imm = cqe.has_imm != 0;
     wc.wqe_counter = cqe.wqe_counter;
+    wc.landed_ps = landed_at_[consumer_ % entries_];
     ++consumer_;
   }
   if (n) {

@@ -27,6 +27,7 @@ struct WorkCompletion {
   std::uint32_t imm = 0;
   bool has_imm = false;
   std::uint32_t wqe_counter = 0;  // send: the WQE this completes (frees slots up to it)
+  Picos landed_ps = 0;  // when the adapter's CQE write landed in host memory (observation)
 };
 
 struct SendRequest {
@@ -63,6 +64,7 @@ class CompletionQueue : public PcieLink::WriteObserver {
   HostMemory& memory_;
   std::uint32_t consumer_ = 0;
   std::uint64_t landed_count_ = 0;
+  std::vector<Picos> landed_at_;  // by ring slot: when its latest CQE landed
   sc_core::sc_event landed_;
   TracedInt depth_;
 };
