@@ -45,9 +45,11 @@ struct HostParams {
               "CPU cost of one poll of a completion queue (one spin-loop iteration)");
     v.integer(completion_cycles, "host.completion_cycles", "cycles", 40, 0, 1000000,
               "CPU cost of handling one polled completion");
-    v.choice(sync, "host.sync", "algorithm", {"algorithm", "global_lock", "rwlock"},
-             "what guards the driver's shared resources: algorithm (worker/update guard), "
-             "global_lock (one spin lock) or rwlock (reader-writer lock)");
+    v.choice(sync, "host.sync", "algorithm",
+             {"algorithm", "algorithm_atomic", "global_lock", "rwlock", "percpu"},
+             "what guards the driver's shared resources: algorithm (worker/update guard, "
+             "small-lock form), algorithm_atomic (the same, one atomic per enter and exit), "
+             "global_lock (one spin lock), rwlock (reader-writer lock) or percpu (per-CPU marks)");
     v.integer(cache_hit_cycles, "host.cache_hit_cycles", "cycles", 4, 0, 10000,
               "load or store of a shared word on a cache line the CPU holds");
     v.integer(atomic_cycles, "host.atomic_cycles", "cycles", 20, 0, 10000,

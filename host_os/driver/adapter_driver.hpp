@@ -116,8 +116,14 @@ class AdapterDriver {
   unsigned workers_inside() const { return inside_; }
   // Time with at least two workers inside at once (so far).
   Picos overlap_ps() const;
-  // The guard's lines (its lock word and state) and the queue table's line.
-  CacheModel::LineStats guard_lines() const { return platform_.lines_of(&guard_, sizeof guard_); }
+  // The guard's lines (its lock word and state; a per-CPU guard's slots too) and the queue
+  // table's line.
+  CacheModel::LineStats guard_lines() const {
+    CacheModel::LineStats sum;
+    guard_.for_each_region(
+        [&](const void* begin, std::size_t bytes) { sum += platform_.lines_of(begin, bytes); });
+    return sum;
+  }
   CacheModel::LineStats table_lines() const { return platform_.lines_of(&table_, sizeof table_); }
   const std::vector<std::unique_ptr<Cq>>& cqs() const { return cqs_; }
 
