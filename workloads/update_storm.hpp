@@ -110,6 +110,8 @@ class UpdateStorm : public sc_core::sc_module, public Workload {
   void thread_done();
   bool measuring() const;
   Picos next_gap();
+  // Transfer time of the guard's busiest cache line so far.
+  Picos busiest_guard_line_ps() const;
 
   System& sys_;
   UpdateStormParams params_;

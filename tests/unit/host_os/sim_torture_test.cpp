@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host_os/sim/sim_platform.hpp"
@@ -199,6 +200,49 @@ TEST_P(SimTorture, DestroyUnderLoadReleasesEveryone) {
   EXPECT_EQ(violations, 0u);
   EXPECT_TRUE(guard.destroyed());
 }
+
+// Which lines move, exactly: two workers on two CPUs overlap their sections -- w0 enters, w1
+// enters, w0 leaves, w1 leaves, one access every microsecond, so nothing contends -- for 10
+// rounds (20 sections). Under the single-atomic-word form every enter and exit is one
+// fetch_add on the state word, and the other CPU touched the line last: one transfer each, 40.
+// Under per-CPU marks each worker's mark line stays in its CPU and the flag line is shared by
+// both: only the first touches move anything (two marks, two copies of the flag), 4 in all.
+class SimLineMoves : public ::testing::TestWithParam<std::pair<SyncKind, std::uint64_t>> {};
+
+TEST_P(SimLineMoves, OverlappingSectionsMoveTheLinesTheDesignSays) {
+  constexpr unsigned kRounds = 10;
+  Host host(2);
+  Guard guard(*host.platform, GetParam().first);
+  unsigned sections = 0;
+  for (unsigned w = 0; w < 2; ++w) {
+    sc_core::sc_spawn([&, w] {
+      SimThread& t = *host.threads[w];
+      t.start();
+      t.sleep_for(w * kUs);  // w1 runs 1 us behind w0: each enters before the other leaves
+      for (unsigned r = 0; r < kRounds; ++r) {
+        ASSERT_TRUE(guard.enter(t.context()));
+        t.sleep_for(2 * kUs - (now_ps() % kUs));  // leave on the 2nd microsecond mark after
+        guard.exit(t.context());
+        ++sections;
+        t.sleep_for(2 * kUs - (now_ps() % kUs));  // enter again on the 2nd mark after that
+      }
+      t.finish();
+    });
+  }
+  sc_core::sc_start();
+  ASSERT_EQ(sections, 2 * kRounds);
+  CacheModel::LineStats lines;
+  guard.for_each_region([&](const void* begin, std::size_t bytes) {
+    lines += host.platform->lines_of(begin, bytes);
+  });
+  EXPECT_EQ(lines.transfers, GetParam().second);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Kinds, SimLineMoves,
+    ::testing::Values(std::make_pair(SyncKind::algorithm_atomic, std::uint64_t{4 * 10}),
+                      std::make_pair(SyncKind::percpu, std::uint64_t{4})),
+    [](const auto& info) { return std::string(sync::to_string(info.param.first)); });
 
 INSTANTIATE_TEST_SUITE_P(AllKinds, SimTorture, ::testing::ValuesIn(sync::kAllSyncKinds),
                          [](const auto& info) { return std::string(sync::to_string(info.param)); });
