@@ -244,6 +244,63 @@ INSTANTIATE_TEST_SUITE_P(
                       std::make_pair(SyncKind::percpu, std::uint64_t{4})),
     [](const auto& info) { return std::string(sync::to_string(info.param.first)); });
 
+// Where the updater pays: 16 workers on cpu0..15 each enter and leave once, then the updater on
+// cpu16 takes the resource with nobody inside. Under the single-atomic-word form that costs
+// three line transfers whatever the number of CPUs (the small lock's line, reading the state
+// word, and its fetch_add that takes the line from the workers' shared copies). Under per-CPU
+// marks it is three plus one per CPU: the flag (read, then written), the lock, and every slot,
+// each last written by its own CPU.
+class SimUpdaterCost : public ::testing::TestWithParam<std::pair<SyncKind, std::uint64_t>> {};
+
+TEST_P(SimUpdaterCost, AnUpdateWithNobodyInsideMovesTheLinesTheDesignSays) {
+  constexpr unsigned kWorkers = 16;
+  Host host(kWorkers + 1);
+  Guard guard(*host.platform, GetParam().first);
+  auto guard_transfers = [&] {
+    CacheModel::LineStats lines;
+    guard.for_each_region([&](const void* begin, std::size_t bytes) {
+      lines += host.platform->lines_of(begin, bytes);
+    });
+    return lines.transfers;
+  };
+  for (unsigned w = 0; w < kWorkers; ++w) {
+    sc_core::sc_spawn([&, w] {
+      SimThread& t = *host.threads[w];
+      t.start();
+      t.sleep_for(w * kUs);  // one after the other
+      ASSERT_TRUE(guard.enter(t.context()));
+      guard.exit(t.context());
+      t.finish();
+    });
+  }
+  std::uint64_t moved = 0;
+  Picos took = 0;
+  sc_core::sc_spawn([&] {
+    SimThread& t = *host.threads[kWorkers];
+    t.start();
+    t.sleep_for(2 * kWorkers * kUs);
+    const std::uint64_t before = guard_transfers();
+    const Picos t0 = now_ps();
+    ASSERT_TRUE(guard.begin_update(t.context()));
+    took = now_ps() - t0;
+    moved = guard_transfers() - before;
+    guard.end_update(t.context());
+    t.finish();
+  });
+  sc_core::sc_start();
+  std::printf("[sim updater cost] sync=%s cpus=%u: begin_update %.1f ns, %llu line transfers\n",
+              std::string(sync::to_string(GetParam().first)).c_str(), kWorkers + 1,
+              static_cast<double>(took) / kNs, static_cast<unsigned long long>(moved));
+  EXPECT_EQ(moved, GetParam().second);
+  EXPECT_GE(took, Picos{moved} * SimPlatformParams{}.cache.transfer_ps);  // transfers in a row
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Kinds, SimUpdaterCost,
+    ::testing::Values(std::make_pair(SyncKind::algorithm_atomic, std::uint64_t{3}),
+                      std::make_pair(SyncKind::percpu, std::uint64_t{3 + 17})),
+    [](const auto& info) { return std::string(sync::to_string(info.param.first)); });
+
 INSTANTIATE_TEST_SUITE_P(AllKinds, SimTorture, ::testing::ValuesIn(sync::kAllSyncKinds),
                          [](const auto& info) { return std::string(sync::to_string(info.param)); });
 
