@@ -194,11 +194,10 @@ class AtomicWorkerUpdateGuard : public ScopedUpdates<AtomicWorkerUpdateGuard<P>>
   // The state word: workers counted in (bits 0-15, including arrivals backing out), update
   // pending (16), destroyed (17), the epoch of the latest update modulo 2^14 (18-31), and the
   // fast-path arrivals modulo 2^32 (32-63).
-  // design decision: the deferred count lives in a word of its own under the small lock (the
-  // seed form packs it into the state word): deferrals are recorded only on the slow path, so
-  // the state word keeps room for the arrival count, which gives the statistics' enters without
-  // a second atomic on the fast path (enters = arrivals - refused arrivals, exits = enters -
-  // inside).
+  // design decision: the deferred count lives in a word of its own under the small lock, not in
+  // the state word: deferrals are recorded only on the slow path, so the state word keeps room
+  // for the arrival count, which gives the statistics' enters without a second atomic on the
+  // fast path (enters = arrivals - refused arrivals, exits = enters - inside).
   static constexpr std::uint64_t kActiveUnit = 1;
   static constexpr std::uint64_t kActiveMask = (std::uint64_t{1} << 16) - 1;
   static constexpr std::uint64_t kUpdatePending = std::uint64_t{1} << 16;
