@@ -88,6 +88,19 @@ TEST(UpdateStormCompare, ShortSectionsAtomicFormApproachesTheLineLimitPerCpuPass
   EXPECT_GT(percpu, 2 * line_limit);    // measured 3.8x
 }
 
+// The default sections (8 us): the single-atomic-word form keeps scaling to 16 workers, where
+// the small-lock form's lock line has become its limit (8.6x, docs/sync.md). Measured 14.3x;
+// the rest goes to the updates' drains (every update stops all workers for a section or so).
+TEST(UpdateStormCompare, DefaultSectionsAtomicFormScalesTwelveFoldFromOneToSixteenWorkers) {
+  const std::string atomic = " --set host.sync=algorithm_atomic";
+  const double one = throughput(run("atomic1", "--set host.cpus=2 --set storm.workers=1" + atomic));
+  const double sixteen =
+      throughput(run("atomic16", "--set host.cpus=17 --set storm.workers=16" + atomic));
+  std::printf("[update storm] algorithm_atomic: 1 worker %.3f M/s, 16 workers %.3f M/s (%.1fx)\n",
+              one / 1e6, sixteen / 1e6, sixteen / one);
+  EXPECT_GT(sixteen, 12 * one);
+}
+
 TEST(UpdateStormCompare, SameSeedGivesTheSameReport) {
   const std::string sets = "--set storm.workers=4 --set host.cpus=5 --set storm.duration_us=400";
   const std::string a = run("seed1a", sets + " --seed 7");
