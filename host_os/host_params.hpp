@@ -52,9 +52,11 @@ struct HostParams {
               "CQ), spent while it holds the driver's resources exclusively");
     v.integer(arm_cq_cycles, "host.arm_cq_cycles", "cycles", 60, 0, 1000000,
               "CPU cost of arming a completion queue's notification (the arm doorbell)");
-    v.choice(sync, "host.sync", "algorithm", {"algorithm", "global_lock", "rwlock"},
-             "what guards the driver's shared resources: algorithm (worker/update guard), "
-             "global_lock (one spin lock) or rwlock (reader-writer lock)");
+    v.choice(sync, "host.sync", "algorithm",
+             {"algorithm", "algorithm_atomic", "global_lock", "rwlock", "percpu"},
+             "what guards the driver's shared resources: algorithm (worker/update guard, "
+             "small-lock form), algorithm_atomic (the same, one atomic per enter and exit), "
+             "global_lock (one spin lock), rwlock (reader-writer lock) or percpu (per-CPU marks)");
     v.integer(cache_hit_cycles, "host.cache_hit_cycles", "cycles", 4, 0, 10000,
               "load or store of a shared word on a cache line the CPU holds");
     v.integer(atomic_cycles, "host.atomic_cycles", "cycles", 20, 0, 10000,

@@ -221,6 +221,17 @@ UpdateStorm::Summary UpdateStorm::summary() const {
   return s;
 }
 
+Picos UpdateStorm::busiest_guard_line_ps() const {
+  Picos busiest = 0;
+  driver_->guard().for_each_region([&](const void* begin, std::size_t bytes) {
+    const auto first = reinterpret_cast<std::uintptr_t>(begin);
+    for (std::uintptr_t a = first - first % CacheModel::kLineBytes; a < first + bytes;
+         a += CacheModel::kLineBytes)
+      busiest = std::max(busiest, platform_->cache().line(a).busy_ps);
+  });
+  return busiest;
+}
+
 void UpdateStorm::report(RunReport& out) const {
   out.ops.push_back(send_);
   out.ops.push_back(update_);
@@ -259,6 +270,13 @@ void UpdateStorm::report(RunReport& out) const {
       static_cast<double>(lock.accesses));
   add("lock_line.wait_ns", "ns", "time accesses waited for the lock-word line to be free",
       static_cast<double>(lock.wait_ps) / 1000.0);
+  add("lock_line.busy_ns", "ns",
+      "time the guard's lines spent moving between CPUs (sum of their transfers)",
+      static_cast<double>(lock.busy_ps) / 1000.0);
+  add("lock_line.busiest_ratio", "ratio",
+      "transfer time of the guard's busiest line / run time (copies read side by side each "
+      "count, so a line many CPUs read can exceed 1; for a line only written, 1 means saturated)",
+      static_cast<double>(busiest_guard_line_ps()) / static_cast<double>(end_));
   const CacheModel::LineStats table = driver_->table_lines();
   add("table_line.transfers", "count", "moves of the driver's queue-table line",
       static_cast<double>(table.transfers));
@@ -303,7 +321,9 @@ void UpdateStorm::print_table(std::ostream& out) const {
       << "  updater latency       p50 " << s.updater_latency_p50_ns << " ns, max "
       << s.updater_latency_max_ns << " ns\n"
       << "  >= 2 workers inside   " << 100.0 * s.overlap_ratio << " % of the time\n"
-      << "  lock line transfers   " << s.lock_line_transfers << "\n"
+      << "  lock line transfers   " << s.lock_line_transfers << "  (busiest line moving "
+      << 100.0 * static_cast<double>(busiest_guard_line_ps()) / static_cast<double>(end_)
+      << " % of the run)\n"
       << "  torture: ops=" << st.sections << " updates=" << st.updates
       << " violations=" << st.violations << " busiest=" << s.busiest << " idlest=" << s.idlest
       << "\n";

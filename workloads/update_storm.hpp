@@ -1,7 +1,8 @@
 #pragma once
 // The update storm (workload.kind = update_storm): how the driver's synchronization (host.sync =
-// algorithm | global_lock | rwlock) holds up when K worker threads post and poll as fast as
-// they can while an update thread changes the shared resources at a set rate.
+// algorithm | algorithm_atomic | global_lock | rwlock | percpu) holds up when K worker threads
+// post and poll as fast as they can while an update thread changes the shared resources at a
+// set rate.
 //
 // K workers, each bound to its own CPU (cpu0 .. cpuK-1), each with its own QP to the I/O unit
 // (a sink that keeps receives posted), sharing the driver's resources (AdapterDriver): loop
@@ -110,6 +111,8 @@ class UpdateStorm : public sc_core::sc_module, public Workload {
   void thread_done();
   bool measuring() const;
   Picos next_gap();
+  // Transfer time of the guard's busiest cache line so far.
+  Picos busiest_guard_line_ps() const;
 
   System& sys_;
   UpdateStormParams params_;

@@ -1,16 +1,16 @@
 #pragma once
 // The host's adapter driver, as far as synchronization goes: the adapter's shared resources --
 // its work queues (QPs), completion queues and the lists that tie them (which WQs a CQ reports
-// for) -- sit behind one guard chosen by host.sync (the algorithm of seed-algorithms.md
-// section 1, a global spin lock or a reader-writer lock), run on the simulated platform.
+// for) -- sit behind one guard chosen by host.sync (the algorithm in either form, a global spin
+// lock, a reader-writer lock or per-CPU marks; docs/sync.md), run on the simulated platform.
 // Posting and polling are work (inside the guard, many at once where the guard allows);
 // attaching / detaching a WQ, resizing a CQ, changing interrupt moderation and destroying a
 // queue are updates (exclusive).
 //
-// Layout, which the cache model charges for: the guard's lock word and state share one line
-// (the guard's own layout); the driver's queue table -- read by every post and poll, written by
-// every update -- is another line; each CQ's claim word (a poller owns the CQ while reaping, so
-// two never reap one entry) is a line of its own.
+// Layout, which the cache model charges for: the guard lays out its own lines (the small-lock
+// form: its lock word and state share one line); the driver's queue table -- read by every post
+// and poll, written by every update -- is another line; each CQ's claim word (a poller owns the CQ
+// while reaping, so two never reap one entry) is a line of its own.
 //
 // The driver also watches what it guards, as locktorture does: a worker inside while an
 // update runs, or an update that starts with workers inside, is a violation (must be 0).
@@ -120,8 +120,14 @@ class AdapterDriver {
   unsigned workers_inside() const { return inside_; }
   // Time with at least two workers inside at once (so far).
   Picos overlap_ps() const;
-  // The guard's lines (its lock word and state) and the queue table's line.
-  CacheModel::LineStats guard_lines() const { return platform_.lines_of(&guard_, sizeof guard_); }
+  // The guard's lines (its lock word and state; a per-CPU guard's slots too) and the queue
+  // table's line.
+  CacheModel::LineStats guard_lines() const {
+    CacheModel::LineStats sum;
+    guard_.for_each_region(
+        [&](const void* begin, std::size_t bytes) { sum += platform_.lines_of(begin, bytes); });
+    return sum;
+  }
   CacheModel::LineStats table_lines() const { return platform_.lines_of(&table_, sizeof table_); }
   const std::vector<std::unique_ptr<Cq>>& cqs() const { return cqs_; }
 

@@ -63,6 +63,7 @@ class CacheModel {
   // Sum over the lines overlapping [begin, begin + bytes).
   LineStats range(std::uintptr_t begin, std::size_t bytes) const;
   LineStats total() const;
+  unsigned cpus() const { return cpus_; }
   unsigned socket_of(unsigned cpu) const { return cpu * params_.sockets / cpus_; }
   const CacheParams& params() const { return params_; }
 

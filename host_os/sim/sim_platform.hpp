@@ -159,6 +159,11 @@ class SimPlatform {
 
   void cost(Context& c, std::uint64_t cycles) { c.run(cycles); }
 
+  // Per-CPU slots (platform.hpp): one per simulated CPU; threads are bound to their CPU and a
+  // CPU's kernel context shares its slot.
+  std::size_t slot_count() const { return cache_.cpus(); }
+  std::size_t slot(const Context& c) const { return c.cpu().index(); }
+
   // ---- observation ---------------------------------------------------------------------------
   const CacheModel& cache() const { return cache_; }
   // Line figures of the lines an object occupies (e.g. a guard: its lock word's line).

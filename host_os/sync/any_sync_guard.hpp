@@ -5,8 +5,10 @@
 #include <utility>
 #include <variant>
 
+#include "host_os/sync/atomic_worker_update_guard.hpp"
 #include "host_os/sync/global_spin_lock.hpp"
 #include "host_os/sync/guard_interface.hpp"
+#include "host_os/sync/percpu_guard.hpp"
 #include "host_os/sync/reader_writer_lock.hpp"
 #include "host_os/sync/sync_kind.hpp"
 #include "host_os/sync/worker_update_guard.hpp"
@@ -65,13 +67,20 @@ class AnySyncGuard {
   SyncStats stats() const {
     return std::visit([](const auto& g) { return g.stats(); }, guard_);
   }
+  template <class Fn>
+  void for_each_region(Fn&& fn) const {
+    std::visit([&](const auto& g) { g.for_each_region(fn); }, guard_);
+  }
 
  private:
   // Alternatives in SyncKind order, so index() is the kind.
-  using Variant = std::variant<WorkerUpdateGuard<P>, GlobalSpinLock<P>, ReaderWriterLock<P>>;
+  using Variant = std::variant<WorkerUpdateGuard<P>, GlobalSpinLock<P>, ReaderWriterLock<P>,
+                               AtomicWorkerUpdateGuard<P>, PerCpuGuard<P>>;
   static_assert(static_cast<std::size_t>(SyncKind::algorithm) == 0 &&
                 static_cast<std::size_t>(SyncKind::global_lock) == 1 &&
-                static_cast<std::size_t>(SyncKind::rwlock) == 2);
+                static_cast<std::size_t>(SyncKind::rwlock) == 2 &&
+                static_cast<std::size_t>(SyncKind::algorithm_atomic) == 3 &&
+                static_cast<std::size_t>(SyncKind::percpu) == 4);
 
   // The guards cannot move; C++17's guaranteed copy elision builds the chosen one in place.
   static Variant make(P& platform, SyncKind kind, Retrigger<P> retrigger) {
@@ -80,6 +89,10 @@ class AnySyncGuard {
         return Variant(std::in_place_index<1>, platform, std::move(retrigger));
       case SyncKind::rwlock:
         return Variant(std::in_place_index<2>, platform, std::move(retrigger));
+      case SyncKind::algorithm_atomic:
+        return Variant(std::in_place_index<3>, platform, std::move(retrigger));
+      case SyncKind::percpu:
+        return Variant(std::in_place_index<4>, platform, std::move(retrigger));
       case SyncKind::algorithm:
         break;
     }

@@ -50,6 +50,11 @@ class GlobalSpinLock : public ScopedUpdates<GlobalSpinLock<P>> {
     return (s & kWorker) ? GuardState::working : GuardState::idle;
   }
   SyncStats stats() const { return hot_.counters.snapshot(); }
+  // The memory the guard's modelled words live in (for per-line statistics).
+  template <class Fn>
+  void for_each_region(Fn&& fn) const {
+    fn(static_cast<const void*>(this), sizeof *this);
+  }
 
  private:
   // Who holds the lock, for tracing (written only by the holder).

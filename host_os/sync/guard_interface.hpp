@@ -1,6 +1,7 @@
 #pragma once
-// What the three guards (WorkerUpdateGuard, GlobalSpinLock, ReaderWriterLock) have in common, so
-// the simulator can run any of them behind one object (AnySyncGuard) and compare them.
+// What the guards (WorkerUpdateGuard, AtomicWorkerUpdateGuard, GlobalSpinLock, ReaderWriterLock,
+// PerCpuGuard) have in common, so the simulator can run any of them behind one object
+// (AnySyncGuard) and compare them.
 //
 // Every guard G<P> over a platform P (see platform.hpp) offers, with C = P::Context:
 //   G(P& platform, Retrigger<P> retrigger = {});
@@ -17,7 +18,8 @@
 //                               // if n > 0, and returns n.
 //   bool update(C&, Fn&&), bool destroy(C&, Fn&&);  // begin_update + fn() + end_update.
 //   Observation, never a modelled access: active(), update_pending(), destroyed(), state(),
-//   stats().
+//   stats(), and for_each_region(fn): fn(const void* begin, std::size_t bytes) for each block
+//   of memory holding the guard's modelled words (the simulator's per-line statistics).
 // A caller must not call begin_update while inside as a worker (it would wait for itself). The
 // object must outlive every call on it; once destroyed, calls return false at once.
 #include <cstdint>

@@ -55,4 +55,9 @@ void NativePlatform::wake_all(std::atomic<std::uint32_t>& word) {
   syscall(SYS_futex, futex_address(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
 }
 
+std::size_t NativePlatform::default_slots() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n ? n : 1;
+}
+
 }  // namespace hcasim::sync

@@ -1,8 +1,14 @@
 #pragma once
 // The native platform: real threads, std::atomic words, a test-and-test-and-set spin lock and
-// futex-based waits (a waiter sleeps in the kernel, it never busy-loops). Contexts are empty.
-// Models the concept in platform.hpp; the algorithms run on it as a real library.
+// futex-based waits (a waiter sleeps in the kernel, it never busy-loops). Models the concept in
+// platform.hpp; the algorithms run on it as a real library.
+//
+// design decision: the native platform cannot know which CPU a thread runs on at every instant
+// (threads migrate), so a context carries a slot number its thread chooses once (e.g. its
+// index) for per-CPU guards; slot() takes it modulo slot_count(). A default context uses slot 0:
+// correct under any guard, only not spread over CPUs.
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include "host_os/sync/platform.hpp"
@@ -11,7 +17,13 @@ namespace hcasim::sync {
 
 class NativePlatform {
  public:
-  struct Context {};
+  struct Context {
+    std::size_t slot = 0;  // the caller's per-CPU slot (any stable number per thread)
+  };
+
+  // `slots`: per-CPU slots of the per-CPU guards (default: the hardware threads).
+  NativePlatform() : NativePlatform(default_slots()) {}
+  explicit NativePlatform(std::size_t slots) : slots_(slots ? slots : 1) {}
 
   class Word {
    public:
@@ -90,10 +102,16 @@ class NativePlatform {
 
   void cost(Context&, std::uint64_t) {}
 
+  std::size_t slot_count() const { return slots_; }
+  std::size_t slot(const Context& c) const { return c.slot % slots_; }
+
  private:
   static void lock_contended(SpinLock& l);
   static void sleep_while_equal(std::atomic<std::uint32_t>& word, std::uint32_t expected);
   static void wake_all(std::atomic<std::uint32_t>& word);
+  static std::size_t default_slots();
+
+  std::size_t slots_;
 };
 
 static_assert(is_platform_v<NativePlatform>);

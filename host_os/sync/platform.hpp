@@ -42,6 +42,14 @@
 //       // A hint that the caller just spent `cycles` CPU cycles on non-memory work (compares,
 //       // branches). Natively a no-op; simulated, it advances the caller's CPU time.
 //
+// Optional: per-CPU slots, for guards that keep a mark per CPU (PerCpuGuard). A platform that
+// knows where a context runs offers
+//   std::size_t slot_count() const;            // how many slots (e.g. CPUs); at least 1
+//   std::size_t slot(const Context& c) const;  // c's slot, < slot_count(); the same for every
+//                                              // call made with one context
+// slot_count_of() / slot_of() below read them; a platform without them has one slot that every
+// caller shares (still correct, no longer per CPU).
+//
 // Rules a platform implementation must follow, and the algorithms rely on:
 // - Calls may come from cooperative coroutines (SystemC SC_THREADs), not only OS threads: no
 //   thread_local, no OS blocking in the simulated platform (wait() blocks on SystemC events).
@@ -128,5 +136,33 @@ struct IsPlatform<
 // True when P models the platform concept described above; each algorithm static_asserts it.
 template <class P>
 inline constexpr bool is_platform_v = detail::IsPlatform<P>::value;
+
+namespace detail {
+template <class P, class = void>
+struct HasSlots : std::false_type {};
+template <class P>
+struct HasSlots<
+    P, std::void_t<decltype(std::declval<const P&>().slot_count()),
+                   decltype(std::declval<const P&>().slot(std::declval<const PlatformCtx<P>&>()))>>
+    : std::true_type {};
+}  // namespace detail
+
+// The platform's per-CPU slots (see "Optional: per-CPU slots" above), or one shared slot.
+template <class P>
+std::size_t slot_count_of([[maybe_unused]] const P& p) {
+  if constexpr (detail::HasSlots<P>::value) {
+    return p.slot_count();
+  } else {
+    return 1;
+  }
+}
+template <class P>
+std::size_t slot_of([[maybe_unused]] const P& p, [[maybe_unused]] const typename P::Context& c) {
+  if constexpr (detail::HasSlots<P>::value) {
+    return p.slot(c);
+  } else {
+    return 0;
+  }
+}
 
 }  // namespace hcasim::sync

@@ -168,6 +168,11 @@ class ReaderWriterLock : public ScopedUpdates<ReaderWriterLock<P>> {
     stats.exits = stats.enters - (s & kReaderMask);
     return stats;
   }
+  // The memory the guard's modelled words live in (for per-line statistics).
+  template <class Fn>
+  void for_each_region(Fn&& fn) const {
+    fn(static_cast<const void*>(this), sizeof *this);
+  }
 
  private:
   // State word: readers inside (bits 0-15), a writer holds it (16), destroyed (17), writers

@@ -12,6 +12,10 @@ std::string_view to_string(SyncKind kind) {
       return "global_lock";
     case SyncKind::rwlock:
       return "rwlock";
+    case SyncKind::algorithm_atomic:
+      return "algorithm_atomic";
+    case SyncKind::percpu:
+      return "percpu";
   }
   return "?";
 }

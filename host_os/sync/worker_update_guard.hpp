@@ -162,6 +162,11 @@ class WorkerUpdateGuard : public ScopedUpdates<WorkerUpdateGuard<P>> {
     return (s & kActiveMask) ? GuardState::working : GuardState::idle;
   }
   SyncStats stats() const { return hot_.counters.snapshot(); }
+  // The memory the guard's modelled words live in (for per-line statistics).
+  template <class Fn>
+  void for_each_region(Fn&& fn) const {
+    fn(static_cast<const void*>(this), sizeof *this);
+  }
 
  private:
   // design decision: the fields the small lock guards -- active, update_pending, destroyed and

@@ -1,7 +1,7 @@
 // The update storm in-process, for each host.sync kind: no worker is ever inside during an
 // update (the workload counts violations itself), workers overlap except under the global
-// lock, every send completes without error, and under the algorithm the updater waits at most
-// for the workers already inside to finish their section. One TEST per process.
+// lock, every send completes without error, and under the algorithm (either form) the updater
+// waits at most for the workers already inside to finish their section. One TEST per process.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -68,6 +68,27 @@ TEST(UpdateStorm, ReaderWriterLockWorkersOverlapAndNeverMeetAnUpdate) {
   EXPECT_GT(r.summary.overlap_ratio, 0.5);
 }
 
+TEST(UpdateStorm, AtomicFormWorkersOverlapAndNeverMeetAnUpdate) {
+  const Result r = run("algorithm_atomic", 8);
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.summary.violations, 0u);
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_GT(r.summary.updates, 4u);
+  EXPECT_GT(r.summary.completions, 1000u);
+  EXPECT_GT(r.summary.overlap_ratio, 0.5);
+  EXPECT_GT(r.summary.idlest, r.summary.busiest / 2);
+}
+
+TEST(UpdateStorm, PerCpuWorkersOverlapAndNeverMeetAnUpdate) {
+  const Result r = run("percpu", 8);
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.summary.violations, 0u);
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_GT(r.summary.updates, 4u);
+  EXPECT_GT(r.summary.overlap_ratio, 0.5);
+  EXPECT_GT(r.summary.idlest, r.summary.busiest / 2);
+}
+
 TEST(UpdateStorm, GlobalLockNeverLetsTwoWorkersIn) {
   const Result r = run("global_lock", 8);
   ASSERT_TRUE(r.finished);
@@ -77,8 +98,10 @@ TEST(UpdateStorm, GlobalLockNeverLetsTwoWorkersIn) {
   EXPECT_EQ(r.summary.overlap_ratio, 0.0);
 }
 
-TEST(UpdateStorm, AlgorithmUpdaterWaitsOnlyForTheSectionsInProgress) {
-  const Result r = run("algorithm", 8, 2000);
+class UpdaterBound : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(UpdaterBound, UpdaterWaitsOnlyForTheSectionsInProgress) {
+  const Result r = run(GetParam(), 8, 2000);
   ASSERT_TRUE(r.finished);
   ASSERT_GT(r.updater_samples, 10u);
   // Bound: once the update is announced no worker enters, so the updater waits for the
@@ -91,6 +114,11 @@ TEST(UpdateStorm, AlgorithmUpdaterWaitsOnlyForTheSectionsInProgress) {
   EXPECT_LT(static_cast<double>(r.max_update_latency_ns), 2 * section_ns);
   EXPECT_EQ(r.summary.violations, 0u);
 }
+
+// Both forms of the algorithm: the small lock's and the single atomic word's.
+INSTANTIATE_TEST_SUITE_P(Algorithm, UpdaterBound,
+                         ::testing::Values("algorithm", "algorithm_atomic"),
+                         [](const auto& info) { return std::string(info.param); });
 
 TEST(UpdateStorm, TooFewCpusForTheWorkersIsAConfigError) {
   Scenario s;

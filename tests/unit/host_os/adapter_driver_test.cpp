@@ -10,6 +10,7 @@
 #include <systemc>
 
 #include <memory>
+#include <string>
 
 #include "host_os/driver/adapter_driver.hpp"
 #include "host_os/sim/interrupt_controller.hpp"
@@ -125,8 +126,11 @@ TEST(AdapterDriver, PostsPollsAndUpdatesThroughTheGuard) {
   EXPECT_GT(rig.driver->table_lines().transfers, 0u);  // updates moved the table line
 }
 
-TEST(AdapterDriver, AnUpdateWaitsForTheWorkersInside) {
-  Rig rig(sync::SyncKind::algorithm);
+// The properties every guard must give the driver, for each host.sync.
+class AdapterDriverUnder : public ::testing::TestWithParam<sync::SyncKind> {};
+
+TEST_P(AdapterDriverUnder, AnUpdateWaitsForTheWorkersInside) {
+  Rig rig(GetParam());
   SimThread w0("w0", *rig.system->cpus[0], nullptr);
   SimThread u("u", *rig.system->cpus[1], nullptr);
   Picos left = 0, update_started = 0;
@@ -164,8 +168,8 @@ struct CompletionDpc {
   }
 };
 
-TEST(AdapterDriver, AnArmedCqInterruptsItsCpuAndTheDpcReapsIt) {
-  Rig rig(sync::SyncKind::algorithm);
+TEST_P(AdapterDriverUnder, AnArmedCqInterruptsItsCpuAndTheDpcReapsIt) {
+  Rig rig(GetParam());
   std::vector<SimCpu*> cpus{rig.system->cpus[0].get(), rig.system->cpus[1].get()};
   InterruptController irq(cpus, rig.system->host_params);
   rig.system->host.pcie->set_interrupt_sink(&irq);
@@ -198,6 +202,9 @@ TEST(AdapterDriver, AnArmedCqInterruptsItsCpuAndTheDpcReapsIt) {
   EXPECT_GT(cpu1.dpc_ps(), 0u);
   EXPECT_EQ(rig.driver->stats().sections, 2u);  // the worker's post, the DPC's poll
 }
+
+INSTANTIATE_TEST_SUITE_P(Kinds, AdapterDriverUnder, ::testing::ValuesIn(sync::kAllSyncKinds),
+                         [](const auto& info) { return std::string(sync::to_string(info.param)); });
 
 }  // namespace
 }  // namespace hcasim

@@ -1,8 +1,8 @@
 // The torture properties of the native tests (tests/unit/sync/torture_test.cpp), again on the
 // simulated platform: randomized workers and updaters on simulated CPUs for a bounded simulated
-// time, for each SyncKind. No worker is ever inside during an update, every deferral is
-// re-triggered, and what tells the kinds apart holds: workers overlap under the algorithm and
-// the reader-writer lock, never under the global lock. Deterministic (seeded streams).
+// time, for each SyncKind. No worker is ever inside during an update, no thread is left asleep
+// (no lost wake-up), every deferral is re-triggered, and what tells the kinds apart holds:
+// workers overlap under every kind but the global lock. Deterministic (seeded streams).
 #include <gtest/gtest.h>
 
 #include <sysc/kernel/sc_dynamic_processes.h>
@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host_os/sim/sim_platform.hpp"
@@ -61,6 +62,7 @@ TEST_P(SimTorture, WorkersAndUpdatersNeverOverlap) {
   Guard guard(*host.platform, GetParam(),
               [&](SimContext&, std::uint64_t n) { s.retriggered += n; });
   std::vector<std::uint64_t> ops(kWorkers, 0), busy(kWorkers, 0), updates(kUpdaters, 0);
+  unsigned finished = 0;  // threads that ran to the end: a lost wake-up leaves one asleep
   for (unsigned w = 0; w < kWorkers; ++w) {
     sc_core::sc_spawn([&, w] {
       SimThread& t = *host.threads[w];
@@ -87,6 +89,7 @@ TEST_P(SimTorture, WorkersAndUpdatersNeverOverlap) {
         ++ops[w];
         c.run(rng.below(1000));  // think
       }
+      ++finished;
       t.finish();
     });
   }
@@ -115,6 +118,7 @@ TEST_P(SimTorture, WorkersAndUpdatersNeverOverlap) {
         ++updates[u];
         t.sleep_for(rng.below(20 * kUs));
       }
+      ++finished;
       t.finish();
     });
   }
@@ -139,6 +143,7 @@ TEST_P(SimTorture, WorkersAndUpdatersNeverOverlap) {
       static_cast<unsigned long long>(s.violations), s.max_workers_inside,
       static_cast<unsigned long long>(busiest), static_cast<unsigned long long>(idlest));
 
+  EXPECT_EQ(finished, kWorkers + kUpdaters);
   EXPECT_EQ(s.violations, 0u);
   EXPECT_GT(total_ops, 200u);
   EXPECT_GT(total_updates, 20u);
@@ -196,9 +201,107 @@ TEST_P(SimTorture, DestroyUnderLoadReleasesEveryone) {
   EXPECT_TRUE(guard.destroyed());
 }
 
-INSTANTIATE_TEST_SUITE_P(AllKinds, SimTorture,
-                         ::testing::Values(SyncKind::algorithm, SyncKind::global_lock,
-                                           SyncKind::rwlock),
+// Which lines move, exactly: two workers on two CPUs overlap their sections -- w0 enters, w1
+// enters, w0 leaves, w1 leaves, one access every microsecond, so nothing contends -- for 10
+// rounds (20 sections). Under the single-atomic-word form every enter and exit is one
+// fetch_add on the state word, and the other CPU touched the line last: one transfer each, 40.
+// Under per-CPU marks each worker's mark line stays in its CPU and the flag line is shared by
+// both: only the first touches move anything (two marks, two copies of the flag), 4 in all.
+class SimLineMoves : public ::testing::TestWithParam<std::pair<SyncKind, std::uint64_t>> {};
+
+TEST_P(SimLineMoves, OverlappingSectionsMoveTheLinesTheDesignSays) {
+  constexpr unsigned kRounds = 10;
+  Host host(2);
+  Guard guard(*host.platform, GetParam().first);
+  unsigned sections = 0;
+  for (unsigned w = 0; w < 2; ++w) {
+    sc_core::sc_spawn([&, w] {
+      SimThread& t = *host.threads[w];
+      t.start();
+      t.sleep_for(w * kUs);  // w1 runs 1 us behind w0: each enters before the other leaves
+      for (unsigned r = 0; r < kRounds; ++r) {
+        ASSERT_TRUE(guard.enter(t.context()));
+        t.sleep_for(2 * kUs - (now_ps() % kUs));  // leave on the 2nd microsecond mark after
+        guard.exit(t.context());
+        ++sections;
+        t.sleep_for(2 * kUs - (now_ps() % kUs));  // enter again on the 2nd mark after that
+      }
+      t.finish();
+    });
+  }
+  sc_core::sc_start();
+  ASSERT_EQ(sections, 2 * kRounds);
+  CacheModel::LineStats lines;
+  guard.for_each_region([&](const void* begin, std::size_t bytes) {
+    lines += host.platform->lines_of(begin, bytes);
+  });
+  EXPECT_EQ(lines.transfers, GetParam().second);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Kinds, SimLineMoves,
+    ::testing::Values(std::make_pair(SyncKind::algorithm_atomic, std::uint64_t{4 * 10}),
+                      std::make_pair(SyncKind::percpu, std::uint64_t{4})),
+    [](const auto& info) { return std::string(sync::to_string(info.param.first)); });
+
+// Where the updater pays: 16 workers on cpu0..15 each enter and leave once, then the updater on
+// cpu16 takes the resource with nobody inside. Under the single-atomic-word form that costs
+// three line transfers whatever the number of CPUs (the small lock's line, reading the state
+// word, and its fetch_add that takes the line from the workers' shared copies). Under per-CPU
+// marks it is three plus one per CPU: the flag (read, then written), the lock, and every slot,
+// each last written by its own CPU.
+class SimUpdaterCost : public ::testing::TestWithParam<std::pair<SyncKind, std::uint64_t>> {};
+
+TEST_P(SimUpdaterCost, AnUpdateWithNobodyInsideMovesTheLinesTheDesignSays) {
+  constexpr unsigned kWorkers = 16;
+  Host host(kWorkers + 1);
+  Guard guard(*host.platform, GetParam().first);
+  auto guard_transfers = [&] {
+    CacheModel::LineStats lines;
+    guard.for_each_region([&](const void* begin, std::size_t bytes) {
+      lines += host.platform->lines_of(begin, bytes);
+    });
+    return lines.transfers;
+  };
+  for (unsigned w = 0; w < kWorkers; ++w) {
+    sc_core::sc_spawn([&, w] {
+      SimThread& t = *host.threads[w];
+      t.start();
+      t.sleep_for(w * kUs);  // one after the other
+      ASSERT_TRUE(guard.enter(t.context()));
+      guard.exit(t.context());
+      t.finish();
+    });
+  }
+  std::uint64_t moved = 0;
+  Picos took = 0;
+  sc_core::sc_spawn([&] {
+    SimThread& t = *host.threads[kWorkers];
+    t.start();
+    t.sleep_for(2 * kWorkers * kUs);
+    const std::uint64_t before = guard_transfers();
+    const Picos t0 = now_ps();
+    ASSERT_TRUE(guard.begin_update(t.context()));
+    took = now_ps() - t0;
+    moved = guard_transfers() - before;
+    guard.end_update(t.context());
+    t.finish();
+  });
+  sc_core::sc_start();
+  std::printf("[sim updater cost] sync=%s cpus=%u: begin_update %.1f ns, %llu line transfers\n",
+              std::string(sync::to_string(GetParam().first)).c_str(), kWorkers + 1,
+              static_cast<double>(took) / kNs, static_cast<unsigned long long>(moved));
+  EXPECT_EQ(moved, GetParam().second);
+  EXPECT_GE(took, Picos{moved} * SimPlatformParams{}.cache.transfer_ps);  // transfers in a row
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Kinds, SimUpdaterCost,
+    ::testing::Values(std::make_pair(SyncKind::algorithm_atomic, std::uint64_t{3}),
+                      std::make_pair(SyncKind::percpu, std::uint64_t{3 + 17})),
+    [](const auto& info) { return std::string(sync::to_string(info.param.first)); });
+
+INSTANTIATE_TEST_SUITE_P(AllKinds, SimTorture, ::testing::ValuesIn(sync::kAllSyncKinds),
                          [](const auto& info) { return std::string(sync::to_string(info.param)); });
 
 }  // namespace

@@ -111,6 +111,10 @@ class RecordingPlatform {
   }
   void notify_all(Context&, WaitQueue& q) { counts_[&q].notifies++; }
   void cost(Context& c, std::uint64_t cycles) { cycles_[c.cpu] += cycles; }
+  // Per-CPU slots (platform.hpp): one per CPU number 0 .. kSlots-1.
+  static constexpr std::size_t kSlots = 8;
+  std::size_t slot_count() const { return kSlots; }
+  std::size_t slot(const Context& c) const { return static_cast<std::size_t>(c.cpu) % kSlots; }
 
   // The steps that run, in order, each time some caller would block.
   void script(std::function<void()> step) { script_.push_back(std::move(step)); }

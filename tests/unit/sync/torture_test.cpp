@@ -31,6 +31,9 @@ std::chrono::milliseconds torture_duration() {
   return std::chrono::milliseconds(ms > 0 ? ms : 300);
 }
 
+// Per-CPU slots of the native platform in these tests (the percpu guard's marks).
+constexpr std::size_t kSlots = 4;
+
 // Burns a little CPU, the "work" done inside the resource.
 void spin(unsigned iterations) {
   for (volatile unsigned i = 0; i < iterations; i = i + 1) {
@@ -101,7 +104,8 @@ TEST_P(Torture, WorkersAndUpdatersNeverOverlap) {
   constexpr int kUpdaters = 2;
   const auto duration = torture_duration();
   const std::uint32_t seed = 20240611;
-  NativePlatform platform;
+  // Fewer per-CPU slots than threads: a slot is shared by several threads (percpu marks count).
+  NativePlatform platform(kSlots);
   Shared s;
   Guard guard(platform, GetParam(), [&](Ctx&, std::uint64_t n) { s.retriggered.fetch_add(n); });
   const bool holds_lock = GetParam() == SyncKind::global_lock;
@@ -111,7 +115,7 @@ TEST_P(Torture, WorkersAndUpdatersNeverOverlap) {
   std::vector<std::thread> threads;
   for (int w = 0; w < kWorkers; ++w) {
     threads.emplace_back([&, w] {
-      Ctx c;
+      Ctx c{static_cast<std::size_t>(w)};
       std::mt19937 rng(seed + w);
       WorkerTally& t = tallies[w];
       while (!s.stop.load(std::memory_order_relaxed)) {
@@ -195,7 +199,7 @@ TEST_P(Torture, WorkersAndUpdatersNeverOverlap) {
 
 TEST_P(Torture, DestroyUnderLoadReleasesEveryone) {
   constexpr int kWorkers = 8;
-  NativePlatform platform;
+  NativePlatform platform(kSlots);
   Shared s;
   Guard guard(platform, GetParam());
   const bool holds_lock = GetParam() == SyncKind::global_lock;
@@ -204,7 +208,7 @@ TEST_P(Torture, DestroyUnderLoadReleasesEveryone) {
   std::vector<std::thread> threads;
   for (int w = 0; w < kWorkers; ++w) {
     threads.emplace_back([&, w] {
-      Ctx c;
+      Ctx c{static_cast<std::size_t>(w)};
       std::mt19937 rng(7 + w);
       for (;;) {
         const bool entered = rng() % 2 ? guard.enter(c) : guard.try_enter(c);
@@ -276,8 +280,8 @@ TEST_P(BlockedWorkers, SleepWhileAnUpdateRuns) {
   std::vector<std::thread> threads;
   std::atomic<int> entered{0};
   for (int w = 0; w < kWorkers; ++w) {
-    threads.emplace_back([&] {
-      Ctx wc;
+    threads.emplace_back([&, w] {
+      Ctx wc{static_cast<std::size_t>(w)};
       if (guard.enter(wc)) {
         entered.fetch_add(1);
         guard.exit(wc);
@@ -304,7 +308,8 @@ TEST_P(BlockedWorkers, SleepWhileAnUpdateRuns) {
 
 // The global lock spins by design, so only the sleeping kinds are checked.
 INSTANTIATE_TEST_SUITE_P(Kinds, BlockedWorkers,
-                         ::testing::Values(SyncKind::algorithm, SyncKind::rwlock),
+                         ::testing::Values(SyncKind::algorithm, SyncKind::rwlock,
+                                           SyncKind::algorithm_atomic, SyncKind::percpu),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 }  // namespace
