@@ -95,13 +95,11 @@ VerbStatus AdapterContext::resize_cq(CompletionQueue& cq, std::uint32_t entries)
   const std::uint64_t ring = memory_.allocate(std::uint64_t(entries) * sizeof(Cqe), 4096);
   const std::uint64_t dbrec = memory_.allocate(8, 64);
   memory_.write(dbrec, &consumer, sizeof consumer);  // the adapter takes the new ring's base here
+  const Hca::CqResize r = hca_.resize_cq(cq.cqn(), ring, entries, dbrec);
+  if (r.status != VerbStatus::kOk) return r.status;
+  // The adapter writes the new ring only from later actions on: watching it now is in time.
   pcie_.watch(ring, std::uint64_t(entries) * sizeof(Cqe), &cq);
   cq.expect_ring(ring, entries);
-  const Hca::CqResize r = hca_.resize_cq(cq.cqn(), ring, entries, dbrec);
-  if (r.status != VerbStatus::kOk) {
-    cq.expect_ring(0, 0);
-    return r.status;
-  }
   if (r.completes > now_ps()) sc_core::wait(ps(r.completes - now_ps()));
   cq.switch_ring(ring, entries, dbrec, r.switch_index);
   return VerbStatus::kOk;
