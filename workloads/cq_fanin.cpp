@@ -339,7 +339,7 @@ CqFanin::Summary CqFanin::summary() const {
   s.completions_per_s = static_cast<double>(completions_) / window_s;
   s.empty_checks = st.empty_checks;
   s.claim_misses = st.claim_misses;
-  s.interrupts = sys_.host.hca->counters().interrupts;
+  s.interrupts = sys_.interrupts->raised();
   s.dpc_runs = manager_->dpc_runs();
   s.deferrals = st.deferrals;
   s.retriggers = st.retriggers;
@@ -348,8 +348,6 @@ CqFanin::Summary CqFanin::summary() const {
   s.failed_gets = failed_gets_;
   s.pool_waits = pool_waits_;
   s.registrations = dev_.stats().registrations;
-  s.rnr_naks = 0;
-  for (const auto& n : sys_.iou_nodes) s.rnr_naks += n->hca->counters().rnr_naks;
   return s;
 }
 
@@ -371,7 +369,8 @@ void CqFanin::report(RunReport& out) const {
       double(s.claim_misses));
   add("handovers", "count", "... handed to the holder, which polled once more",
       double(st.handovers));
-  add("interrupts", "count", "completion interrupts the host adapter raised", double(s.interrupts));
+  add("interrupts", "count", "interrupts the host's CPUs took (the adapter's MSIs)",
+      double(s.interrupts));
   add("dpc_runs", "count", "DPCs run for CQ interrupts and requeues", double(s.dpc_runs));
   add("dpc_deferrals", "count", "DPCs that found an update pending and deferred",
       double(s.deferrals));
@@ -388,8 +387,6 @@ void CqFanin::report(RunReport& out) const {
   out.contention.push_back(std::move(wait));
   add("pool.registrations", "count", "memory registrations with the adapter (pools: one each)",
       double(s.registrations));
-  add("rnr_naks", "count", "receiver-not-ready NAKs (receive elements ran out)",
-      double(s.rnr_naks));
 }
 
 void CqFanin::print_table(std::ostream& out) const {

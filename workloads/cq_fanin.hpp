@@ -98,7 +98,6 @@ class CqFanin : public sc_core::sc_module, public Workload {
     std::uint64_t empty_checks = 0, claim_misses = 0, interrupts = 0, dpc_runs = 0;
     std::uint64_t deferrals = 0, retriggers = 0, updates = 0, dropped = 0;
     std::uint64_t failed_gets = 0, pool_waits = 0, registrations = 0;
-    std::uint64_t rnr_naks = 0;
   };
   Summary summary() const;
   const HostCompletionManager& manager() const { return *manager_; }

@@ -165,6 +165,14 @@ void System::report_adapter(const AdapterSlot& a, double sim_ps, Add& add) const
         double(c.blueflame_wqes));
     add(base + ".cqes", "count", "completion-queue entries written", double(c.cqes));
     add(base + ".cq_overruns", "count", "completion queues that overflowed", double(c.cq_overruns));
+    add(base + ".completions_lost", "count", "completions not written: their CQ had overrun",
+        double(c.completions_lost));
+    add(base + ".cq_resizes", "count", "completion queues resized", double(c.cq_resizes));
+    add(base + ".async_events", "count", "asynchronous events raised (CQ error, QP fatal, port)",
+        double(c.async_events));
+    add(base + ".async_events_undelivered", "count",
+        "asynchronous events with no event queue open (or it was full)",
+        double(c.async_events_undelivered));
     add(base + ".rnr_naks", "count", "receiver-not-ready NAKs sent", double(c.rnr_naks));
     add(base + ".protection_errors", "count", "accesses refused by memory protection",
         double(c.protection_errors));

@@ -16,6 +16,38 @@ Packet* from_arg(std::uint64_t a) {
 }
 }  // namespace
 
+const char* to_string(AsyncEventKind k) {
+  switch (k) {
+    case AsyncEventKind::kCqError:
+      return "cq_error";
+    case AsyncEventKind::kQpFatal:
+      return "qp_fatal";
+    case AsyncEventKind::kPortActive:
+      return "port_active";
+  }
+  return "unknown";
+}
+
+const char* to_string(QpState s) {
+  switch (s) {
+    case QpState::kReset:
+      return "RESET";
+    case QpState::kInit:
+      return "INIT";
+    case QpState::kRtr:
+      return "RTR";
+    case QpState::kRts:
+      return "RTS";
+    case QpState::kSqd:
+      return "SQD";
+    case QpState::kSqe:
+      return "SQE";
+    case QpState::kError:
+      return "ERR";
+  }
+  return "unknown";
+}
+
 const char* to_string(WcStatus s) {
   switch (s) {
     case WcStatus::kSuccess:
@@ -90,31 +122,129 @@ void Hca::modify_cq_moderation(std::uint32_t cqn, std::uint32_t count, Picos per
 
 void Hca::set_cq_vector(std::uint32_t cqn, std::uint32_t vector) { cqs_.at(cqn).vector = vector; }
 
-void Hca::on_cq_arm(std::uint64_t cqn) {
-  if (cqn >= cqs_.size()) return;
-  cqs_[cqn].armed = true;
+void Hca::on_cq_arm(std::uint64_t arg) {
+  const std::uint32_t cqn = arg & 0x7fffffffu;
+  Cq& cq = cqs_[cqn];
+  const auto consumer = static_cast<std::uint32_t>(arg >> 32);
+  cq.armed = true;
+  cq.solicited_only = (arg >> 31) & 1u;
+  // Entries written beyond the consumer index the arm carries are ones software has not seen
+  // (some may have landed while the arm was in flight): they count as if written after the
+  // arm, so the event is never lost. design decision: moderation applies to them as to new
+  // ones (the count-th, or the period after the arm).
+  cq.pending_events = seq_le(cq.producer, consumer) ? 0 : cq.producer - consumer;
+  if (cq.solicited_only)  // design decision: unpolled solicited entries count as one
+    cq.pending_events = seq_le(cq.solicited_end, consumer) || cq.pending_events == 0 ? 0 : 1;
+  if (cq.pending_events == 0) return;
+  const Picos now = edge(now_ps());
+  if (cq.pending_events >= cq.mod_count) {
+    fire_event(cq, now);
+  } else if (cq.mod_period && !cq.timer_pending) {
+    cq.timer_pending = true;
+    actions_.at<&Hca::on_cq_timer>(edge(now + cq.mod_period), this,
+                                   cqn | (std::uint64_t(cq.timer_epoch) << 32));
+  }
 }
 
 void Hca::fire_event(Cq& cq, Picos at) {
-  // One-shot: the event disarms the CQ; software re-arms after handling it.
+  // One-shot: the event disarms the CQ; software re-arms after handling it. A moderation
+  // timer still pending belongs to this event: it is cleared, so the next arm starts afresh.
   cq.armed = false;
   cq.pending_events = 0;
+  cq.timer_pending = false;
+  ++cq.timer_epoch;
   ++counters_.interrupts;
   std::uint32_t data = cq.vector;
   dma(tlm::TLM_WRITE_COMMAND, kMsiWindowBase + 4ull * cq.vector, &data, 4, at);
 }
 
-void Hca::on_cq_timer(std::uint64_t cqn) {
-  Cq& cq = cqs_[cqn];
+void Hca::on_cq_timer(std::uint64_t arg) {
+  Cq& cq = cqs_[arg & 0xffffffffu];
+  if (static_cast<std::uint32_t>(arg >> 32) != cq.timer_epoch) return;  // cleared by an event
   cq.timer_pending = false;
   if (cq.armed && cq.pending_events > 0) fire_event(cq, edge(now_ps()));
 }
 
+Hca::CqResize Hca::resize_cq(std::uint32_t cqn, std::uint64_t new_ring, std::uint32_t new_entries,
+                             std::uint64_t new_dbrec) {
+  CqResize r;
+  if (cqn >= cqs_.size()) {
+    r.status = VerbStatus::kNoSuchObject;
+    return r;
+  }
+  Cq& cq = cqs_[cqn];
+  std::uint32_t base = 0;  // software's consumer index: the new ring's first slot
+  tlm::tlm_generic_payload& peek = peek_gp_;
+  peek.set_command(tlm::TLM_READ_COMMAND);
+  peek.set_address(new_dbrec);
+  peek.set_data_ptr(reinterpret_cast<unsigned char*>(&base));
+  peek.set_data_length(4);
+  if (new_entries == 0 || dma_socket->transport_dbg(peek) != 4 || !seq_le(base, cq.producer) ||
+      cq.producer - base > new_entries) {
+    r.status = VerbStatus::kInvalidArgument;
+    return r;
+  }
+  r.switch_index = cq.producer;
+  r.completes = std::max(now_ps(), cq.written_lands);
+  cq.ring = new_ring;
+  cq.entries = new_entries;
+  cq.dbrec = new_dbrec;
+  cq.base = base;
+  cq.overrun = false;  // the driver's recovery from CQ_ERR: the CQ takes entries again
+  ++counters_.cq_resizes;
+  return r;
+}
+
+VerbStatus Hca::create_eq(std::uint64_t ring, std::uint32_t entries, std::uint64_t dbrec,
+                          std::uint32_t vector) {
+  if (eq_open_ || entries == 0) return VerbStatus::kInvalidArgument;
+  eq_open_ = true;
+  eq_.ring = ring;
+  eq_.entries = entries;
+  eq_.dbrec = dbrec;
+  eq_.vector = vector;
+  // design decision: the link is up from the start, so the driver hears "port active" as soon
+  // as it can listen (a real adapter reports the port's state change when the link trains).
+  raise_async(AsyncEventKind::kPortActive, 1, now_ps());
+  return VerbStatus::kOk;
+}
+
+void Hca::raise_async(AsyncEventKind kind, std::uint32_t number, Picos at) {
+  ++counters_.async_events;
+  if (!eq_open_) {
+    ++counters_.async_events_undelivered;
+    return;
+  }
+  std::uint32_t consumer = 0;
+  tlm::tlm_generic_payload& peek = peek_gp_;
+  peek.set_command(tlm::TLM_READ_COMMAND);
+  peek.set_address(eq_.dbrec);
+  peek.set_data_ptr(reinterpret_cast<unsigned char*>(&consumer));
+  peek.set_data_length(4);
+  dma_socket->transport_dbg(peek);
+  if (eq_.producer - consumer >= eq_.entries) {  // the driver fell behind: the event is lost
+    ++counters_.async_events_undelivered;
+    return;
+  }
+  Eqe eqe{};
+  eqe.number = number;
+  eqe.kind = static_cast<std::uint8_t>(kind);
+  eqe.owner = cqe_owner_for(eq_.producer, eq_.entries);
+  const Picos when = edge(at);
+  dma(tlm::TLM_WRITE_COMMAND, eq_.ring + std::uint64_t(eq_.producer % eq_.entries) * sizeof(Eqe),
+      &eqe, sizeof eqe, when);
+  ++eq_.producer;
+  // The MSI follows the entry's write, so it lands after it (as a completion event does).
+  std::uint32_t data = eq_.vector;
+  dma(tlm::TLM_WRITE_COMMAND, kMsiWindowBase + 4ull * eq_.vector, &data, 4, when);
+}
+
 std::uint32_t Hca::create_qp(std::uint32_t send_cqn, std::uint32_t recv_cqn, std::uint64_t sq_addr,
                              std::uint32_t sq_entries, std::uint64_t rq_addr,
-                             std::uint32_t rq_entries) {
+                             std::uint32_t rq_entries, QpState initial) {
   auto qp = std::make_unique<Qp>();
   qp->qpn = static_cast<std::uint32_t>(qps_.size());
+  qp->state = initial;
   qp->send_cqn = send_cqn;
   qp->recv_cqn = recv_cqn;
   qp->sq_addr = sq_addr;
@@ -145,6 +275,87 @@ void Hca::connect(std::uint32_t qpn, std::uint16_t remote_port, std::uint32_t re
   qp.expected_psn = rq_psn;
 }
 
+VerbStatus Hca::modify_qp(std::uint32_t qpn, const QpModify& m) {
+  Qp* found = find_qp(qpn);
+  if (!found) return VerbStatus::kNoSuchObject;
+  Qp& qp = *found;
+  if (!qp_transition_allowed(qp.state, m.state)) return VerbStatus::kInvalidTransition;
+  const QpState from = qp.state;
+  const Picos now = edge(now_ps());
+  switch (m.state) {
+    case QpState::kReset:
+      reset_qp(qp);
+      qp.state = QpState::kReset;
+      break;
+    case QpState::kError:
+      qp_error(qp, now, false);  // software's request: flush, no QpFatal event
+      break;
+    case QpState::kRtr:
+      if (from == QpState::kInit) {
+        qp.peer_port = m.remote_port;
+        qp.peer_qpn = m.remote_qpn;
+        qp.expected_psn = m.rq_psn;
+      }
+      qp.state = QpState::kRtr;
+      break;
+    case QpState::kRts:
+      if (from == QpState::kRtr) qp.next_psn = m.sq_psn;
+      qp.state = QpState::kRts;
+      // Work posted while the send queue was drained (or before RTS) starts now.
+      start_wqe_fetch(qp);
+      enqueue_tx(qp);
+      pump_tx();
+      break;
+    default:  // INIT, SQD, SQE and each state to itself: the state is all that changes
+      qp.state = m.state;
+      break;
+  }
+  return VerbStatus::kOk;
+}
+
+void Hca::reset_qp(Qp& qp) {
+  // RESET discards what the QP held without completions: indices, PSNs, the responder's state
+  // and the connection. Actions and fetches already under way belong to the old epoch.
+  ++qp.epoch;
+  qp.stale_doorbells = qp.doorbells_in_flight;
+  qp.peer_port = 0;
+  qp.peer_qpn = 0;
+  qp.sq_producer = qp.sq_fetched = qp.sq_sent = qp.sq_acked = qp.sq_started = 0;
+  qp.tx_offset = 0;
+  qp.next_psn = 0;
+  qp.burst = 0;
+  qp.rnr_retries = qp.retries = 0;
+  qp.waiting_rnr = false;
+  qp.ack_timer_armed = false;
+  qp.timer_acked = 0;
+  qp.deferred_ack = false;
+  qp.deferred_ack_psn = 0;
+  qp.unacked_msgs = 0;
+  qp.ack_delay_pending = false;
+  qp.ack_commit = 0;
+  qp.rq_producer = qp.rq_fetched = qp.rq_used = 0;
+  qp.expected_psn = 0;
+  qp.rx_offset = 0;
+  qp.rx_active = qp.rx_is_write = qp.rx_nak_outstanding = false;
+  qp.rx_remote_addr = 0;
+  qp.rx_committed = 0;
+  for (Packet* p : qp.parked) packets_.put(p);
+  qp.parked.clear();
+  qp.read_jobs.clear();
+  qp.read_head = 0;
+  qp.sq_depth.set(0);
+  qp.rq_depth.set(0);
+}
+
+VerbStatus Hca::destroy_qp(std::uint32_t qpn) {
+  Qp* qp = find_qp(qpn);
+  if (!qp) return VerbStatus::kNoSuchObject;
+  reset_qp(*qp);
+  qp->state = QpState::kReset;
+  qp->destroyed = true;  // its number answers no doorbell and no packet any more
+  return VerbStatus::kOk;
+}
+
 // ---- doorbells ---------------------------------------------------------------------------------
 
 void Hca::b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
@@ -173,6 +384,7 @@ void Hca::b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
                                                static_cast<std::uint64_t>(kind) + 1) +
                         cycles(params_.doorbell_cycles);
   ++counters_.doorbells;
+  if (kind != DoorbellKind::kCqArm) ++qp->doorbells_in_flight;
   std::uint64_t arg = qpn | (std::uint64_t(producer) << 32);
   if (kind == DoorbellKind::kSend) {
     const unsigned len = gp.get_data_length();
@@ -186,22 +398,34 @@ void Hca::b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   } else if (kind == DoorbellKind::kRecv) {
     actions_.at<&Hca::on_rq_doorbell>(decoded, this, arg);
   } else if (kind == DoorbellKind::kCqArm) {
-    actions_.at<&Hca::on_cq_arm>(decoded, this, qpn);  // the "qpn" field names the CQ
+    std::uint32_t flags = 0;
+    if (gp.get_data_length() >= 8) std::memcpy(&flags, gp.get_data_ptr() + 4, 4);
+    if (flags & kArmSolicited) arg |= 1ull << 31;
+    actions_.at<&Hca::on_cq_arm>(decoded, this, arg);  // the "qpn" field names the CQ
   }
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
+bool Hca::doorbell_is_stale(Qp& qp) {
+  --qp.doorbells_in_flight;
+  if (qp.stale_doorbells == 0) return false;
+  --qp.stale_doorbells;  // rung before a RESET: the work it announced was discarded
+  return true;
+}
+
 void Hca::on_sq_doorbell(std::uint64_t arg) {
   Qp& qp = *qps_[arg & 0x7fffffffu];
+  if (doorbell_is_stale(qp)) return;
   const bool blueflame = (arg >> 31) & 1u;
   const auto producer = static_cast<std::uint32_t>(arg >> 32);
   if (seq_le(producer, qp.sq_producer)) return;  // stale or repeated doorbell
   qp.sq_producer = producer;
   qp.sq_depth.set(qp.sq_producer - qp.sq_acked);
   if (qp.state == QpState::kError) {
-    qp_error(qp, now_ps());  // flushes the new work too
+    qp_error(qp, now_ps(), false);  // flushes the new work too
     return;
   }
+  if (!sending(qp)) return;  // recorded; software posts no sends before RTS
   if (blueflame && !qp.fetching && qp.sq_fetched == producer - 1) {
     ++counters_.blueflame_wqes;
     qp.sq_fetched = producer;
@@ -214,14 +438,16 @@ void Hca::on_sq_doorbell(std::uint64_t arg) {
 
 void Hca::on_rq_doorbell(std::uint64_t arg) {
   Qp& qp = *qps_[arg & 0xffffffffu];
+  if (doorbell_is_stale(qp)) return;
   const auto producer = static_cast<std::uint32_t>(arg >> 32);
   if (seq_le(producer, qp.rq_producer)) return;
   qp.rq_producer = producer;
   qp.rq_depth.set(qp.rq_producer - qp.rq_used);
   if (qp.state == QpState::kError) {
-    qp_error(qp, now_ps());  // receives posted to a queue pair in error are flushed
+    qp_error(qp, now_ps(), false);  // receives posted to a queue pair in error are flushed
     return;
   }
+  if (qp.state == QpState::kReset) return;
   start_rwqe_fetch(qp);
 }
 
@@ -253,6 +479,7 @@ void Hca::start_wqe_fetch(Qp& qp) {
   const std::uint32_t n =
       std::min({qp.sq_producer - qp.sq_fetched, params_.wqe_fetch_batch, qp.sq_entries - slot});
   qp.fetching = true;
+  qp.sq_fetch_epoch = qp.epoch;
   ++counters_.wqe_fetches;
   const Picos done =
       dma(tlm::TLM_READ_COMMAND, qp.sq_addr + std::uint64_t(slot) * params_.sq_stride,
@@ -266,6 +493,10 @@ void Hca::on_wqes_fetched(std::uint64_t arg) {
   Qp& qp = *qps_[arg & 0xffffffffu];
   const auto n = static_cast<std::uint32_t>(arg >> 32);
   qp.fetching = false;
+  if (qp.sq_fetch_epoch != qp.epoch) {  // fetched before a RESET: the WQEs are gone
+    if (sending(qp)) start_wqe_fetch(qp);
+    return;
+  }
   if (qp.state == QpState::kError) return;
   for (std::uint32_t i = 0; i < n; ++i)
     decode_send_wqe(qp, qp.sq_fetched + i,
@@ -327,12 +558,16 @@ void Hca::pump_tx() {
 
 bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
   out = nullptr;
-  if (qp.state == QpState::kError) return false;
-  if (qp.read_head < qp.read_jobs.size()) {
+  if (!receiving(qp)) return false;
+  if (qp.read_head < qp.read_jobs.size()) {  // the responder answers from RTR on
     build_read_response(qp, out, ready);
-    return qp.read_head < qp.read_jobs.size() || (!qp.waiting_rnr && qp.sq_sent != qp.sq_fetched);
+    return qp.read_head < qp.read_jobs.size() ||
+           (sending(qp) && !qp.waiting_rnr && qp.sq_sent != qp.sq_fetched);
   }
-  if (qp.waiting_rnr || qp.sq_sent == qp.sq_fetched) return false;
+  if (!sending(qp) || qp.waiting_rnr || qp.sq_sent == qp.sq_fetched) return false;
+  // SQD: messages already started (also when resent) finish; the next WQE does not start.
+  const bool new_message = qp.tx_offset == 0 && qp.sq_sent == qp.sq_started;
+  if (new_message && qp.state == QpState::kSqd) return false;
   SendWork& w = qp.sq[qp.sq_sent % qp.sq_entries];
   const auto op = static_cast<WrOpcode>(w.hdr.opcode);
   const Picos now = edge(now_ps());
@@ -356,6 +591,7 @@ bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
       return false;
     }
   }
+  if (new_message) ++qp.sq_started;
   if (qp.tx_offset == 0 && params_.qp_message_cycles) {
     // Occupancy without latency: an unloaded message starts at once, back-to-back messages of
     // one QP are spaced by qp_message_cycles.
@@ -396,6 +632,7 @@ bool Hca::build_next_packet(Qp& qp, Packet*& out, Picos& ready) {
   p->first = qp.tx_offset == 0;
   p->last = qp.tx_offset + chunk == w.length;
   p->has_imm = op == WrOpcode::kSendImm || op == WrOpcode::kRdmaWriteImm;
+  p->solicited = (w.hdr.flags & kSolicited) != 0 && qp.tx_offset + chunk == w.length;
   p->imm = w.hdr.imm;
   p->src_port = port_;
   p->dst_port = qp.peer_port;
@@ -482,7 +719,7 @@ void Hca::on_packet_arrived(std::uint64_t arg) {
   // The receive buffer frees once the receive engine has taken the packet: credits go back.
   fabric_port_.rx_freed(p->vl, credit_blocks(*p), at);
   Qp* qp = find_qp(p->dst_qpn);
-  if (!qp || qp->state == QpState::kError) {
+  if (!qp || !receiving(*qp)) {  // RESET and INIT drop packets silently, as ERR does
     packets_.put(p);
     return;
   }
@@ -509,6 +746,7 @@ void Hca::start_rwqe_fetch(Qp& qp) {
   const std::uint32_t n =
       std::min({qp.rq_producer - qp.rq_fetched, params_.wqe_fetch_batch, qp.rq_entries - slot});
   qp.rq_fetching = true;
+  qp.rq_fetch_epoch = qp.epoch;
   const Picos done = dma(tlm::TLM_READ_COMMAND, qp.rq_addr + std::uint64_t(slot) * kRecvStride,
                          qp.rq_fetch_buf.data(), n * kRecvStride, edge(now_ps()));
   actions_.at<&Hca::on_rwqes_fetched>(edge(done), this, qp.qpn | (std::uint64_t(n) << 32));
@@ -518,6 +756,10 @@ void Hca::on_rwqes_fetched(std::uint64_t arg) {
   Qp& qp = *qps_[arg & 0xffffffffu];
   const auto n = static_cast<std::uint32_t>(arg >> 32);
   qp.rq_fetching = false;
+  if (qp.rq_fetch_epoch != qp.epoch) {  // fetched before a RESET: the WQEs are gone
+    if (qp.state != QpState::kReset && qp.state != QpState::kError) start_rwqe_fetch(qp);
+    return;
+  }
   if (qp.state == QpState::kError) return;  // flushed meanwhile: these WQEs are gone
   for (std::uint32_t i = 0; i < n; ++i) {
     const std::uint8_t* b = qp.rq_fetch_buf.data() + std::size_t(i) * kRecvStride;
@@ -644,6 +886,7 @@ void Hca::handle_request(Qp& qp, Packet* p, Picos at) {
       cqe.qpn = qp.qpn;
       cqe.imm = p->imm;
       cqe.has_imm = p->has_imm;
+      cqe.solicited = p->solicited;
       cqe.is_recv = 1;
       cqe.opcode = static_cast<std::uint8_t>(is_write ? WrOpcode::kRdmaWriteImm : WrOpcode::kRecv);
       ++qp.rq_used;
@@ -702,9 +945,9 @@ void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
       ++qp.rnr_retries;
       qp.waiting_rnr = true;
       const Picos wait = static_cast<Picos>(params_.rnr_timer_us * 1e6 + 0.5);
-      actions_.at<&Hca::on_resend>(edge(at + wait), this, qp.qpn);
+      actions_.at<&Hca::on_resend>(edge(at + wait), this, qp_arg(qp));
     } else {
-      on_resend(qp.qpn);
+      on_resend(qp_arg(qp));
     }
     return;
   }
@@ -771,7 +1014,7 @@ void Hca::handle_read_request(Qp& qp, Packet* p, Picos at) {
   qp.read_jobs.push_back(Qp::ReadJob{p->psn, p->remote_addr, p->dma_len, 0});
   packets_.put(p);
   // The response engine starts once the request is set up (context, translation).
-  actions_.at<&Hca::on_tx_kick>(at + cycles(params_.read_response_cycles), this, qp.qpn);
+  actions_.at<&Hca::on_tx_kick>(at + cycles(params_.read_response_cycles), this, qp_arg(qp));
 }
 
 bool Hca::build_read_response(Qp& qp, Packet*& out, Picos& ready) {
@@ -864,14 +1107,16 @@ void Hca::acknowledge(Qp& qp, Picos at, Picos committed) {
     qp.ack_commit = 0;
   } else if (!qp.ack_delay_pending) {
     qp.ack_delay_pending = true;
-    actions_.at<&Hca::on_ack_delay>(at + cycles(params_.ack_delay_cycles), this, qp.qpn);
+    actions_.at<&Hca::on_ack_delay>(at + cycles(params_.ack_delay_cycles), this, qp_arg(qp));
   }
 }
 
-void Hca::on_ack_delay(std::uint64_t qpn) {
-  Qp& qp = *qps_[qpn];
+void Hca::on_ack_delay(std::uint64_t arg) {
+  Qp* live = live_qp(arg);
+  if (!live) return;
+  Qp& qp = *live;
   qp.ack_delay_pending = false;
-  if (qp.unacked_msgs == 0 || qp.state == QpState::kError) return;
+  if (qp.unacked_msgs == 0 || !receiving(qp)) return;
   qp.unacked_msgs = 0;
   send_ack(qp, qp.expected_psn - 1, NakCode::kNone, std::max(edge(now_ps()), edge(qp.ack_commit)));
   qp.ack_commit = 0;
@@ -881,19 +1126,21 @@ void Hca::arm_ack_timer(Qp& qp, Picos from) {
   qp.ack_timer_armed = true;
   qp.timer_acked = qp.sq_acked;
   const Picos timeout = static_cast<Picos>(params_.ack_timeout_us * 1e6 + 0.5);
-  actions_.at<&Hca::on_ack_timeout>(edge(from + timeout), this, qp.qpn);
+  actions_.at<&Hca::on_ack_timeout>(edge(from + timeout), this, qp_arg(qp));
 }
 
-void Hca::on_ack_timeout(std::uint64_t qpn) {
-  Qp& qp = *qps_[qpn];
+void Hca::on_ack_timeout(std::uint64_t arg) {
+  Qp* live = live_qp(arg);
+  if (!live) return;
+  Qp& qp = *live;
   qp.ack_timer_armed = false;
-  const bool sending = qp.tx_offset != 0;  // a message partly sent is outstanding too
-  if (qp.state == QpState::kError || (qp.sq_acked == qp.sq_sent && !sending)) return;
+  const bool partly_sent = qp.tx_offset != 0;  // a message partly sent is outstanding too
+  if (!sending(qp) || (qp.sq_acked == qp.sq_sent && !partly_sent)) return;
   const Picos timeout = static_cast<Picos>(params_.ack_timeout_us * 1e6 + 0.5);
   if (now_ps() < qp.last_tx + timeout) {  // the timeout runs from the last packet sent
     qp.ack_timer_armed = true;
     qp.timer_acked = qp.sq_acked;
-    actions_.at<&Hca::on_ack_timeout>(edge(qp.last_tx + timeout), this, qp.qpn);
+    actions_.at<&Hca::on_ack_timeout>(edge(qp.last_tx + timeout), this, qp_arg(qp));
     return;
   }
   if (qp.sq_acked != qp.timer_acked || qp.waiting_rnr) {  // progress: keep watching
@@ -911,7 +1158,7 @@ void Hca::on_ack_timeout(std::uint64_t qpn) {
   ++qp.retries;
   rewind(qp, qp.sq[qp.sq_acked % qp.sq_entries].first_psn);  // go back to the oldest unacked
   arm_ack_timer(qp, now_ps());
-  on_resend(qp.qpn);
+  on_resend(qp_arg(qp));
 }
 
 void Hca::rewind(Qp& qp, std::uint32_t psn) {
@@ -930,17 +1177,20 @@ void Hca::rewind(Qp& qp, std::uint32_t psn) {
   }
 }
 
-void Hca::on_tx_kick(std::uint64_t qpn) {
-  Qp& qp = *qps_[qpn];
-  if (qp.state == QpState::kError) return;
+void Hca::on_tx_kick(std::uint64_t arg) {
+  Qp* live = live_qp(arg);
+  if (!live || !receiving(*live)) return;  // READ responses go out from RTR on
+  Qp& qp = *live;
   enqueue_tx(qp);
   pump_tx();
 }
 
-void Hca::on_resend(std::uint64_t qpn) {
-  Qp& qp = *qps_[qpn];
+void Hca::on_resend(std::uint64_t arg) {
+  Qp* live = live_qp(arg);
+  if (!live) return;
+  Qp& qp = *live;
   qp.waiting_rnr = false;
-  if (qp.state == QpState::kError || qp.sq_sent == qp.sq_fetched) return;
+  if (!sending(qp) || qp.sq_sent == qp.sq_fetched) return;
   enqueue_tx(qp);
   pump_tx();
 }
@@ -949,7 +1199,11 @@ void Hca::on_resend(std::uint64_t qpn) {
 
 void Hca::write_cqe(std::uint32_t cqn, Cqe cqe, Picos at) {
   Cq& cq = cqs_[cqn];
-  if (cq.overrun) return;
+  if (cq.overrun) {
+    ++cq.lost;
+    ++counters_.completions_lost;
+    return;
+  }
   std::uint32_t consumer = 0;
   tlm::tlm_generic_payload& peek = peek_gp_;
   peek.set_command(tlm::TLM_READ_COMMAND);
@@ -958,33 +1212,45 @@ void Hca::write_cqe(std::uint32_t cqn, Cqe cqe, Picos at) {
   peek.set_data_length(4);
   dma_socket->transport_dbg(peek);
   if (cq.producer - consumer >= cq.entries) {
-    // CQ overrun: fatal for this CQ, as in verbs (CQ_ERR); counted and reported, no crash.
+    // CQ overrun (verbs' CQ_ERR): the entry is lost, and so is every later one until the
+    // driver resizes the CQ; the driver hears of it by a CqError event.
     cq.overrun = true;
     ++counters_.cq_overruns;
-    SC_REPORT_WARNING(name(), ("completion queue " + std::to_string(cqn) + " overrun").c_str());
+    ++cq.lost;
+    ++counters_.completions_lost;
+    if (!eq_open_)  // nobody would hear of it otherwise
+      SC_REPORT_WARNING(name(), ("completion queue " + std::to_string(cqn) + " overrun").c_str());
+    raise_async(AsyncEventKind::kCqError, cqn, at);
     return;
   }
-  cqe.owner = cqe_owner_for(cq.producer, cq.entries);
+  const std::uint32_t slot = cq.producer - cq.base;  // index within the current ring
+  cqe.owner = cqe_owner_for(slot, cq.entries);
   const Picos cost = cycles(params_.cqe_cycles);
   const std::uint64_t op = cqe.status != 0 ? 3 : (cqe.is_recv ? 2 : 1);
   const Picos built = cqe_engine_.reserve(edge(at), cost, op) + cost;
-  dma(tlm::TLM_WRITE_COMMAND, cq.ring + std::uint64_t(cq.producer % cq.entries) * sizeof(Cqe), &cqe,
-      sizeof cqe, built);
+  cq.written_lands =
+      dma(tlm::TLM_WRITE_COMMAND, cq.ring + std::uint64_t(slot % cq.entries) * sizeof(Cqe), &cqe,
+          sizeof cqe, built);
   ++cq.producer;
-  if (cq.armed) {
+  const bool solicits = cqe.solicited || cqe.status != 0;
+  if (solicits) cq.solicited_end = cq.producer;
+  if (cq.armed && (solicits || !cq.solicited_only)) {
     // The MSI is issued after the CQE's write, so PCIe ordering lands it after the entry.
     if (++cq.pending_events >= cq.mod_count) {
       fire_event(cq, built);
     } else if (cq.mod_period && !cq.timer_pending) {
       cq.timer_pending = true;
-      actions_.at<&Hca::on_cq_timer>(edge(built + cq.mod_period), this, cqn);
+      actions_.at<&Hca::on_cq_timer>(edge(built + cq.mod_period), this,
+                                     cqn | (std::uint64_t(cq.timer_epoch) << 32));
     }
   }
   ++counters_.cqes;
 }
 
-void Hca::qp_error(Qp& qp, Picos at) {
+void Hca::qp_error(Qp& qp, Picos at, bool adapter_error) {
   // Entering the error state flushes every outstanding and later-posted work request.
+  if (adapter_error && qp.state != QpState::kError)
+    raise_async(AsyncEventKind::kQpFatal, qp.qpn, at);
   qp.state = QpState::kError;
   for (; qp.sq_acked != qp.sq_producer; ++qp.sq_acked) {
     SendWqeHeader h{};

@@ -13,10 +13,13 @@ CompletionQueue::CompletionQueue(std::uint32_t cqn, std::uint64_t ring, std::uin
 }
 
 void CompletionQueue::on_dma_write(std::uint64_t addr, std::uint64_t len) {
-  if (addr < ring_ || addr + len > ring_ + std::uint64_t(entries_) * sizeof(Cqe)) return;
+  if (!in_ring(ring_, entries_, addr, len) &&
+      !(next_entries_ && in_ring(next_ring_, next_entries_, addr, len)))
+    return;
+  // When each entry landed, by its sequence number (entries land and are polled in order).
   const Picos now = now_ps();
-  for (std::uint64_t a = addr; a + sizeof(Cqe) <= addr + len; a += sizeof(Cqe))
-    landed_at_[(a - ring_) / sizeof(Cqe)] = now;
+  for (std::uint64_t k = 0; k < len / sizeof(Cqe); ++k)
+    landed_at_[(landed_count_ + k) % landed_at_.size()] = now;
   landed_count_ += len / sizeof(Cqe);
   depth_.set(landed_count_ - consumer_);
   landed_.notify();
@@ -26,8 +29,9 @@ unsigned CompletionQueue::poll(WorkCompletion* out, unsigned max) {
   unsigned n = 0;
   while (n < max) {
     Cqe cqe;
-    memory_.read(ring_ + std::uint64_t(consumer_ % entries_) * sizeof(Cqe), &cqe, sizeof cqe);
-    if (cqe.owner != cqe_owner_for(consumer_, entries_)) break;  // not written yet
+    const std::uint32_t slot = consumer_ - base_;
+    memory_.read(ring_ + std::uint64_t(slot % entries_) * sizeof(Cqe), &cqe, sizeof cqe);
+    if (cqe.owner != cqe_owner_for(slot, entries_)) break;  // not written yet
     WorkCompletion& wc = out[n++];
     wc.wr_id = cqe.wr_id;
     wc.status = static_cast<WcStatus>(cqe.status);
@@ -37,8 +41,9 @@ unsigned CompletionQueue::poll(WorkCompletion* out, unsigned max) {
     wc.qpn = cqe.qpn;
     wc.imm = cqe.imm;
     wc.has_imm = cqe.has_imm != 0;
+    wc.solicited = cqe.solicited != 0;
     wc.wqe_counter = cqe.wqe_counter;
-    wc.landed_ps = landed_at_[consumer_ % entries_];
+    wc.landed_ps = landed_at_[polled_count_++ % landed_at_.size()];
     ++consumer_;
   }
   if (n) {
@@ -46,6 +51,38 @@ unsigned CompletionQueue::poll(WorkCompletion* out, unsigned max) {
     depth_.set(landed_count_ - consumer_);
   }
   return n;
+}
+
+void CompletionQueue::expect_ring(std::uint64_t ring, std::uint32_t entries) {
+  next_ring_ = ring;
+  next_entries_ = entries;
+}
+
+void CompletionQueue::switch_ring(std::uint64_t ring, std::uint32_t entries, std::uint64_t dbrec,
+                                  std::uint32_t end) {
+  // The new ring's slot 0 is the consumer index: copy what is not polled yet, with the owner
+  // bit of its new place (as mlx4_ib_cq_resize_copy_cqes).
+  for (std::uint32_t i = consumer_; i != end; ++i) {
+    Cqe cqe;
+    memory_.read(ring_ + std::uint64_t((i - base_) % entries_) * sizeof(Cqe), &cqe, sizeof cqe);
+    cqe.owner = cqe_owner_for(i - consumer_, entries);
+    memory_.write(ring + std::uint64_t((i - consumer_) % entries) * sizeof(Cqe), &cqe, sizeof cqe);
+  }
+  if (entries > landed_at_.size()) {  // room for every unpolled entry's landing time
+    std::vector<Picos> grown(entries, 0);
+    for (std::uint64_t i = polled_count_; i < landed_count_; ++i)
+      grown[i % entries] = landed_at_[i % landed_at_.size()];
+    landed_at_.swap(grown);
+  }
+  ring_ = ring;
+  entries_ = entries;
+  dbrec_ = dbrec;
+  base_ = consumer_;
+  next_ring_ = 0;
+  next_entries_ = 0;
+  // A poller woken by an entry that landed in the new ring during the switch found nothing in
+  // the old one: wake it again now that the entry is where it looks.
+  if (landed_count_ > consumer_) landed_.notify();
 }
 
 AdapterContext::AdapterContext(Hca& hca, PcieLink& pcie, HostMemory& memory, TraceSink* trace)
@@ -64,15 +101,44 @@ CompletionQueue& AdapterContext::create_cq(std::uint32_t entries) {
   return *cqs_.back();
 }
 
+VerbStatus AdapterContext::resize_cq(CompletionQueue& cq, std::uint32_t entries) {
+  const std::uint32_t consumer = static_cast<std::uint32_t>(cq.consumed());
+  if (entries == 0) return VerbStatus::kInvalidArgument;
+  const std::uint64_t ring = memory_.allocate(std::uint64_t(entries) * sizeof(Cqe), 4096);
+  const std::uint64_t dbrec = memory_.allocate(8, 64);
+  memory_.write(dbrec, &consumer, sizeof consumer);  // the adapter takes the new ring's base here
+  const Hca::CqResize r = hca_.resize_cq(cq.cqn(), ring, entries, dbrec);
+  if (r.status != VerbStatus::kOk) return r.status;
+  // The adapter writes the new ring only from later actions on: watching it now is in time.
+  pcie_.watch(ring, std::uint64_t(entries) * sizeof(Cqe), &cq);
+  cq.expect_ring(ring, entries);
+  if (r.completes > now_ps()) sc_core::wait(ps(r.completes - now_ps()));
+  cq.switch_ring(ring, entries, dbrec, r.switch_index);
+  return VerbStatus::kOk;
+}
+
+EventQueue& AdapterContext::open_event_queue(std::uint32_t vector, std::uint32_t entries) {
+  if (eq_) throw std::logic_error(std::string(hca_.name()) + ": event queue already open");
+  const std::uint64_t ring = memory_.allocate(std::uint64_t(entries) * sizeof(Eqe), 4096);
+  const std::uint64_t dbrec = memory_.allocate(8, 64);
+  eq_ = std::make_unique<EventQueue>(ring, entries, dbrec, vector, memory_);
+  pcie_.watch(ring, std::uint64_t(entries) * sizeof(Eqe), eq_.get());
+  if (hca_.create_eq(ring, entries, dbrec, vector) != VerbStatus::kOk)
+    throw std::logic_error(std::string(hca_.name()) + ": the adapter refused the event queue");
+  return *eq_;
+}
+
 QueuePair& AdapterContext::create_qp(CompletionQueue& send_cq, CompletionQueue& recv_cq,
-                                     std::uint32_t sq_entries, std::uint32_t rq_entries) {
+                                     std::uint32_t sq_entries, std::uint32_t rq_entries,
+                                     QpState initial) {
   auto qp = std::make_unique<QueuePair>();
+  qp->state = initial;
   qp->sq_entries = sq_entries;
   qp->rq_entries = rq_entries;
   qp->sq_ring = memory_.allocate(std::uint64_t(sq_entries) * hca_.params().sq_stride, 4096);
   qp->rq_ring = memory_.allocate(std::uint64_t(rq_entries) * kRecvStride, 4096);
   qp->qpn = hca_.create_qp(send_cq.cqn(), recv_cq.cqn(), qp->sq_ring, sq_entries, qp->rq_ring,
-                           rq_entries);
+                           rq_entries, initial);
   if (qp_by_num_.size() <= qp->qpn) qp_by_num_.resize(qp->qpn + 1, nullptr);
   qp_by_num_[qp->qpn] = qp.get();
   qps_.push_back(std::move(qp));
@@ -84,31 +150,71 @@ std::uint32_t AdapterContext::register_memory(std::uint64_t addr, std::uint64_t 
   return hca_.regions().register_region(addr, len, access);
 }
 
+VerbStatus AdapterContext::modify_qp(QueuePair& qp, const QpModify& m) {
+  const VerbStatus status = hca_.modify_qp(qp.qpn, m);
+  if (status != VerbStatus::kOk) return status;
+  qp.state = m.state;
+  if (m.state == QpState::kReset)
+    qp.sq_producer = qp.sq_completed = qp.rq_producer = qp.rq_completed = 0;
+  return status;
+}
+
+VerbStatus AdapterContext::destroy_qp(QueuePair& qp) {
+  const VerbStatus status = hca_.destroy_qp(qp.qpn);
+  if (status != VerbStatus::kOk) return status;
+  qp.state = QpState::kReset;
+  qp.sq_producer = qp.sq_completed = qp.rq_producer = qp.rq_completed = 0;
+  if (qp.qpn < qp_by_num_.size()) qp_by_num_[qp.qpn] = nullptr;
+  return status;
+}
+
 bool AdapterContext::post_send(QueuePair& qp, const SendRequest& wr) {
-  if (qp.sq_in_flight() >= qp.sq_entries) return false;
+  const VerbStatus s = try_post_send(qp, wr);
+  if (s == VerbStatus::kTooManySges) throw std::invalid_argument("too many SGEs");
+  if (s == VerbStatus::kInlineTooLarge)
+    throw std::invalid_argument("inline data larger than max_inline");
+  return s == VerbStatus::kOk;
+}
+
+bool AdapterContext::post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges,
+                               std::uint32_t n) {
+  const VerbStatus s = try_post_recv(qp, wr_id, sges, n);
+  if (s == VerbStatus::kTooManySges) throw std::invalid_argument("too many receive SGEs");
+  return s == VerbStatus::kOk;
+}
+
+VerbStatus AdapterContext::try_post_send(QueuePair& qp, const SendRequest& wr) {
+  if (!qp_accepts_sends(qp.state)) return VerbStatus::kWrongState;
   const std::uint32_t stride = hca_.params().sq_stride;
+  const std::uint32_t room = stride - sizeof(SendWqeHeader);
+  if (wr.inline_data) {
+    std::uint64_t len = 0;
+    for (const Sge& s : wr.sges) len += s.len;
+    if (len > room) return VerbStatus::kInlineTooLarge;
+  } else if (wr.sges.size() * sizeof(Sge) > room) {
+    return VerbStatus::kTooManySges;
+  }
+  if (qp.sq_in_flight() >= qp.sq_entries) return VerbStatus::kQueueFull;
   std::uint8_t* wqe = wqe_.data() + kBlueFlameHeader;
   std::memset(wqe, 0, stride);
   SendWqeHeader h{};
   h.opcode = static_cast<std::uint8_t>(wr.opcode);
   h.flags =
-      static_cast<std::uint8_t>((wr.signaled ? kSignaled : 0) | (wr.inline_data ? kInline : 0));
+      static_cast<std::uint8_t>((wr.signaled ? kSignaled : 0) | (wr.inline_data ? kInline : 0) |
+                                (wr.solicited ? kSolicited : 0));
   h.wr_id = wr.wr_id;
   h.remote_addr = wr.remote_addr;
   h.rkey = wr.rkey;
   h.imm = wr.imm;
   std::uint8_t* body = wqe + sizeof h;
-  const std::uint32_t room = stride - sizeof h;
   if (wr.inline_data) {
     std::uint32_t len = 0;
     for (const Sge& s : wr.sges) {
-      if (len + s.len > room) throw std::invalid_argument("inline data larger than max_inline");
       memory_.read(s.addr, body + len, s.len);
       len += s.len;
     }
     h.inline_len = len;
   } else {
-    if (wr.sges.size() * sizeof(Sge) > room) throw std::invalid_argument("too many SGEs");
     h.num_sge = static_cast<std::uint8_t>(wr.sges.size());
     std::memcpy(body, wr.sges.data(), wr.sges.size() * sizeof(Sge));
   }
@@ -122,13 +228,14 @@ bool AdapterContext::post_send(QueuePair& qp, const SendRequest& wr) {
   // behind on this queue).
   const bool blueflame = hca_.params().blueflame;
   pcie_.mmio_write(reg, wqe_.data(), blueflame ? kBlueFlameHeader + stride : 8);
-  return true;
+  return VerbStatus::kOk;
 }
 
-bool AdapterContext::post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges,
-                               std::uint32_t n) {
-  if (qp.rq_producer - qp.rq_completed >= qp.rq_entries) return false;
-  if (n > kMaxRecvSge) throw std::invalid_argument("too many receive SGEs");
+VerbStatus AdapterContext::try_post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges,
+                                         std::uint32_t n) {
+  if (!qp_accepts_receives(qp.state)) return VerbStatus::kWrongState;
+  if (n > kMaxRecvSge) return VerbStatus::kTooManySges;
+  if (qp.rq_producer - qp.rq_completed >= qp.rq_entries) return VerbStatus::kQueueFull;
   std::uint8_t slot[kRecvStride] = {};
   RecvWqeHeader h{};
   h.wr_id = wr_id;
@@ -141,12 +248,16 @@ bool AdapterContext::post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sg
   std::uint8_t db[8] = {};
   std::memcpy(db, &qp.rq_producer, 4);
   pcie_.mmio_write(doorbell_offset(DoorbellKind::kRecv, qp.qpn), db, 8);
-  return true;
+  return VerbStatus::kOk;
 }
 
-void AdapterContext::arm_cq(CompletionQueue& cq) {
-  std::uint8_t db[8] = {1};
-  pcie_.mmio_write(doorbell_offset(DoorbellKind::kCqArm, cq.cqn()), db, 8);
+Picos AdapterContext::arm_cq(CompletionQueue& cq, bool solicited_only) {
+  std::uint8_t db[8] = {};
+  const auto consumer = static_cast<std::uint32_t>(cq.consumed());
+  const std::uint32_t flags = solicited_only ? kArmSolicited : 0;
+  std::memcpy(db, &consumer, 4);
+  std::memcpy(db + 4, &flags, 4);
+  return pcie_.mmio_write(doorbell_offset(DoorbellKind::kCqArm, cq.cqn()), db, 8);
 }
 
 void AdapterContext::retire(const WorkCompletion& wc) {

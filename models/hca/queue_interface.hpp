@@ -10,7 +10,10 @@
 #include <vector>
 
 #include "models/core/trace_source.hpp"
+#include "models/hca/event_queue.hpp"
 #include "models/hca/hca.hpp"
+#include "models/hca/qp_state.hpp"
+#include "models/hca/verb_status.hpp"
 #include "models/hca/wqe_format.hpp"
 #include "models/interconnect/pcie_link.hpp"
 #include "models/memory/host_memory.hpp"
@@ -26,6 +29,7 @@ struct WorkCompletion {
   std::uint32_t qpn = 0;
   std::uint32_t imm = 0;
   bool has_imm = false;
+  bool solicited = false;         // receive: the sender marked its SEND solicited
   std::uint32_t wqe_counter = 0;  // send: the WQE this completes (frees slots up to it)
   Picos landed_ps = 0;  // when the adapter's CQE write landed in host memory (observation)
 };
@@ -39,6 +43,7 @@ struct SendRequest {
   std::uint64_t remote_addr = 0;
   std::uint32_t rkey = 0;
   std::uint32_t imm = 0;
+  bool solicited = false;  // the receiver's CQ, armed for solicited events, raises one for it
 };
 
 class CompletionQueue : public PcieLink::WriteObserver {
@@ -46,7 +51,7 @@ class CompletionQueue : public PcieLink::WriteObserver {
   CompletionQueue(std::uint32_t cqn, std::uint64_t ring, std::uint32_t entries, std::uint64_t dbrec,
                   HostMemory& memory, TraceSink* trace, const std::string& path);
   std::uint32_t cqn() const { return cqn_; }
-  std::uint32_t entries() const { return entries_; }
+  std::uint32_t entries() const { return entries_; }  // of the current ring
   // Removes up to `max` completions; returns how many. Never blocks.
   unsigned poll(WorkCompletion* out, unsigned max);
   // Notified each time a CQE lands (the simulated equivalent of the line a poller spins on).
@@ -56,14 +61,28 @@ class CompletionQueue : public PcieLink::WriteObserver {
 
   void on_dma_write(std::uint64_t addr, std::uint64_t len) override;
 
+  // Resize, software's part (AdapterContext::resize_cq): entries may land in `ring` from now on;
+  // switch_ring() copies the unpolled entries [consumed(), end) there and polls it from then on.
+  void expect_ring(std::uint64_t ring, std::uint32_t entries);
+  void switch_ring(std::uint64_t ring, std::uint32_t entries, std::uint64_t dbrec,
+                   std::uint32_t end);
+
  private:
+  bool in_ring(std::uint64_t ring, std::uint32_t entries, std::uint64_t addr,
+               std::uint64_t len) const {
+    return addr >= ring && addr + len <= ring + std::uint64_t(entries) * sizeof(Cqe);
+  }
   std::uint32_t cqn_;
   std::uint64_t ring_;
   std::uint32_t entries_;
   std::uint64_t dbrec_;
+  std::uint32_t base_ = 0;       // index of the ring's first slot (the consumer index at a resize)
+  std::uint64_t next_ring_ = 0;  // a resize's new ring, until switch_ring()
+  std::uint32_t next_entries_ = 0;
   HostMemory& memory_;
   std::uint32_t consumer_ = 0;
   std::uint64_t landed_count_ = 0;
+  std::uint64_t polled_count_ = 0;  // entries polled so far (the sequence landed_at_ follows)
   std::vector<Picos> landed_at_;  // by ring slot: when its latest CQE landed
   sc_core::sc_event landed_;
   TracedInt depth_;
@@ -72,6 +91,7 @@ class CompletionQueue : public PcieLink::WriteObserver {
 class QueuePair {
  public:
   std::uint32_t qpn = 0;
+  QpState state = QpState::kRts;  // software's view, as verbs' ibv_qp::state (set by modify_qp)
   std::uint64_t sq_ring = 0, rq_ring = 0;
   std::uint32_t sq_entries = 0, rq_entries = 0;
   std::uint32_t sq_producer = 0, sq_completed = 0;  // completed: slots freed by send CQEs
@@ -84,20 +104,53 @@ class AdapterContext {
   AdapterContext(Hca& hca, PcieLink& pcie, HostMemory& memory, TraceSink* trace);
 
   CompletionQueue& create_cq(std::uint32_t entries);
+  // Resizes `cq` to `entries` (as mlx4's driver does): allocates the new ring, has the adapter
+  // switch to it (firmware command), waits until the command completes -- every entry written
+  // to the old ring has landed -- then copies the entries not yet polled into the new ring.
+  // Clears an overrun: this is the driver's recovery from a CqError event. The calling thread
+  // waits (sc_core::wait) and must not poll `cq` meanwhile (nor may another thread).
+  // kInvalidArgument, nothing changed, if the unpolled entries do not fit in `entries`.
+  VerbStatus resize_cq(CompletionQueue& cq, std::uint32_t entries);
+  // Opens the adapter's event queue of asynchronous events, signalled on MSI `vector` (route it
+  // at the interrupt controller). One per adapter; the adapter reports PortActive at once.
+  EventQueue& open_event_queue(std::uint32_t vector, std::uint32_t entries = 64);
+  EventQueue* event_queue() { return eq_.get(); }
+
+  // `initial` RTS (default) suits workloads that Hca::connect() the QP; software that walks the
+  // verbs state machine creates it in RESET and calls modify_qp.
   QueuePair& create_qp(CompletionQueue& send_cq, CompletionQueue& recv_cq, std::uint32_t sq_entries,
-                       std::uint32_t rq_entries);
+                       std::uint32_t rq_entries, QpState initial = QpState::kRts);
+  // Moves the QP (firmware command, at once); kInvalidTransition changes nothing. RESET also
+  // zeroes the software indices; completions of the QP still in its CQs are the caller's to
+  // drain before the reset (retire() of one polled after it would be wrong).
+  VerbStatus modify_qp(QueuePair& qp, const QpModify& m);
+  // Resets the QP and retires its number; the QueuePair object stays valid (state RESET).
+  VerbStatus destroy_qp(QueuePair& qp);
   std::uint32_t register_memory(std::uint64_t addr, std::uint64_t len, std::uint32_t access);
 
   // Writes the WQE and rings the doorbell (BlueFlame for small inline WQEs when enabled).
-  // Returns false, posting nothing, when the send queue is full (as ENOMEM in verbs).
+  // Posting nothing, returns kWrongState before RTS (sends are accepted in RTS, SQD, SQE and
+  // ERR, which flushes them), kTooManySges / kInlineTooLarge, or kQueueFull (ENOMEM in verbs).
+  VerbStatus try_post_send(QueuePair& qp, const SendRequest& wr);
+  // Receives are accepted in every state but RESET; one SGE.
+  VerbStatus try_post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges, std::uint32_t n);
+  VerbStatus try_post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge& sge) {
+    return try_post_recv(qp, wr_id, &sge, 1);
+  }
+  // The same, true when posted; false when the queue is full or the state refuses it. Too many
+  // SGEs or too much inline data throws std::invalid_argument (a caller's bug).
   bool post_send(QueuePair& qp, const SendRequest& wr);
   bool post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge& sge) {
     return post_recv(qp, wr_id, &sge, 1);
   }
-  // A receive WQE scattering into `n` SGEs (at most kMaxRecvSge).
+  // A receive WQE scattering into `n` SGEs (at most kMaxRecvSge; more throw).
   bool post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges, std::uint32_t n);
-  // Requests one completion event (interrupt) for the next completion on `cq` (one-shot).
-  void arm_cq(CompletionQueue& cq);
+  // Requests one completion event (interrupt) for the next completion on `cq` (one-shot). The
+  // doorbell carries the CQ's consumer index: if entries beyond it were written by the time the
+  // arm reaches the adapter (also ones landing while it travels), the event comes at once, so
+  // "poll until empty, arm, sleep" never misses one. `solicited_only`: only a solicited receive
+  // or an error completion raises it. Returns when the arm reaches the adapter.
+  Picos arm_cq(CompletionQueue& cq, bool solicited_only = false);
   // Accounts a polled completion against its queue pair's slots (call for every completion).
   void retire(const WorkCompletion& wc);
 
@@ -112,6 +165,7 @@ class AdapterContext {
   std::vector<std::unique_ptr<CompletionQueue>> cqs_;
   std::vector<QueuePair*> qp_by_num_;
   std::vector<std::unique_ptr<QueuePair>> qps_;
+  std::unique_ptr<EventQueue> eq_;
   std::vector<std::uint8_t> wqe_;  // scratch for one WQE (+ BlueFlame header)
 };
 

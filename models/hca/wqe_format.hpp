@@ -73,7 +73,8 @@ struct Cqe {
   std::uint8_t status;        // WcStatus
   std::uint8_t is_recv;
   std::uint8_t has_imm;
-  std::uint8_t reserved[3];
+  std::uint8_t solicited;  // receive: the sender asked for a solicited event
+  std::uint8_t reserved[2];
   std::uint8_t owner;
 };
 static_assert(sizeof(Cqe) == 32);
@@ -82,8 +83,31 @@ inline std::uint8_t cqe_owner_for(std::uint32_t index, std::uint32_t entries) {
   return static_cast<std::uint8_t>(1u ^ ((index / entries) & 1u));
 }
 
-// Doorbell register offsets (the adapter's MMIO space). The written value is the producer index.
+// Asynchronous events: what the adapter tells the driver outside any work request (as verbs'
+// ibv_async_event). `number` names the CQ, the QP or the port.
+enum class AsyncEventKind : std::uint8_t {
+  kCqError = 1,     // the CQ overran: entries were lost; the driver resizes it to recover
+  kQpFatal = 2,     // the adapter moved the QP to ERR on an error (not on software's request)
+  kPortActive = 3,  // the port is up (raised when the driver opens its event queue)
+};
+const char* to_string(AsyncEventKind k);
+
+// Event-queue entry: 16 bytes; `owner` flips each lap as for CQEs.
+struct Eqe {
+  std::uint32_t number;
+  std::uint8_t kind;  // AsyncEventKind
+  std::uint8_t reserved[10];
+  std::uint8_t owner;
+};
+static_assert(sizeof(Eqe) == 16);
+
+// Doorbell register offsets (the adapter's MMIO space). Send and receive doorbells carry
+// {u32 producer index, u32 0}; a CQ arm carries {u32 consumer index, u32 flags}: the adapter
+// raises the event at once if entries beyond that index were already written (so an entry that
+// lands while the arm is in flight is never missed), as mlx4's arm doorbell does.
 enum class DoorbellKind : std::uint32_t { kSend = 0, kRecv = 1, kCqArm = 2 };
+// CQ arm flag: only a solicited receive or an error completion raises the event.
+constexpr std::uint32_t kArmSolicited = 1;
 constexpr std::uint64_t kDoorbellQpShift = 4;
 inline std::uint64_t doorbell_offset(DoorbellKind kind, std::uint32_t qpn) {
   return (static_cast<std::uint64_t>(qpn) << kDoorbellQpShift) | static_cast<std::uint64_t>(kind);
