@@ -167,7 +167,7 @@ struct CompletionDpc {
 TEST(AdapterDriver, AnArmedCqInterruptsItsCpuAndTheDpcReapsIt) {
   Rig rig(sync::SyncKind::algorithm);
   std::vector<SimCpu*> cpus{rig.system->cpus[0].get(), rig.system->cpus[1].get()};
-  InterruptController irq(cpus, rig.system->host_params);
+  InterruptController irq(cpus, rig.system->host_params, 1);
   rig.system->host.pcie->set_interrupt_sink(&irq);
   CompletionDpc dpc;
   dpc.rig = &rig;
