@@ -35,6 +35,8 @@ struct HostParams {
   // the host's own noise: the periodic timer interrupt of every CPU
   std::uint32_t tick_hz;
   double tick_ns;
+  std::uint32_t switch_every_ticks;
+  double switch_ns;
 
   template <class V>
   void visit(V& v) {
@@ -82,6 +84,15 @@ struct HostParams {
     v.real(tick_ns, "host.tick_ns", "ns", 2000.0, 0.0, 1e6,
            "CPU time of one timer tick (interrupt entry, handler, exit); shorter than the tick "
            "period (0: no tick)");
+    // design decision: off by default (a CPU dedicated to a benchmark seldom has another
+    // runnable task); when on, the other task's turn defaults to two context switches of a
+    // few us each (cache refill included) around a short kernel worker's slice.
+    v.integer(switch_every_ticks, "host.switch_every_ticks", "ticks", 0, 0, 1000000000,
+              "the odd context switch: on average one timer tick in this many also runs another "
+              "task before the preempted thread (which ticks: drawn from scenario.seed; 0: never)");
+    v.real(switch_ns, "host.switch_ns", "ns", 10000.0, 0.0, 1e9,
+           "time another task has the CPU at such a tick, both context switches included; with "
+           "host.tick_ns shorter than the tick period");
   }
 };
 

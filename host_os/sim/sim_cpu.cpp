@@ -77,7 +77,7 @@ void SimContext::end_block(Picos wake) {
 SimCpu::SimCpu(std::string name, double ghz, TraceSink* trace)
     : name_(std::move(name)), clock_(ghz * 1000.0), kernel_context_(*this, nullptr, true) {
   state_.attach_enum(trace, name_ + ".state",
-                     {"idle", "running", "spinning", "blocked", "interrupt", "dpc"});
+                     {"idle", "running", "spinning", "blocked", "interrupt", "dpc", "other_task"});
 }
 
 void SimCpu::run(std::uint64_t n) {
@@ -253,6 +253,12 @@ void SimCpu::kernel_loop() {
       } else {
         ++interrupts_;
       }
+      if (irq.other_task_ps) {  // the scheduler ran another task before the thread's turn
+        show(CpuState::kOtherTask);
+        sc_core::wait(ps(irq.other_task_ps));
+        ++task_switches_;
+        other_task_ps_ += irq.other_task_ps;
+      }
       if (irq.dpc.fn) dpcs_.push(irq.dpc);
       continue;
     }
@@ -307,7 +313,7 @@ void SimCpu::on_tick() {
   if (!tick_armed_ || tick_armed_at_ != now_ps()) return;
   tick_armed_ = false;
   next_tick_from_ = now_ps() + 1;
-  irqs_.push(PendingIrq{Dpc{}, tick_.cost_ps, true});
+  irqs_.push(PendingIrq{Dpc{}, tick_.cost_ps, true, tick_.next_switches() ? tick_.switch_ps : 0});
   kick_kernel();
   if (open_spin_) arm_tick(std::numeric_limits<Picos>::max());
 }

@@ -16,7 +16,8 @@
 // CPU at its tick times while a thread occupies it (runs or spins). It is simulated lazily: a
 // run of known length schedules a wake-up only if a tick falls inside it, a spin schedules the
 // next tick while it lasts; an idle or blocked CPU schedules nothing (as Linux's NO_HZ idle),
-// so idle simulated time costs no events and a finished run ends as before.
+// so idle simulated time costs no events and a finished run ends as before. A tick may also
+// switch to another task for a while (state other_task; the thread is ready meanwhile).
 #include <systemc>
 
 #include <cstdint>
@@ -37,6 +38,7 @@ enum class CpuState : std::uint8_t {
   kBlocked = 3,    // its thread sleeps (waits for an event); the CPU idles
   kInterrupt = 4,  // an interrupt service routine runs
   kDpc = 5,        // a deferred procedure call runs
+  kOtherTask = 6,  // another task has the CPU (a context switch at a timer tick)
 };
 
 class SimCpu;
@@ -125,7 +127,9 @@ class SimCpu {
   void queue_dpc(const Dpc& dpc);
 
   // ---- accounting ----------------------------------------------------------------------------
-  Picos busy_ps() const { return running_ps_ + spinning_ps_ + interrupt_ps_ + dpc_ps_; }
+  Picos busy_ps() const {
+    return running_ps_ + spinning_ps_ + interrupt_ps_ + dpc_ps_ + other_task_ps_;
+  }
   Picos running_ps() const { return running_ps_; }
   Picos spinning_ps() const { return spinning_ps_; }
   Picos interrupt_ps() const { return interrupt_ps_; }
@@ -135,6 +139,8 @@ class SimCpu {
   std::uint64_t interrupts() const { return interrupts_; }  // device interrupts (not ticks)
   std::uint64_t ticks() const { return ticks_; }            // timer ticks taken
   Picos tick_ps() const { return tick_ps_; }  // time ticks took (part of interrupt_ps())
+  std::uint64_t task_switches() const { return task_switches_; }  // ticks that switched tasks
+  Picos other_task_ps() const { return other_task_ps_; }
   std::uint64_t dpcs() const { return dpcs_run_; }
   CpuState state() const { return static_cast<CpuState>(state_.get()); }
 
@@ -155,7 +161,7 @@ class SimCpu {
   void thread_blocked(bool blocked);
   void account_spin(Picos start, Picos stolen_at_start);
   void account_blocked(Picos start, Picos stolen_at_start);
-  Picos stolen_ps() const { return interrupt_ps_ + dpc_ps_; }
+  Picos stolen_ps() const { return interrupt_ps_ + dpc_ps_ + other_task_ps_; }
   // A spin of unknown length begins / ends: timer ticks are due while it lasts.
   void begin_open_spin();
   void end_open_spin();
@@ -178,6 +184,7 @@ class SimCpu {
     Dpc dpc;
     Picos isr_ps = 0;
     bool tick = false;
+    Picos other_task_ps = 0;  // after the ISR, another task has the CPU this long
   };
 
   void kernel_loop();
@@ -203,6 +210,8 @@ class SimCpu {
   std::uint64_t dpcs_run_ = 0;
   std::uint64_t ticks_ = 0;
   Picos tick_ps_ = 0;
+  std::uint64_t task_switches_ = 0;
+  Picos other_task_ps_ = 0;
   // kernel context
   Fifo<PendingIrq> irqs_;  // interrupts not yet serviced, in arrival order
   Fifo<Dpc> dpcs_;

@@ -1,8 +1,9 @@
 // The host's periodic timer tick on a simulated CPU: a tick that falls in a thread's run()
 // delays it by exactly the tick's cost and shows as an interrupt; ticks keep coming while a
 // thread spins and stop with the spin; an idle or sleeping CPU takes none and costs no events,
-// so a finished simulation ends where its work ends. The controller gives each CPU a phase from
-// the seed. Each TEST runs in its own process (SystemC elaborates once per process).
+// so a finished simulation ends where its work ends; the odd tick switches to another task.
+// The controller gives each CPU a phase from the seed. Each TEST runs in its own process (SystemC
+// elaborates once per process).
 #include <gtest/gtest.h>
 
 #include <sysc/kernel/sc_dynamic_processes.h>
@@ -125,6 +126,63 @@ TEST(TimerTick, AnIdleCpuTakesNoTickAndCostsNoEvents) {
   EXPECT_EQ(d2 - d1, d1 - d0);
   EXPECT_EQ(cpu.ticks(), 0u);
   EXPECT_EQ(now_ps(), 10'000'000 * kUs + 1 * kNs + 2 * kUs);
+}
+
+TEST(TimerTick, ASwitchingTickLetsAnotherTaskRunBeforeTheThread) {
+  SimCpu cpu("cpu0", 1.0, nullptr);
+  TimerTick tick = test_tick();
+  tick.switch_every = 1;  // every tick switches
+  tick.switch_ps = 10 * kUs;
+  cpu.set_timer_tick(tick);
+  SimThread thread("t", cpu, nullptr);
+  Picos done = 0;
+  sc_core::sc_spawn([&] {
+    thread.start();
+    cpu.run(250'000);
+    done = now_ps();
+    thread.finish();
+  });
+  sc_core::sc_spawn([&] {
+    sc_core::wait(ps(33 * kUs));  // after the tick's 2 us, in the other task's 10
+    EXPECT_EQ(cpu.state(), CpuState::kOtherTask);
+    EXPECT_EQ(thread.state(), ThreadState::kReady);
+    sc_core::wait(ps(10 * kUs));
+    EXPECT_EQ(cpu.state(), CpuState::kRunning);
+  });
+  sc_core::sc_start();
+  EXPECT_EQ(done, 250 * kUs + 3 * 12 * kUs);  // ticks at 30, 130 and 230 us
+  EXPECT_EQ(cpu.ticks(), 3u);
+  EXPECT_EQ(cpu.task_switches(), 3u);
+  EXPECT_EQ(cpu.other_task_ps(), 30 * kUs);
+  EXPECT_EQ(cpu.interrupt_ps(), 6 * kUs);
+  EXPECT_EQ(cpu.busy_ps(), done);
+}
+
+TEST(TimerTick, WhichTicksSwitchIsDrawnFromTheSeed) {
+  SimCpu cpu("host0.cpu0", 1.0, nullptr);
+  TimerTick tick = TimerTick::make(10000, 2000, 5, "host0.cpu0", 3, 10000);  // every 100 us
+  ASSERT_EQ(tick.period_ps, 100 * kUs);
+  cpu.set_timer_tick(tick);
+  Picos done = 0;
+  sc_core::sc_spawn([&] {
+    cpu.run(5'000'000);  // 5 ms of code
+    done = now_ps();
+  });
+  sc_core::sc_start();
+  // Replay: the ticks before the (growing) end, each drawing from stream "host0.cpu0.switch".
+  RandomStream draws(5, "host0.cpu0.switch");
+  Picos end = 5000 * kUs;
+  std::uint64_t ticks = 0, switches = 0;
+  for (Picos t = tick.phase_ps; t < end; t += tick.period_ps, ++ticks) {
+    const bool sw = draws.below(3) == 0;
+    switches += sw;
+    end += 2 * kUs + (sw ? 10 * kUs : 0);
+  }
+  EXPECT_EQ(done, end);
+  EXPECT_EQ(cpu.ticks(), ticks);
+  EXPECT_EQ(cpu.task_switches(), switches);
+  EXPECT_GT(switches, 5u);          // about a third of some fifty ticks
+  EXPECT_LT(switches, ticks - 10);  // but not all
 }
 
 TEST(TimerTick, TheControllerGivesEachCpuAPhaseFromTheSeed) {
