@@ -109,7 +109,12 @@ void SimCpu::occupy(Picos d, CpuState s, bool kernel) {
 void SimCpu::yield_to_kernel() {
   if (!kernel_busy_) return;
   if (owner_) owner_->set_state(ThreadState::kReady);
+  // A thread waits for the CPU: it is not idle, so a tick due meanwhile is taken (after the
+  // kernel work in hand) even if the thread's own run would have ended before it.
+  const bool open = open_spin_;
+  if (!open) begin_open_spin();
   while (kernel_busy_) sc_core::wait(kernel_done_);
+  if (!open) end_open_spin();
   if (owner_) owner_->set_state(ThreadState::kRunning);
 }
 

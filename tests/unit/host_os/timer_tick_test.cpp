@@ -58,6 +58,30 @@ TEST(TimerTick, ATickDelaysTheRunItFallsInByExactlyItsCost) {
   EXPECT_EQ(now_ps(), done);
 }
 
+TEST(TimerTick, ATickDueDuringAnInterruptIsTakenBeforeTheThreadResumes) {
+  SimCpu cpu("cpu0", 1.0, nullptr);
+  KernelCosts costs;
+  costs.isr_ps = 5 * kUs;
+  cpu.set_kernel_costs(costs);
+  cpu.set_timer_tick(test_tick());
+  Picos done = 0;
+  sc_core::sc_spawn([&] {
+    cpu.run(28'000);  // would end at 28 us, before the tick at 30 us
+    done = now_ps();
+  });
+  sc_core::sc_spawn([&] {
+    sc_core::wait(ps(27 * kUs));
+    cpu.interrupt(Dpc{});  // its ISR holds the CPU from 27 to 32 us, over the tick's time
+  });
+  sc_core::sc_start();
+  // The thread still wanted the CPU at 30 us: the tick runs after the ISR (32-34 us), then the
+  // thread's last microsecond.
+  EXPECT_EQ(done, 35 * kUs);
+  EXPECT_EQ(cpu.ticks(), 1u);
+  EXPECT_EQ(cpu.interrupts(), 1u);
+  EXPECT_EQ(now_ps(), done);
+}
+
 TEST(TimerTick, TicksComeWhileAThreadSpinsAndStopWithTheSpin) {
   SimCpu cpu("cpu0", 1.0, nullptr);
   cpu.set_timer_tick(test_tick());
