@@ -35,8 +35,8 @@ struct HostParams {
   // the host's own noise: the periodic timer interrupt of every CPU
   std::uint32_t tick_hz;
   double tick_ns;
-  std::uint32_t switch_every_ticks;
-  double switch_ns;
+  std::uint32_t context_switch_every_ticks;
+  double context_switch_ns;
 
   template <class V>
   void visit(V& v) {
@@ -87,10 +87,11 @@ struct HostParams {
     // design decision: off by default (a CPU dedicated to a benchmark seldom has another
     // runnable task); when on, the other task's turn defaults to two context switches of a
     // few us each (cache refill included) around a short kernel worker's slice.
-    v.integer(switch_every_ticks, "host.switch_every_ticks", "ticks", 0, 0, 1000000000,
+    v.integer(context_switch_every_ticks, "host.context_switch_every_ticks", "ticks", 0, 0,
+              1000000000,
               "the odd context switch: on average one timer tick in this many also runs another "
               "task before the preempted thread (which ticks: drawn from scenario.seed; 0: never)");
-    v.real(switch_ns, "host.switch_ns", "ns", 10000.0, 0.0, 1e9,
+    v.real(context_switch_ns, "host.context_switch_ns", "ns", 10000.0, 0.0, 1e9,
            "time another task has the CPU at such a tick, both context switches included; with "
            "host.tick_ns shorter than the tick period");
   }

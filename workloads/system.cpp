@@ -108,8 +108,8 @@ void System::report(RunReport& out) const {
       add(cpu->name() + ".ticks", "count", "timer ticks taken (only while busy)",
           static_cast<double>(cpu->ticks()));
     if (cpu->timer_tick().enabled() && cpu->timer_tick().switch_every)
-      add(cpu->name() + ".task_switches", "count", "ticks that ran another task first",
-          static_cast<double>(cpu->task_switches()));
+      add(cpu->name() + ".context_switches", "count", "ticks that ran another task first",
+          static_cast<double>(cpu->context_switches()));
   }
   for (const auto& link : fabric.links) {
     for (int side = 0; side < 2; ++side) {

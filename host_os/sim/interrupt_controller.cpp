@@ -17,20 +17,21 @@ InterruptController::InterruptController(const std::vector<SimCpu*>& cpus, const
   KernelCosts costs;
   costs.isr_ps = static_cast<Picos>(params.interrupt_ns * 1000.0 + 0.5);
   costs.dpc_cycles = params.dpc_cycles;
-  const double switch_ns = params.switch_every_ticks ? params.switch_ns : 0.0;
+  const double switch_ns = params.context_switch_every_ticks ? params.context_switch_ns : 0.0;
   if (params.tick_hz && (params.tick_ns + switch_ns) * params.tick_hz >= 1e9) {
     char msg[240];
     std::snprintf(msg, sizeof msg,
                   "key 'host.tick_ns': %.10g ns%s is not shorter than the tick period of "
                   "host.tick_hz = %u (%.10g ns); allowed: 0 .. below the period",
-                  params.tick_ns + switch_ns, switch_ns ? " (with host.switch_ns)" : "",
+                  params.tick_ns + switch_ns, switch_ns ? " (with host.context_switch_ns)" : "",
                   params.tick_hz, 1e9 / params.tick_hz);
     throw ConfigError(msg);
   }
   for (SimCpu* cpu : cpus_) {
     cpu->set_kernel_costs(costs);
     cpu->set_timer_tick(TimerTick::make(params.tick_hz, params.tick_ns, seed, cpu->name(),
-                                        params.switch_every_ticks, params.switch_ns));
+                                        params.context_switch_every_ticks,
+                                        params.context_switch_ns));
   }
 }
 

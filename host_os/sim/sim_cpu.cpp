@@ -261,7 +261,7 @@ void SimCpu::kernel_loop() {
       if (irq.other_task_ps) {  // the scheduler ran another task before the thread's turn
         show(CpuState::kOtherTask);
         sc_core::wait(ps(irq.other_task_ps));
-        ++task_switches_;
+        ++context_switches_;
         other_task_ps_ += irq.other_task_ps;
       }
       if (irq.dpc.fn) dpcs_.push(irq.dpc);

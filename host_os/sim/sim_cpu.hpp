@@ -139,7 +139,7 @@ class SimCpu {
   std::uint64_t interrupts() const { return interrupts_; }  // device interrupts (not ticks)
   std::uint64_t ticks() const { return ticks_; }            // timer ticks taken
   Picos tick_ps() const { return tick_ps_; }  // time ticks took (part of interrupt_ps())
-  std::uint64_t task_switches() const { return task_switches_; }  // ticks that switched tasks
+  std::uint64_t context_switches() const { return context_switches_; }  // ticks that switched tasks
   Picos other_task_ps() const { return other_task_ps_; }
   std::uint64_t dpcs() const { return dpcs_run_; }
   CpuState state() const { return static_cast<CpuState>(state_.get()); }
@@ -210,7 +210,7 @@ class SimCpu {
   std::uint64_t dpcs_run_ = 0;
   std::uint64_t ticks_ = 0;
   Picos tick_ps_ = 0;
-  std::uint64_t task_switches_ = 0;
+  std::uint64_t context_switches_ = 0;
   Picos other_task_ps_ = 0;
   // kernel context
   Fifo<PendingIrq> irqs_;  // interrupts not yet serviced, in arrival order

@@ -3,8 +3,8 @@
 // phase + k * period, and each takes the CPU for `cost_ps` as an interrupt. The phase differs
 // per CPU and comes from the run's seed (random stream "<cpu name>.tick"), so the tick's
 // effect on latency moves with the seed and stays the same for the same seed. Optionally one
-// tick in `switch_every` (a draw from stream "<cpu name>.switch") also switches to another task
-// for `switch_ps` before the preempted thread gets its CPU back: the odd context switch.
+// tick in `switch_every` (a draw from stream "<cpu name>.context_switch") also switches to another
+// task for `switch_ps` before the preempted thread gets its CPU back: the odd context switch.
 #include <cstdint>
 #include <string>
 
@@ -41,7 +41,7 @@ struct TimerTick {
     if (hz == 0 || ns <= 0.0) return t;
     t.switch_every = switch_every;
     t.switch_ps = static_cast<Picos>(switch_ns * 1000.0 + 0.5);
-    t.switches = RandomStream(seed, cpu_name + ".switch");
+    t.switches = RandomStream(seed, cpu_name + ".context_switch");
     t.period_ps = static_cast<Picos>(1e12 / hz + 0.5);
     t.cost_ps = static_cast<Picos>(ns * 1000.0 + 0.5);
     // design decision: the phase is a whole number of nanoseconds, so a host whose clock is

@@ -176,7 +176,7 @@ TEST(TimerTick, ASwitchingTickLetsAnotherTaskRunBeforeTheThread) {
   sc_core::sc_start();
   EXPECT_EQ(done, 250 * kUs + 3 * 12 * kUs);  // ticks at 30, 130 and 230 us
   EXPECT_EQ(cpu.ticks(), 3u);
-  EXPECT_EQ(cpu.task_switches(), 3u);
+  EXPECT_EQ(cpu.context_switches(), 3u);
   EXPECT_EQ(cpu.other_task_ps(), 30 * kUs);
   EXPECT_EQ(cpu.interrupt_ps(), 6 * kUs);
   EXPECT_EQ(cpu.busy_ps(), done);
@@ -193,8 +193,9 @@ TEST(TimerTick, WhichTicksSwitchIsDrawnFromTheSeed) {
     done = now_ps();
   });
   sc_core::sc_start();
-  // Replay: the ticks before the (growing) end, each drawing from stream "host0.cpu0.switch".
-  RandomStream draws(5, "host0.cpu0.switch");
+  // Replay: the ticks before the (growing) end, each drawing from stream
+  // "host0.cpu0.context_switch".
+  RandomStream draws(5, "host0.cpu0.context_switch");
   Picos end = 5000 * kUs;
   std::uint64_t ticks = 0, switches = 0;
   for (Picos t = tick.phase_ps; t < end; t += tick.period_ps, ++ticks) {
@@ -204,7 +205,7 @@ TEST(TimerTick, WhichTicksSwitchIsDrawnFromTheSeed) {
   }
   EXPECT_EQ(done, end);
   EXPECT_EQ(cpu.ticks(), ticks);
-  EXPECT_EQ(cpu.task_switches(), switches);
+  EXPECT_EQ(cpu.context_switches(), switches);
   EXPECT_GT(switches, 5u);          // about a third of some fifty ticks
   EXPECT_LT(switches, ticks - 10);  // but not all
 }
