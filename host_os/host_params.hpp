@@ -1,8 +1,9 @@
 #pragma once
 // Parameters of the simulated host: its processors, the CPU cost of the driver's code paths
 // (posting, polling, handling a completion), the shared-memory cost model (cache lines), the
-// kernel paths (interrupts, DPCs, wake-ups) and the synchronization the driver uses, so CPU
-// time and contention are results of the run (docs/sync.md, calibration "Host processors").
+// kernel paths (interrupts, DPCs, wake-ups, the periodic timer tick) and the synchronization the
+// driver uses, so CPU time and contention are results of the run (docs/sync.md, calibration "Host
+// processors").
 #include <cstdint>
 #include <string>
 
@@ -33,6 +34,11 @@ struct HostParams {
   double interrupt_ns;
   std::uint32_t dpc_cycles;
   std::uint32_t irq_cpu;
+  // the host's own noise: the periodic timer interrupt of every CPU
+  std::uint32_t tick_hz;
+  double tick_ns;
+  std::uint32_t context_switch_every_ticks;
+  double context_switch_ns;
 
   template <class V>
   void visit(V& v) {
@@ -77,6 +83,26 @@ struct HostParams {
               "dispatch of one deferred procedure call, before its own work");
     v.integer(irq_cpu, "host.irq_cpu", "", 0, 0, 255,
               "CPU that takes the adapter's interrupts (vectors not routed elsewhere)");
+    // design decision: the defaults are a Linux kernel built with HZ=250 (the common distro
+    // setting) and about 2 us per tick -- interrupt entry and exit, timekeeping, the scheduler
+    // tick, RCU and timer softirq work -- the size of the periodic detours OS-noise benchmarks
+    // measure on current x86 servers (1-3 us). An idle CPU takes no tick (NO_HZ idle).
+    v.integer(tick_hz, "host.tick_hz", "Hz", 250, 0, 100000,
+              "periodic timer interrupt of each CPU while it is busy (0: none); phases differ "
+              "per CPU and follow scenario.seed");
+    v.real(tick_ns, "host.tick_ns", "ns", 2000.0, 0.0, 1e6,
+           "CPU time of one timer tick (interrupt entry, handler, exit); shorter than the tick "
+           "period (0: no tick)");
+    // design decision: off by default (a CPU dedicated to a benchmark seldom has another
+    // runnable task); when on, the other task's turn defaults to two context switches of a
+    // few us each (cache refill included) around a short kernel worker's slice.
+    v.integer(context_switch_every_ticks, "host.context_switch_every_ticks", "ticks", 0, 0,
+              1000000000,
+              "the odd context switch: on average one timer tick in this many also runs another "
+              "task before the preempted thread (which ticks: drawn from scenario.seed; 0: never)");
+    v.real(context_switch_ns, "host.context_switch_ns", "ns", 10000.0, 0.0, 1e9,
+           "time another task has the CPU at such a tick, both context switches included; with "
+           "host.tick_ns shorter than the tick period");
   }
 };
 

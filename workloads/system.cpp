@@ -85,7 +85,8 @@ System::System(const ParamValues& values, TraceSink* trace)
         std::make_unique<SimCpu>("host0.cpu" + std::to_string(i), host_params.cpu_ghz, trace));
   std::vector<SimCpu*> raw;
   for (const auto& c : cpus) raw.push_back(c.get());
-  interrupts = std::make_unique<InterruptController>(raw, host_params);
+  interrupts =
+      std::make_unique<InterruptController>(raw, host_params, values.load<ScenarioParams>().seed);
   for (AdapterSlot& a : host.slots)  // the adapters' MSIs reach the host's CPUs
     a.pcie->set_interrupt_sink(interrupts.get());
   std::vector<FabricEndpoint> endpoints;
@@ -138,6 +139,12 @@ void System::report(RunReport& out) const {
         static_cast<double>(cpu->busy_ps()) / sim_ps);
     add(cpu->name() + ".empty_polls", "count", "completion-queue polls that found nothing",
         static_cast<double>(cpu->empty_polls()));
+    if (cpu->timer_tick().enabled())  // (absent with host.tick_hz = 0: outputs as before ticks)
+      add(cpu->name() + ".ticks", "count", "timer ticks taken (only while busy)",
+          static_cast<double>(cpu->ticks()));
+    if (cpu->timer_tick().enabled() && cpu->timer_tick().switch_every)
+      add(cpu->name() + ".context_switches", "count", "ticks that ran another task first",
+          static_cast<double>(cpu->context_switches()));
   }
   for (const auto& link : fabric.links) {
     for (int side = 0; side < 2; ++side) {

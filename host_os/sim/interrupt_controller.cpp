@@ -1,13 +1,15 @@
 // Routing of interrupt vectors to CPUs (see interrupt_controller.hpp).
 #include "host_os/sim/interrupt_controller.hpp"
 
+#include <cstdio>
 #include <string>
 
 #include "models/core/config_error.hpp"
 
 namespace hcasim {
 
-InterruptController::InterruptController(const std::vector<SimCpu*>& cpus, const HostParams& params)
+InterruptController::InterruptController(const std::vector<SimCpu*>& cpus, const HostParams& params,
+                                         std::uint64_t seed)
     : cpus_(cpus), default_cpu_(params.irq_cpu) {
   if (default_cpu_ >= cpus_.size())
     throw ConfigError("key 'host.irq_cpu': " + std::to_string(default_cpu_) +
@@ -15,7 +17,22 @@ InterruptController::InterruptController(const std::vector<SimCpu*>& cpus, const
   KernelCosts costs;
   costs.isr_ps = static_cast<Picos>(params.interrupt_ns * 1000.0 + 0.5);
   costs.dpc_cycles = params.dpc_cycles;
-  for (SimCpu* cpu : cpus_) cpu->set_kernel_costs(costs);
+  const double switch_ns = params.context_switch_every_ticks ? params.context_switch_ns : 0.0;
+  if (params.tick_hz && (params.tick_ns + switch_ns) * params.tick_hz >= 1e9) {
+    char msg[240];
+    std::snprintf(msg, sizeof msg,
+                  "key 'host.tick_ns': %.10g ns%s is not shorter than the tick period of "
+                  "host.tick_hz = %u (%.10g ns); allowed: 0 .. below the period",
+                  params.tick_ns + switch_ns, switch_ns ? " (with host.context_switch_ns)" : "",
+                  params.tick_hz, 1e9 / params.tick_hz);
+    throw ConfigError(msg);
+  }
+  for (SimCpu* cpu : cpus_) {
+    cpu->set_kernel_costs(costs);
+    cpu->set_timer_tick(TimerTick::make(params.tick_hz, params.tick_ns, seed, cpu->name(),
+                                        params.context_switch_every_ticks,
+                                        params.context_switch_ns));
+  }
 }
 
 void InterruptController::route(std::uint32_t vector, unsigned cpu, const Dpc& dpc) {

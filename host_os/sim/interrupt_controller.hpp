@@ -3,7 +3,8 @@
 // PCIe link, models/interconnect/interrupt_sink.hpp) are routed by vector to a CPU, whose
 // kernel context runs the ISR (host.interrupt_ns) and queues the vector's DPC; DPCs run in
 // FIFO order before threads on that CPU. Vectors nobody routed go to host.irq_cpu and only
-// cost their ISR (counted as unhandled).
+// cost their ISR (counted as unhandled). It also sets up each CPU's periodic timer tick
+// (host.tick_hz, host.tick_ns), with a phase per CPU drawn from the run's seed.
 #include <cstdint>
 #include <vector>
 
@@ -15,9 +16,11 @@ namespace hcasim {
 
 class InterruptController : public InterruptSink {
  public:
-  // `cpus` in host order; applies host.interrupt_ns and host.dpc_cycles to each of them.
-  // Throws ConfigError when host.irq_cpu names no CPU.
-  InterruptController(const std::vector<SimCpu*>& cpus, const HostParams& params);
+  // `cpus` in host order; applies host.interrupt_ns, host.dpc_cycles and the timer tick
+  // (phases from `seed`) to each of them. Throws ConfigError when host.irq_cpu names no CPU or
+  // a tick would not end before the next one.
+  InterruptController(const std::vector<SimCpu*>& cpus, const HostParams& params,
+                      std::uint64_t seed);
 
   // Routes `vector` to CPU `cpu`: its ISR queues `dpc` there (dpc.fn may be null: ISR only).
   void route(std::uint32_t vector, unsigned cpu, const Dpc& dpc);

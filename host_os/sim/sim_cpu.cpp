@@ -6,6 +6,7 @@
 #include <sysc/kernel/sc_dynamic_processes.h>
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 
@@ -36,7 +37,9 @@ void SimContext::spin_on(const sc_core::sc_event& e) {
   const Picos start = now_ps();
   const Picos stolen0 = cpu_->stolen_ps();
   cpu_->set_thread_state(CpuState::kSpinning);
+  cpu_->begin_open_spin();
   sc_core::wait(e);
+  cpu_->end_open_spin();
   cpu_->yield_to_kernel();
   cpu_->account_spin(start, stolen0);
   cpu_->set_thread_state(CpuState::kRunning);
@@ -74,7 +77,7 @@ void SimContext::end_block(Picos wake) {
 SimCpu::SimCpu(std::string name, double ghz, TraceSink* trace)
     : name_(std::move(name)), clock_(ghz * 1000.0), kernel_context_(*this, nullptr, true) {
   state_.attach_enum(trace, name_ + ".state",
-                     {"idle", "running", "spinning", "blocked", "interrupt", "dpc"});
+                     {"idle", "running", "spinning", "blocked", "interrupt", "dpc", "other_task"});
 }
 
 void SimCpu::run(std::uint64_t n) {
@@ -92,6 +95,7 @@ void SimCpu::occupy(Picos d, CpuState s, bool kernel) {
   set_thread_state(s);
   for (;;) {
     const Picos t0 = now_ps();
+    arm_tick(t0 + d);
     sc_core::wait(ps(d), preempt_);
     const Picos ran = std::min(now_ps() - t0, d);
     (s == CpuState::kSpinning ? spinning_ps_ : running_ps_) += ran;
@@ -105,7 +109,12 @@ void SimCpu::occupy(Picos d, CpuState s, bool kernel) {
 void SimCpu::yield_to_kernel() {
   if (!kernel_busy_) return;
   if (owner_) owner_->set_state(ThreadState::kReady);
+  // A thread waits for the CPU: it is not idle, so a tick due meanwhile is taken (after the
+  // kernel work in hand) even if the thread's own run would have ended before it.
+  const bool open = open_spin_;
+  if (!open) begin_open_spin();
   while (kernel_busy_) sc_core::wait(kernel_done_);
+  if (!open) end_open_spin();
   if (owner_) owner_->set_state(ThreadState::kRunning);
 }
 
@@ -175,9 +184,10 @@ void SimCpu::account_blocked(Picos start, Picos stolen_at_start) {
 
 // ---- kernel context --------------------------------------------------------------------------
 
-void SimCpu::DpcQueue::push(const Dpc& d) {
+template <class T>
+void SimCpu::Fifo<T>::push(const T& d) {
   if (count_ == ring_.size()) {  // grow (rare: only beyond the deepest backlog so far)
-    std::vector<Dpc> bigger(std::max<std::size_t>(8, ring_.size() * 2));
+    std::vector<T> bigger(std::max<std::size_t>(8, ring_.size() * 2));
     for (std::size_t i = 0; i < count_; ++i) bigger[i] = ring_[(head_ + i) % ring_.size()];
     ring_ = std::move(bigger);
     head_ = 0;
@@ -186,15 +196,16 @@ void SimCpu::DpcQueue::push(const Dpc& d) {
   ++count_;
 }
 
-Dpc SimCpu::DpcQueue::pop() {
-  const Dpc d = ring_[head_];
+template <class T>
+T SimCpu::Fifo<T>::pop() {
+  const T d = ring_[head_];
   head_ = (head_ + 1) % ring_.size();
   --count_;
   return d;
 }
 
 void SimCpu::interrupt(const Dpc& dpc) {
-  irqs_.push(dpc);
+  irqs_.push(PendingIrq{dpc, costs_.isr_ps, false});
   kick_kernel();
 }
 
@@ -236,12 +247,24 @@ void SimCpu::kernel_loop() {
     if (!irqs_.empty()) {
       // design decision: ISRs run between DPCs, never inside one (an interrupt that arrives
       // during a DPC is taken when that DPC ends); ISRs themselves queue in arrival order.
-      const Dpc queued = irqs_.pop();
+      const PendingIrq irq = irqs_.pop();
       show(CpuState::kInterrupt);
-      if (costs_.isr_ps) sc_core::wait(ps(costs_.isr_ps));
-      ++interrupts_;
-      interrupt_ps_ += now_ps() - t0;
-      if (queued.fn) dpcs_.push(queued);
+      if (irq.isr_ps) sc_core::wait(ps(irq.isr_ps));
+      const Picos spent = now_ps() - t0;
+      interrupt_ps_ += spent;
+      if (irq.tick) {
+        ++ticks_;
+        tick_ps_ += spent;
+      } else {
+        ++interrupts_;
+      }
+      if (irq.other_task_ps) {  // the scheduler ran another task before the thread's turn
+        show(CpuState::kOtherTask);
+        sc_core::wait(ps(irq.other_task_ps));
+        ++context_switches_;
+        other_task_ps_ += irq.other_task_ps;
+      }
+      if (irq.dpc.fn) dpcs_.push(irq.dpc);
       continue;
     }
     const Dpc d = dpcs_.pop();
@@ -251,6 +274,53 @@ void SimCpu::kernel_loop() {
     ++dpcs_run_;
     dpc_ps_ += now_ps() - t0;
   }
+}
+
+// ---- timer tick ------------------------------------------------------------------------------
+
+void SimCpu::arm_tick(Picos busy_until) {
+  if (tick_armed_ || !tick_.enabled()) return;
+  const Picos now = now_ps();
+  const Picos at = tick_.at_or_after(std::max(now, next_tick_from_));
+  if (at >= busy_until) return;  // the CPU is not known to be busy then: nothing to schedule
+  if (!tick_spawned_) {
+    // design decision: like the kernel context, the tick's process exists only on CPUs that
+    // take a tick; a method process (no stack) woken by the one pending notification.
+    tick_spawned_ = true;
+    sc_core::sc_spawn_options opt;
+    opt.spawn_method();
+    opt.dont_initialize();
+    opt.set_sensitivity(&tick_due_);
+    std::string proc = name_ + "_tick";
+    std::replace(proc.begin(), proc.end(), '.', '_');
+    sc_core::sc_spawn([this] { on_tick(); }, sc_core::sc_gen_unique_name(proc.c_str()), &opt);
+  }
+  tick_armed_ = true;
+  tick_armed_at_ = at;
+  tick_due_.notify(ps(at - now));
+}
+
+void SimCpu::begin_open_spin() {
+  open_spin_ = true;
+  arm_tick(std::numeric_limits<Picos>::max());
+}
+
+void SimCpu::end_open_spin() {
+  open_spin_ = false;
+  if (tick_armed_) {  // the next tick would find the spin over: it is not taken
+    tick_due_.cancel();
+    tick_armed_ = false;
+  }
+}
+
+void SimCpu::on_tick() {
+  // A notification cancelled in the same instant it fell due may still wake this method.
+  if (!tick_armed_ || tick_armed_at_ != now_ps()) return;
+  tick_armed_ = false;
+  next_tick_from_ = now_ps() + 1;
+  irqs_.push(PendingIrq{Dpc{}, tick_.cost_ps, true, tick_.next_switches() ? tick_.switch_ps : 0});
+  kick_kernel();
+  if (open_spin_) arm_tick(std::numeric_limits<Picos>::max());
 }
 
 }  // namespace hcasim

@@ -11,12 +11,20 @@
 // order before the thread gets the CPU back. A thread's run() that was preempted finishes later
 // by exactly the time stolen. While the thread holds a spin lock (raised IRQL, as Windows'
 // KeAcquireSpinLock does) ISRs still run but DPCs wait until it releases its last one.
+//
+// The timer tick (host.tick_hz, timer_tick.hpp) is an interrupt of its own cost that takes the
+// CPU at its tick times while a thread occupies it (runs or spins). It is simulated lazily: a
+// run of known length schedules a wake-up only if a tick falls inside it, a spin schedules the
+// next tick while it lasts; an idle or blocked CPU schedules nothing (as Linux's NO_HZ idle),
+// so idle simulated time costs no events and a finished run ends as before. A tick may also
+// switch to another task for a while (state other_task; the thread is ready meanwhile).
 #include <systemc>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "host_os/sim/timer_tick.hpp"
 #include "models/core/sim_time.hpp"
 #include "models/core/trace_source.hpp"
 
@@ -30,6 +38,7 @@ enum class CpuState : std::uint8_t {
   kBlocked = 3,    // its thread sleeps (waits for an event); the CPU idles
   kInterrupt = 4,  // an interrupt service routine runs
   kDpc = 5,        // a deferred procedure call runs
+  kOtherTask = 6,  // another task has the CPU (a context switch at a timer tick)
 };
 
 class SimCpu;
@@ -97,6 +106,9 @@ class SimCpu {
   void set_index(unsigned i) { index_ = i; }
   void set_kernel_costs(const KernelCosts& k) { costs_ = k; }
   const KernelCosts& kernel_costs() const { return costs_; }
+  // The periodic timer interrupt (default: none). Set before the CPU's first tick time.
+  void set_timer_tick(const TimerTick& t) { tick_ = t; }
+  const TimerTick& timer_tick() const { return tick_; }
 
   // ---- thread side (call from the SystemC thread that runs on this CPU) -------------------
   // Runs `n` cycles of code on this CPU. Preemptible: an interrupt meanwhile delays the end by
@@ -115,14 +127,20 @@ class SimCpu {
   void queue_dpc(const Dpc& dpc);
 
   // ---- accounting ----------------------------------------------------------------------------
-  Picos busy_ps() const { return running_ps_ + spinning_ps_ + interrupt_ps_ + dpc_ps_; }
+  Picos busy_ps() const {
+    return running_ps_ + spinning_ps_ + interrupt_ps_ + dpc_ps_ + other_task_ps_;
+  }
   Picos running_ps() const { return running_ps_; }
   Picos spinning_ps() const { return spinning_ps_; }
   Picos interrupt_ps() const { return interrupt_ps_; }
   Picos dpc_ps() const { return dpc_ps_; }
   Picos blocked_ps() const { return blocked_ps_; }
   std::uint64_t empty_polls() const { return empty_polls_; }
-  std::uint64_t interrupts() const { return interrupts_; }
+  std::uint64_t interrupts() const { return interrupts_; }  // device interrupts (not ticks)
+  std::uint64_t ticks() const { return ticks_; }            // timer ticks taken
+  Picos tick_ps() const { return tick_ps_; }  // time ticks took (part of interrupt_ps())
+  std::uint64_t context_switches() const { return context_switches_; }  // ticks that switched tasks
+  Picos other_task_ps() const { return other_task_ps_; }
   std::uint64_t dpcs() const { return dpcs_run_; }
   CpuState state() const { return static_cast<CpuState>(state_.get()); }
 
@@ -143,24 +161,38 @@ class SimCpu {
   void thread_blocked(bool blocked);
   void account_spin(Picos start, Picos stolen_at_start);
   void account_blocked(Picos start, Picos stolen_at_start);
-  Picos stolen_ps() const { return interrupt_ps_ + dpc_ps_; }
+  Picos stolen_ps() const { return interrupt_ps_ + dpc_ps_ + other_task_ps_; }
+  // A spin of unknown length begins / ends: timer ticks are due while it lasts.
+  void begin_open_spin();
+  void end_open_spin();
 
  private:
   // A FIFO that reuses its storage (no allocation once grown to the working size).
-  class DpcQueue {
+  template <class T>
+  class Fifo {
    public:
     bool empty() const { return count_ == 0; }
-    void push(const Dpc& d);
-    Dpc pop();
+    void push(const T& d);
+    T pop();
 
    private:
-    std::vector<Dpc> ring_;
+    std::vector<T> ring_;
     std::size_t head_ = 0, count_ = 0;
+  };
+  // An interrupt not yet serviced: its ISR's cost and the DPC the ISR queues.
+  struct PendingIrq {
+    Dpc dpc;
+    Picos isr_ps = 0;
+    bool tick = false;
+    Picos other_task_ps = 0;  // after the ISR, another task has the CPU this long
   };
 
   void kernel_loop();
   void show(CpuState s) { state_.set(static_cast<std::uint64_t>(s)); }
   void kick_kernel();
+  // Schedules the next timer tick if it falls before `busy_until` (and none is scheduled).
+  void arm_tick(Picos busy_until);
+  void on_tick();
 
   std::string name_;
   Clock clock_;
@@ -176,9 +208,13 @@ class SimCpu {
   std::uint64_t empty_polls_ = 0;
   std::uint64_t interrupts_ = 0;
   std::uint64_t dpcs_run_ = 0;
+  std::uint64_t ticks_ = 0;
+  Picos tick_ps_ = 0;
+  std::uint64_t context_switches_ = 0;
+  Picos other_task_ps_ = 0;
   // kernel context
-  DpcQueue irqs_;  // interrupts not yet serviced (each carries the DPC its ISR queues)
-  DpcQueue dpcs_;
+  Fifo<PendingIrq> irqs_;  // interrupts not yet serviced, in arrival order
+  Fifo<Dpc> dpcs_;
   bool kernel_busy_ = false;
   bool kernel_spawned_ = false;
   unsigned irql_ = 0;
@@ -186,6 +222,14 @@ class SimCpu {
   sc_core::sc_event kernel_done_;  // the kernel context gave the CPU back
   sc_core::sc_event preempt_;      // the kernel context took the CPU
   SimContext kernel_context_;
+  // timer tick
+  TimerTick tick_;
+  sc_core::sc_event tick_due_;  // the scheduled tick (at most one pending)
+  bool tick_armed_ = false;
+  bool tick_spawned_ = false;
+  bool open_spin_ = false;  // a spin of unknown length is in progress
+  Picos tick_armed_at_ = 0;
+  Picos next_tick_from_ = 0;  // ticks before this time were taken or passed
   // threads bound to this CPU
   SimThread* owner_ = nullptr;
   std::vector<SimThread*> ready_;
@@ -200,6 +244,7 @@ std::uint64_t SimCpu::spin_until(const sc_core::sc_event& wake, std::uint64_t pe
   const Picos start = now_ps();
   const Picos stolen0 = stolen_ps();
   set_thread_state(CpuState::kSpinning);
+  begin_open_spin();
   // Poll i runs over [start + i*period, start + (i+1)*period) and sees what landed before it
   // began. Sleep until something lands, then finish the iteration that first sees it.
   std::uint64_t misses = 0;
@@ -214,6 +259,7 @@ std::uint64_t SimCpu::spin_until(const sc_core::sc_event& wake, std::uint64_t pe
     }
     sc_core::wait(wake);
   }
+  end_open_spin();
   // design decision: an interrupt during a spin loop delays only its end (the loop's timing
   // is computed, not stepped); the time the kernel took is not counted as spinning.
   yield_to_kernel();

@@ -171,7 +171,7 @@ struct CompletionDpc {
 TEST_P(AdapterDriverUnder, AnArmedCqInterruptsItsCpuAndTheDpcReapsIt) {
   Rig rig(GetParam());
   std::vector<SimCpu*> cpus{rig.system->cpus[0].get(), rig.system->cpus[1].get()};
-  InterruptController irq(cpus, rig.system->host_params);
+  InterruptController irq(cpus, rig.system->host_params, 1);
   rig.system->host.pcie->set_interrupt_sink(&irq);
   CompletionDpc dpc;
   dpc.rig = &rig;

@@ -114,7 +114,7 @@ TEST(SimCpu, InterruptControllerRoutesVectorsToTheirCpu) {
   hp.interrupt_ns = 1000;
   hp.dpc_cycles = 500;
   hp.irq_cpu = 0;
-  InterruptController ic({&cpu0, &cpu1}, hp);
+  InterruptController ic({&cpu0, &cpu1}, hp, 1);
   DpcLog log;
   ic.route(5, 1, Dpc{&logging_dpc, &log, 5});
   sc_core::sc_spawn([&] {
@@ -130,7 +130,7 @@ TEST(SimCpu, InterruptControllerRoutesVectorsToTheirCpu) {
   EXPECT_EQ(ic.unhandled(), 1u);
   EXPECT_EQ(log.order, (std::vector<std::uint64_t>{5}));
   hp.irq_cpu = 2;
-  EXPECT_THROW(InterruptController({&cpu0, &cpu1}, hp), ConfigError);
+  EXPECT_THROW(InterruptController({&cpu0, &cpu1}, hp, 1), ConfigError);
 }
 
 TEST(SimCpu, SpinLockHolderDefersDpcsUntilItReleases) {
