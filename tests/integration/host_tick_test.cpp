@@ -68,6 +68,10 @@ TEST(HostTick, ATickDelaysExactlyTheRoundTripsItFallsIn) {
     run.set("host.cpu_ghz", "1");
     run.set("host.poll_cycles", "1");
     run.set("host.completion_cycles", "0");
+    // Shared-memory accesses free: the verbs layer's guard then costs the same on every call.
+    run.set("host.cache_hit_cycles", "0");
+    run.set("host.atomic_cycles", "0");
+    run.set("host.line_transfer_ns", "0");
     run.set("perftest.test", "read_lat");
     run.set("perftest.sizes", "2");
     run.set("perftest.warmup", "10");
@@ -100,11 +104,24 @@ TEST(HostTick, ATickDelaysExactlyTheRoundTripsItFallsIn) {
   EXPECT_EQ(q.max(), rtt);
   EXPECT_EQ(quiet_system.cpus[0]->ticks(), 0u);
 
-  // With it: replay the run's timeline. Round trip i starts when i-1 ends; a tick at T inside
-  // it takes the CPU for kTickCost. In the post (the first 120 ns) it delays the whole round
-  // trip by that; in the spin it delays only the end, to T + kTickCost if the spin would have
-  // ended sooner (the adapter works on meanwhile).
-  const Picos post = Clock(1000.0).cycles(ticked_system.host_params.post_send_cycles);
+  // With it: replay the run's timeline. Round trip i starts when i-1 ends: the post (a guarded
+  // section: entry, 120 ns, doorbell, exit), a spin until the READ's completion, and the poll
+  // that reaps it (a guarded section: entry, exit). A tick at T inside it takes the CPU for
+  // kTickCost. Before the doorbell or in the final poll it delays the round trip by that; in
+  // between it delays only the spin's end, to T + kTickCost if the spin would have ended sooner
+  // (the adapter works on meanwhile). The guard's entry and exit cost the same on every call here (quiet run's stats).
+  const AdapterDriver::Stats& guard = quiet_system.verbs().driver().stats();
+  ASSERT_GT(guard.sections, 0u);
+  ASSERT_EQ(guard.worker_wait_ps % guard.sections, 0u);
+  ASSERT_EQ(guard.worker_exit_ps % guard.sections, 0u);
+  const Picos enter = guard.worker_wait_ps / guard.sections;
+  const Picos exit = guard.worker_exit_ps / guard.sections;
+  const Picos tail = enter + exit;
+  const Picos poll = Clock(1000.0).cycles(1);
+  // Up to the doorbell: the post section's entry and its 120 ns. After it, the READ is on its
+  // way, so a tick in the rest of the post section delays only the spin's start (which then
+  // takes one poll: the completion has landed by the tick's end).
+  const Picos post = enter + Clock(1000.0).cycles(ticked_system.host_params.post_send_cycles);
   const Picos phase = tick_phase(1, "host0.cpu0");
   ASSERT_EQ(ticked_system.cpus[0]->timer_tick().phase_ps, phase);
   LogLinearHistogram expected;
@@ -116,8 +133,13 @@ TEST(HostTick, ATickDelaysExactlyTheRoundTripsItFallsIn) {
   for (std::uint64_t i = 0; i < warmup + kIterations; ++i) {
     Picos finish = start + rtt;
     if (next_tick < finish) {
-      finish =
-          next_tick < start + post ? finish + kTickCost : std::max(finish, next_tick + kTickCost);
+      const Picos spin_end = finish - tail;
+      if (next_tick < start + post || next_tick >= spin_end)
+        finish += kTickCost;
+      else if (next_tick < start + post + exit)  // the spin starts after the READ completed:
+        finish = start + post + exit + kTickCost + poll + tail;  // one poll sees it
+      else
+        finish = std::max(spin_end, next_tick + kTickCost) + tail;
       tick_times.push_back(next_tick);
       next_tick += kTickPeriod;
       if (i >= warmup) ++delayed;
