@@ -12,6 +12,7 @@ packages=(
   libbenchmark-dev               # native benchmarks
   gtkwave                        # vcd2fst/fst2vcd used by the trace tests; viewer for users
   gnuplot-nox                    # `hcasim plot` and sweep plots (PNG)
+  libpng-dev                     # the plot tests decode the PNGs they check
 )
 
 missing=()

@@ -225,7 +225,7 @@ std::string SweepSpec::figure_path(const FigureSpec& f, const SweepPoint& p) con
 SweepSpec load_sweep_file(const fs::path& file, const fs::path& base_dir_in) {
   SweepSpec s;
   s.file = file;
-  s.base_dir = fs::absolute(base_dir_in.empty() ? file.parent_path() : base_dir_in);
+  s.base_dir = base_dir_in.empty() ? fs::absolute(file).parent_path() : fs::absolute(base_dir_in);
   s.name = file.stem().string();
   const std::vector<Entry> entries = read_entries(file);
 
