@@ -22,7 +22,7 @@ done
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 mkdir -p "$dir/munge" "$dir/spool/ctld" "$dir/spool/d" "$dir/log"
-chmod 700 "$dir/munge"
+chmod 755 "$dir/munge"  # clients reach the socket in it
 
 # munged: a fresh key, its socket inside STATE_DIR. --force: it refuses to run as root
 # otherwise, and STATE_DIR may sit below a world-writable /tmp.

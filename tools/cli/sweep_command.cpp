@@ -55,7 +55,11 @@ int finish(const SweepSpec& s, const SweepLayout& layout, bool slurm) {
   for (const PlotSpec& p : s.plots)
     if (!r.points.empty()) std::cout << " plots/" << p.name << ".png";
   std::cout << "\n";
-  const auto missing = incomplete_points(s, layout);
+  // From the same look at the disk as the CSVs: a run that completes meanwhile (a Slurm task
+  // still running) is not counted as complete before it is in results.csv.
+  std::vector<std::size_t> missing;
+  for (const RunTask& t : r.incomplete)
+    if (missing.empty() || missing.back() != t.point) missing.push_back(t.point);
   if (missing.empty()) return 0;
   std::cerr << "hcasim sweep: " << missing.size() << " of " << s.points.size()
             << " points are not complete:\n";

@@ -70,7 +70,7 @@ SweepResults collect_results(const SweepSpec& s, const SweepLayout& layout) {
     std::vector<std::vector<double>> per_figure(s.figures.size());
     for (std::uint64_t seed : s.seed_list()) {
       if (!layout.run_complete(p, seed)) {
-        r.incomplete.push_back(p.id + " seed " + std::to_string(seed));
+        r.incomplete.push_back({p.index, seed});
         continue;
       }
       const fs::path file = layout.run_dir(p, seed) / "summary.json";

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/cli/local_runner.hpp"
 #include "tools/cli/sweep_layout.hpp"
 
 namespace hcasim::cli {
@@ -23,10 +24,10 @@ struct PointSummary {
 };
 
 struct SweepResults {
-  std::vector<RunFigures> runs;         // complete runs, in point then seed order
-  std::vector<PointSummary> points;     // points with at least one complete run
-  std::vector<std::string> units;       // per figure, from the first run that names one
-  std::vector<std::string> incomplete;  // "<id> seed <S>" of runs without results
+  std::vector<RunFigures> runs;      // complete runs, in point then seed order
+  std::vector<PointSummary> points;  // points with at least one complete run
+  std::vector<std::string> units;    // per figure, from the first run that names one
+  std::vector<RunTask> incomplete;   // runs without results, in point then seed order
 };
 
 // Reads the figures of every complete run. Throws std::runtime_error when a run's summary.json
