@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <stdexcept>
 
 #include "tools/cli/child_process.hpp"
@@ -104,22 +105,39 @@ void draw_line_plot(const LinePlot& plot, const fs::path& dir, const std::string
   gp += "set title " + quoted(plot.title) + "\n";
   gp += "set xlabel " + quoted(plot.xlabel) + "\n";
   gp += "set ylabel " + quoted(plot.ylabel) + "\n";
-  gp += "set grid\nset key outside right top\nset bars small\n";
+  // design decision: the legend goes beside the plot while it is narrow, below it otherwise,
+  // so that long series names do not squeeze the plot.
+  std::size_t widest = plot.key_title.size();
+  for (const auto& s : plot.series) widest = std::max(widest, s.label.size());
+  gp += widest > 24 ? "set key below\n" : "set key outside right top\n";
+  gp += "set grid\nset bars small\n";
+  if (!plot.key_title.empty()) gp += "set key title " + quoted(plot.key_title) + "\n";
+  // Large numbers read better with SI prefixes (1.5M) than as 1.5e+06.
+  double max_x = 0, max_y = 0;
+  for (const auto& s : plot.series) {
+    for (double v : s.x) max_x = std::max(max_x, std::isfinite(v) ? std::fabs(v) : 0.0);
+    for (double v : s.y) max_y = std::max(max_y, std::isfinite(v) ? std::fabs(v) : 0.0);
+  }
+  if (!plot.logx && max_x >= 1e5) gp += "set format x '%.1s%c'\n";
+  if (!plot.logy && max_y >= 1e5) gp += "set format y '%.1s%c'\n";
   if (plot.logx)
     gp += powers_of_two(plot) ? "set logscale x 2\nset format x '%.0b%B'\n" : "set logscale x 10\n";
   if (plot.logy) gp += "set logscale y 10\n";
   if (plot.unit_y) gp += "set yrange [0:1.02]\n";
+  // Colours repeat after eight lines; point shapes tell those apart.
+  static const int kPointTypes[] = {7, 5, 9, 11, 13, 4, 6, 8, 10, 12, 1, 2, 3};
   std::string cmd = "plot ";
   for (std::size_t i = 0; i < plot.series.size(); ++i) {
     if (i) cmd += ", \\\n     ";
     const std::string src = quoted(name + ".dat") + " index " + std::to_string(i);
     const std::string title = " title " + quoted(plot.series[i].label);
+    const std::string pt = " pt " + std::to_string(kPointTypes[i % std::size(kPointTypes)]);
     if (plot.steps) {
       cmd += src + " using 1:2 with steps lw 2" + title;
     } else if (bars) {
-      cmd += src + " using 1:2:3 with yerrorlines lw 2 pt 7 ps 0.8" + title;
+      cmd += src + " using 1:2:3 with yerrorlines lw 2" + pt + " ps 0.8" + title;
     } else {
-      cmd += src + " using 1:2 with linespoints lw 2 pt 7 ps 0.8" + title;
+      cmd += src + " using 1:2 with linespoints lw 2" + pt + " ps 0.8" + title;
     }
   }
   gp += cmd + "\n";

@@ -14,6 +14,7 @@ struct PlotSeries {
 
 struct LinePlot {
   std::string title, xlabel, ylabel;
+  std::string key_title;  // above the legend: "mean of 3 seeds, 95% CI"
   bool logx = false, logy = false;
   bool steps = false;
   bool unit_y = false;  // y is a fraction: the axis runs from 0 to 1  // a staircase (CDFs) rather

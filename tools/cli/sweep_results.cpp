@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -158,7 +159,14 @@ void draw_sweep_plots(const SweepSpec& s, const SweepLayout& layout, const Sweep
         if (std::find(x_dim.begin(), x_dim.end(), a) != x_dim.end()) continue;
         if (!label.empty()) label += ", ";
         const std::string& v = s.axes[a].labels[p.value_index[a]];
-        label += s.axes[a].name == kIncludeAxis ? v : s.axes[a].name + "=" + v;
+        // Words (a preset, a choice such as send_lat) name themselves; numbers need their
+        // parameter's name.
+        double number = 0;
+        char* end = nullptr;
+        number = std::strtod(v.c_str(), &end);
+        (void)number;
+        const bool numeric = !v.empty() && end == v.c_str() + v.size();
+        label += numeric ? s.axes[a].name + "=" + v : v;
       }
       if (!series.count(label)) order.push_back(label);
       PlotSeries& line = series[label];
@@ -173,7 +181,7 @@ void draw_sweep_plots(const SweepSpec& s, const SweepLayout& layout, const Sweep
     plot.title = ps.title.empty()
                      ? s.name + ": " + s.figures[ps.y_figure].name + " against " + x_axis.name
                      : ps.title;
-    if (s.seeds > 1) plot.title += " (mean of " + std::to_string(s.seeds) + " seeds, 95% CI)";
+    if (s.seeds > 1) plot.key_title = "mean of " + std::to_string(s.seeds) + " seeds, 95% CI";
     plot.xlabel = ps.xlabel.empty() ? with_unit(x_axis.name, x_axis.unit) : ps.xlabel;
     plot.ylabel = ps.ylabel.empty() ? with_unit(s.figures[ps.y_figure].name, y_unit) : ps.ylabel;
     std::vector<double> xs, ys;
@@ -184,7 +192,22 @@ void draw_sweep_plots(const SweepSpec& s, const SweepLayout& layout, const Sweep
     plot.logx =
         ps.logx == "true" || (ps.logx == "auto" && (x_axis.log_range || wants_log_axis(xs)));
     plot.logy = ps.logy == "true" || (ps.logy == "auto" && wants_log_axis(ys));
-    for (const std::string& label : order) plot.series.push_back(series[label]);
+    // Lines run left to right whatever order the values were listed in.
+    for (const std::string& label : order) {
+      const PlotSeries& line = series[label];
+      std::vector<std::size_t> idx(line.x.size());
+      for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+      std::stable_sort(idx.begin(), idx.end(),
+                       [&](std::size_t a, std::size_t b) { return line.x[a] < line.x[b]; });
+      PlotSeries sorted;
+      sorted.label = line.label;
+      for (std::size_t i : idx) {
+        sorted.x.push_back(line.x[i]);
+        sorted.y.push_back(line.y[i]);
+        sorted.err.push_back(line.err[i]);
+      }
+      plot.series.push_back(std::move(sorted));
+    }
     draw_line_plot(plot, layout.plots_dir(), ps.name);
   }
 }

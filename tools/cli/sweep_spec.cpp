@@ -29,11 +29,21 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
+// Items separated by commas; commas inside parentheses (a range's arguments) do not split.
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;
-  std::istringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) items.push_back(trim(item));
-  if (!text.empty() && text.back() == ',') items.push_back("");
+  std::string item;
+  int depth = 0;
+  for (char c : text) {
+    if (c == ',' && depth == 0) {
+      items.push_back(trim(item));
+      item.clear();
+      continue;
+    }
+    depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+    item += c;
+  }
+  if (!text.empty()) items.push_back(trim(item));
   return items;
 }
 
@@ -129,21 +139,21 @@ std::string format_number(double v, bool integral) {
 // (lin) or in a constant ratio (log). Integer parameters round each value; design decision:
 // values that round to the same integer are kept once, so log(1, 1000, 30) on an integer
 // parameter gives fewer than 30 points rather than repeated ones.
-bool expand_range(const Entry& e, const ParamSpec& spec, std::vector<std::string>& values,
-                  bool& is_log) {
+bool expand_range(const Entry& e, const std::string& item, const ParamSpec& spec,
+                  std::vector<std::string>& values, bool& is_log) {
   static const std::regex kRange(R"(^(lin|log)\s*\(([^,]*),([^,]*),([^,]*)\)$)");
   std::smatch m;
-  if (!std::regex_match(e.value, m, kRange)) return false;
-  is_log = m[1] == "log";
+  if (!std::regex_match(item, m, kRange)) return false;
+  is_log = is_log || m[1] == "log";
   double lo = 0, hi = 0, n = 0;
   if (!parse_number(trim(m[2]), lo) || !parse_number(trim(m[3]), hi) ||
       !parse_number(trim(m[4]), n))
-    bad(e, "'" + e.value + "': expected " + std::string(m[1]) + "(LOW, HIGH, COUNT) with numbers");
+    bad(e, "'" + item + "': expected " + std::string(m[1]) + "(LOW, HIGH, COUNT) with numbers");
   if (n < 1 || n != std::floor(n) || n > 100000)
-    bad(e, "'" + e.value + "' is an empty range: COUNT must be a whole number from 1 to 100000");
-  if (n == 1 && lo != hi) bad(e, "'" + e.value + "': a range of one value needs LOW = HIGH");
+    bad(e, "'" + item + "' is an empty range: COUNT must be a whole number from 1 to 100000");
+  if (n == 1 && lo != hi) bad(e, "'" + item + "': a range of one value needs LOW = HIGH");
   if (is_log && (lo <= 0 || hi <= 0))
-    bad(e, "'" + e.value + "': a log range needs LOW and HIGH above 0");
+    bad(e, "'" + item + "': a log range needs LOW and HIGH above 0");
   if (spec.type != ParamType::Integer && spec.type != ParamType::Real &&
       spec.type != ParamType::Text)
     bad(e, "a range needs a numeric parameter; it takes " + spec.allowed_text());
@@ -353,19 +363,22 @@ SweepSpec load_sweep_file(const fs::path& file, const fs::path& base_dir_in) {
       const ParamSpec* spec = registry.find(axis.name);
       if (!spec) bad(e, "unknown parameter (`hcasim params` lists them all)");
       axis.unit = spec->unit;
-      if (!expand_range(e, *spec, axis.values, axis.log_range)) {
-        for (const std::string& item : split_list(e.value)) {
-          if (item.empty()) bad(e, "empty item in '" + e.value + "'");
-          axis.values.push_back(item);
-        }
+      for (const std::string& item : split_list(e.value)) {
+        if (item.empty()) bad(e, "empty item in '" + e.value + "'");
+        if (expand_range(e, item, *spec, axis.values, axis.log_range)) continue;
+        axis.values.push_back(item);
       }
       ParamValues check(registry);
-      for (std::string& v : axis.values) {
+      std::vector<std::string> canonical;
+      for (const std::string& v : axis.values) {
         check.set(axis.name, v, ValueOrigin{e.where});
-        v = check.text(axis.name);
+        if (std::find(canonical.begin(), canonical.end(), check.text(axis.name)) == canonical.end())
+          canonical.push_back(check.text(axis.name));
       }
+      axis.values = std::move(canonical);
       axis.labels = axis.values;
     }
+    // design decision: a value given twice (or by overlapping ranges) is one point.
     if (axis.values.empty()) bad(e, "empty list of values");
     s.axes.push_back(std::move(axis));
   }
