@@ -96,6 +96,19 @@ pid_t wait_any_child(int& status) {
   return pid;
 }
 
+pid_t wait_any_child_for(int& status, int timeout_ms) {
+  // Polled: a SIGCHLD handler would touch every other wait in the process.
+  for (int waited = 0;; waited += 20) {
+    int st = 0;
+    const pid_t pid = waitpid(-1, &st, WNOHANG);
+    if (pid != 0 || waited >= timeout_ms) {
+      status = pid <= 0 ? -1 : decode_status(st);
+      return pid;
+    }
+    usleep(20000);
+  }
+}
+
 ChildResult capture(const std::vector<std::string>& argv, const fs::path& cwd) {
   // Output goes through unlinked temporary files: no pipe to drain while waiting.
   char out_name[] = "/tmp/hcasim-capture-XXXXXX";

@@ -26,6 +26,8 @@ pid_t spawn_split(const std::vector<std::string>& argv, const std::filesystem::p
 
 // Waits for any child started by spawn_logged; returns its pid and sets `status` as ChildResult.
 pid_t wait_any_child(int& status);
+// The same, giving up after `timeout_ms`: returns 0 when no child ended by then.
+pid_t wait_any_child_for(int& status, int timeout_ms);
 
 // Runs `argv` to completion and returns its exit status and output. A program that cannot be
 // found gives status 127 and a message in `err`.

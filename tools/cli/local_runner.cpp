@@ -43,7 +43,12 @@ std::vector<RunTask> run_locally(const SweepSpec& s, const SweepLayout& layout,
       running.emplace(pid, t);
     }
     int status = 0;
-    const pid_t pid = wait_any_child(status);
+    // With progress shown, wake up every second so the elapsed time keeps moving.
+    const pid_t pid = progress ? wait_any_child_for(status, 1000) : wait_any_child(status);
+    if (pid == 0) {
+      display.update(points_done, ended, tasks.size());
+      continue;
+    }
     auto it = running.find(pid);
     if (it == running.end()) {
       if (pid < 0) throw std::runtime_error("lost track of the sweep's child processes");

@@ -34,6 +34,7 @@ struct SweepOptions {
   unsigned jobs = 0;
   std::string out;
   bool no_wait = false;
+  bool check = false;
   std::string partition, time, mem;
   unsigned poll = 0;
 };
@@ -120,6 +121,12 @@ int run_sweep(const std::string& file, SweepOptions o) {
   apply_slurm_flags(s, o);
   // Everything is checked before the output folder is created.
   check_sweep_points(s, o.jobs);
+  if (o.check) {
+    std::cout << "sweep " << s.name << ": " << s.points.size() << " points x " << s.seeds
+              << " seeds = " << s.points.size() * s.seeds
+              << " runs; every point's model builds and reports every figure\n";
+    return 0;
+  }
   const SweepLayout layout{o.out.empty() ? fs::path("out") / "sweeps" / s.name : fs::path(o.out)};
   save_sweep_state(s, layout.dir);
   layout.prepare_points(s);
@@ -178,6 +185,7 @@ int sweep_command(int argc, char* argv[]) {
                                             "output folder (default out/sweeps/<sweep name>)")(
       "backend", po::value<std::string>(&o.backend), "local (default) or slurm")(
       "jobs,j", po::value<unsigned>(&o.jobs), "local: runs at once (default: the number of CPUs)")(
+      "check", po::bool_switch(&o.check), "check the sweep file and every point, run nothing")(
       "no-wait", po::bool_switch(&o.no_wait),
       "slurm: submit and return; `hcasim sweep collect DIR` later")(
       "partition", po::value<std::string>(&o.partition), "slurm: partition ([slurm] partition)")(

@@ -298,6 +298,40 @@ TEST(SweepLocal, ValuesOfLogAndLinRangesAndZip) {
       << "a log range gets a log axis";
 }
 
+// Every bundled exploration is a valid sweep: its values, its points' models and its figures.
+TEST(SweepLocal, BundledSweepsPassTheirCheck) {
+  const fs::path dir = fresh_dir();
+  const fs::path bundled = fs::path(HCASIM_SOURCE_DIR) / "workloads" / "sweeps";
+  std::size_t checked = 0;
+  for (const auto& e : fs::directory_iterator(bundled)) {
+    if (e.path().extension() != ".ini") continue;
+    const auto r = run_hcasim({"sweep", e.path().string(), "--check"}, dir);
+    EXPECT_EQ(r.status, 0) << e.path() << "\n" << describe(r);
+    EXPECT_NE(r.out.find("every point's model builds and reports every figure"), std::string::npos)
+        << r.out;
+    ++checked;
+  }
+  EXPECT_GE(checked, 4u);
+  EXPECT_FALSE(fs::exists(dir / "out")) << "--check runs nothing and writes nothing";
+}
+
+// `run --check` builds the model and prints the zero-time summary: the figure paths a sweep
+// can name, with nothing written.
+TEST(SweepLocal, RunCheckPrintsTheFiguresAScenarioReports) {
+  const fs::path dir = fresh_dir();
+  const auto r = run_hcasim(
+      {"run", (kScenarios / "lat_send.ini").string(), "--set", "perftest.sizes=2,4096", "--check"},
+      dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const json s = json::parse(r.out);
+  EXPECT_EQ(s["sim_time_ns"].get<double>(), 0.0);
+  ASSERT_TRUE(s["ops"].contains("send_lat.2") && s["ops"].contains("send_lat.4096")) << r.out;
+  EXPECT_EQ(s["ops"]["send_lat.4096"]["count"].get<int>(), 0);
+  EXPECT_TRUE(s["contention"]["perftest"]["send_lat"]["4096"].contains("t_stdev")) << r.out;
+  EXPECT_TRUE(s["contention"]["host0"].contains("cpu0")) << r.out;
+  EXPECT_TRUE(fs::is_empty(dir)) << "--check wrote something";
+}
+
 TEST(Plot, RunFolderGetsLatencyCdf) {
   const fs::path dir = fresh_dir();
   auto r = run_hcasim(
