@@ -21,9 +21,10 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: hcasim sweep SWEEP.ini [--out DIR] [--backend local|slurm] [--jobs N]\n"
-    "                    [--no-wait] [--partition P] [--time T] [--mem M]\n"
+    "                    [--check] [--no-wait] [--partition P] [--time T] [--mem M]\n"
     "       hcasim sweep collect DIR     gather the results of a sweep (e.g. after --no-wait)\n"
     "       hcasim sweep resume DIR      run or resubmit the points that are not complete\n"
+    "       hcasim sweep point DIR INDEX run one point's seeds (what a Slurm array task runs)\n"
     "\n"
     "Runs every point of a sweep file (a base scenario, parameters to vary, seeds, figures and\n"
     "plots; docs/sweeps.md) and writes DIR/results.csv, DIR/summary.csv and DIR/plots/*.png.\n"

@@ -168,14 +168,21 @@ bool expand_range(const Entry& e, const std::string& item, const ParamSpec& spec
   return true;
 }
 
+// What the sweep itself decides for every run.
+void check_not_reserved(const Entry& e, const std::string& name) {
+  if (name == "scenario.seed")
+    bad(e, "the sweep sets each run's seed: use [sweep] seeds and first_seed");
+  if (name == "scenario.trace") bad(e, "the sweep sets the trace: use [sweep] trace");
+  if (name == "scenario.name") bad(e, "the runs keep the base scenario's name");
+}
+
 std::size_t find_axis(const SweepSpec& s, const std::string& name) {
   for (std::size_t i = 0; i < s.axes.size(); ++i)
     if (s.axes[i].name == name) return i;
   return s.axes.size();
 }
 
-void parse_figure_templates(const SweepSpec& s, const ParamRegistry& registry,
-                            const FigureSpec& f) {
+void parse_figure_templates(const ParamRegistry& registry, const FigureSpec& f) {
   static const std::regex kBrace(R"(\{([^{}]*)\})");
   for (std::sregex_iterator it(f.path.begin(), f.path.end(), kBrace), end; it != end; ++it) {
     const std::string name = (*it)[1];
@@ -189,7 +196,6 @@ void parse_figure_templates(const SweepSpec& s, const ParamRegistry& registry,
     throw ConfigError(f.where + ": figure '" + f.name + "': '" + f.path +
                       "' is not a path into summary.json (dotted keys, e.g. "
                       "ops.rtt.latency_ns.p50)");
-  (void)s;
 }
 
 std::string scenario_section_text(const std::string& name, const std::string& value) {
@@ -331,6 +337,7 @@ SweepSpec load_sweep_file(const fs::path& file, const fs::path& base_dir_in) {
   for (const Entry& e : entries) {
     if (e.key.rfind("set.", 0) != 0) continue;
     const std::string name = e.key.substr(4);
+    check_not_reserved(e, name);
     base.set(name, e.value, ValueOrigin{e.where});
     s.fixed.emplace_back(name, base.text(name));
   }
@@ -344,6 +351,7 @@ SweepSpec load_sweep_file(const fs::path& file, const fs::path& base_dir_in) {
     SweepAxis axis;
     axis.name = e.key.substr(5);
     axis.where = e.where;
+    check_not_reserved(e, axis.name);
     for (const auto& [n, v] : s.fixed)
       if (n == axis.name) bad(e, "is both fixed in [set] and varied in [vary]");
     if (axis.name == kIncludeAxis) {
@@ -441,8 +449,7 @@ SweepSpec load_sweep_file(const fs::path& file, const fs::path& base_dir_in) {
         text << "include = " << s.axes[a].values[p.value_index[a]] << "\n";
     text << scenario_section_text("scenario.name", s.scenario_name);
     text << scenario_section_text("scenario.trace", s.trace);
-    for (const auto& [n, v] : s.fixed)
-      if (n != "scenario.name" && n != "scenario.trace") text << scenario_section_text(n, v);
+    for (const auto& [n, v] : s.fixed) text << scenario_section_text(n, v);
     for (std::size_t a = 0; a < s.axes.size(); ++a)
       if (s.axes[a].name != kIncludeAxis)
         text << scenario_section_text(s.axes[a].name, s.axes[a].values[p.value_index[a]]);
@@ -460,7 +467,7 @@ SweepSpec load_sweep_file(const fs::path& file, const fs::path& base_dir_in) {
     if (find_axis(s, f.name) != s.axes.size() || f.name == "point" || f.name == "seed")
       bad(e, "a figure may not have the name of a varied parameter, 'point' or 'seed'");
     figure_names.insert(f.name);
-    parse_figure_templates(s, registry, f);
+    parse_figure_templates(registry, f);
     s.figures.push_back(std::move(f));
   }
   if (s.figures.empty())

@@ -237,6 +237,10 @@ TEST(SweepLocal, BadSweepFilesExitTwoBeforeAnythingRuns) {
        {"sweep.zip", "same length"}},
       {"MissingScenario", "load_send.ini", "no_such.ini", {"sweep.scenario", "no_such.ini"}},
       {"UnknownSection", "[plot.knee]", "[plots]", {"plots.x", "unknown key"}},
+      {"SeedFixedInSet",
+       "load.warmup = 10",
+       "load.warmup = 10\nscenario.seed = 3",
+       {"knee.ini:9", "set.scenario.seed", "[sweep] seeds"}},
       {"PointTooBigForMemory",
        "load.size = 1024, 4096",
        "load.size = 1024, 8388608\niou.memory_mb = 4",
@@ -259,6 +263,25 @@ TEST(SweepLocal, BadSweepFilesExitTwoBeforeAnythingRuns) {
     EXPECT_FALSE(fs::exists(dir / "res")) << "a refused sweep created its output folder";
     EXPECT_FALSE(fs::exists(dir / "out"));
   }
+}
+
+TEST(SweepLocal, BadOptionsExitTwo) {
+  const fs::path dir = fresh_dir();
+  write_text(dir / "knee.ini", small_sweep());
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"sweep", "knee.ini", "--backend", "pbs"}, "'pbs' is not allowed; allowed: local, slurm"},
+      {{"sweep", "knee.ini", "--jobs", "0"}, "--jobs"},
+      {{"sweep"}, "no sweep file given"},
+      {{"sweep", "nothere.ini"}, "nothere.ini"},
+      {{"sweep", "collect", "knee.ini"}, "not a sweep folder"},
+      {{"sweep", "resume"}, "takes DIR"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto r = run_hcasim(args, dir);
+    EXPECT_EQ(r.status, 2) << describe(r);
+    EXPECT_NE(r.err.find(message), std::string::npos) << message << "\n" << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
 TEST(SweepLocal, ValuesOfLogAndLinRangesAndZip) {
