@@ -321,23 +321,6 @@ TEST(SweepLocal, ValuesOfLogAndLinRangesAndZip) {
       << "a log range gets a log axis";
 }
 
-// Every bundled exploration is a valid sweep: its values, its points' models and its figures.
-TEST(SweepLocal, BundledSweepsPassTheirCheck) {
-  const fs::path dir = fresh_dir();
-  const fs::path bundled = fs::path(HCASIM_SOURCE_DIR) / "workloads" / "sweeps";
-  std::size_t checked = 0;
-  for (const auto& e : fs::directory_iterator(bundled)) {
-    if (e.path().extension() != ".ini") continue;
-    const auto r = run_hcasim({"sweep", e.path().string(), "--check"}, dir);
-    EXPECT_EQ(r.status, 0) << e.path() << "\n" << describe(r);
-    EXPECT_NE(r.out.find("every point's model builds and reports every figure"), std::string::npos)
-        << r.out;
-    ++checked;
-  }
-  EXPECT_GE(checked, 4u);
-  EXPECT_FALSE(fs::exists(dir / "out")) << "--check runs nothing and writes nothing";
-}
-
 // `run --check` builds the model and prints the zero-time summary: the figure paths a sweep
 // can name, with nothing written.
 TEST(SweepLocal, RunCheckPrintsTheFiguresAScenarioReports) {
