@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev      # unit tests
   libbenchmark-dev               # native benchmarks
   gtkwave                        # vcd2fst/fst2vcd used by the trace tests; viewer for users
+  gnuplot-nox                    # `hcasim plot` and sweep plots (PNG)
+  libpng-dev                     # the plot tests decode the PNGs they check
 )
 
 missing=()

@@ -110,7 +110,7 @@ Json contention_tree(const std::vector<Metric>& metrics) {
 
 }  // namespace
 
-void write_summary_json(const RunReport& report, const std::string& path) {
+std::string summary_json_text(const RunReport& report) {
   Json j = Json::object();
   j["scenario"] = report.scenario;
   j["seed"] = report.seed;
@@ -133,7 +133,11 @@ void write_summary_json(const RunReport& report, const std::string& path) {
   j["contention"] = contention_tree(report.contention);
 
   // Invalid UTF-8 in a name is replaced rather than aborting the whole report.
-  const std::string text = j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+void write_summary_json(const RunReport& report, const std::string& path) {
+  const std::string text = summary_json_text(report);
   AtomicFile out(path);
   out.write(text);
   out.commit();

@@ -14,4 +14,7 @@ namespace hcasim {
 // std::runtime_error if the file cannot be written.
 void write_summary_json(const RunReport& report, const std::string& path);
 
+// The same document as text (what write_summary_json writes), for callers that inspect it.
+std::string summary_json_text(const RunReport& report);
+
 }  // namespace hcasim

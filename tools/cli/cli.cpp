@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "models/core/scenario_file.hpp"
+#include "tools/cli/plot_command.hpp"
 #include "tools/cli/run_command.hpp"
+#include "tools/cli/sweep_command.hpp"
 #include "workloads/system.hpp"
 
 #ifndef HCASIM_VERSION
@@ -33,6 +35,10 @@ constexpr const char* kUsage =
     "  run SCENARIO.ini [--set KEY=VALUE]... [--out DIR] [--seed N] [--trace vcd|none]\n"
     "                   simulate a scenario; writes summary.json, latency.csv, trace.vcd and\n"
     "                   trace.gtkw into DIR (default out/<scenario name>/)\n"
+    "  sweep SWEEP.ini [--backend local|slurm] [--jobs N] [--out DIR]\n"
+    "                   run every point of a parameter sweep; results.csv, summary.csv and\n"
+    "                   plots in DIR (`hcasim sweep --help`: collect, resume, Slurm options)\n"
+    "  plot DIR         PNG plots: a run's latency CDF, or a sweep's plots redrawn\n"
     "  params           list every parameter: name, unit, default, allowed range, help\n"
     "  list             list the bundled scenarios\n"
     "\n"
@@ -134,6 +140,8 @@ int main(int argc, char* argv[]) {
       return list_scenarios();
     }
     if (cmd == "run") return run_command(argc - 1, argv + 1);
+    if (cmd == "sweep") return sweep_command(argc - 1, argv + 1);
+    if (cmd == "plot") return plot_command(argc - 1, argv + 1);
     return usage_error("unknown command '" + cmd + "'");
   } catch (const std::exception& e) {
     std::cerr << "hcasim: internal error: " << e.what() << "\n";

@@ -35,6 +35,7 @@ struct RunOptions {
   std::string out;
   std::string seed;
   std::string trace;
+  bool check = false;  // validate and elaborate only; print the figures a run would report
 };
 
 void check_name(const std::string& name) {
@@ -81,6 +82,19 @@ int simulate(const RunOptions& opt) {
   ScenarioParams scenario = values.load<ScenarioParams>();
   if (scenario.name.empty()) scenario.name = fs::path(opt.scenario).stem().string();
   check_name(scenario.name);
+  if (opt.check) {
+    // The model is built but not simulated and nothing is written: the zero-time summary names
+    // every figure (op class, contention path) that this scenario's summary.json will hold.
+    System system(values, nullptr);
+    std::unique_ptr<Workload> workload = make_workload(values, system, nullptr);
+    RunReport report;
+    report.scenario = scenario.name;
+    report.seed = scenario.seed;
+    workload->report(report);
+    system.report(report);
+    std::cout << summary_json_text(report);
+    return 0;
+  }
   const fs::path out_dir = opt.out.empty() ? fs::path("out") / scenario.name : fs::path(opt.out);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
@@ -154,13 +168,16 @@ int run_command(int argc, char* argv[]) {
   RunOptions opt;
   po::options_description desc(
       "usage: hcasim run SCENARIO.ini [--set KEY=VALUE]... [--out DIR] [--seed N] "
-      "[--trace vcd|none]\n\noptions");
+      "[--trace vcd|none] [--check]\n\noptions");
   desc.add_options()("help,h", "this help")(
       "set", po::value<std::vector<std::string>>(&opt.sets)->composing(),
       "override a parameter (repeatable); `hcasim params` lists them")(
       "out", po::value<std::string>(&opt.out), "output folder (default out/<scenario name>)")(
       "seed", po::value<std::string>(&opt.seed), "seed of the run (same as --set scenario.seed=N)")(
-      "trace", po::value<std::string>(&opt.trace), "vcd (default) or none");
+      "trace", po::value<std::string>(&opt.trace), "vcd (default) or none")(
+      "check", po::bool_switch(&opt.check),
+      "validate and build the model without simulating; print summary.json at time zero "
+      "(every figure path a run reports) and write nothing");
   po::options_description hidden;
   hidden.add_options()("scenario", po::value<std::string>(&opt.scenario));
   po::options_description all;
