@@ -77,7 +77,10 @@ class AdapterDriver {
   // ---- setup (elaboration: no guard, nothing runs yet) ---------------------------------------
   Cq& create_cq(std::uint32_t entries, std::uint32_t max_wqs);
   // A queue pair reporting to `send_cq` and `recv_cq`, attached to both.
-  Wq& create_wq(Cq& send_cq, Cq& recv_cq, std::uint32_t sq_entries, std::uint32_t rq_entries);
+  // `initial`: RTS for a QP connected by firmware command, RESET for one that walks the verbs
+  // state machine (host_os/verbs).
+  Wq& create_wq(Cq& send_cq, Cq& recv_cq, std::uint32_t sq_entries, std::uint32_t rq_entries,
+                QpState initial = QpState::kRts);
 
   // ---- work ----------------------------------------------------------------------------------
   // Enters the guard, runs fn() inside, leaves. False (fn not run) once destroyed.
@@ -105,8 +108,8 @@ class AdapterDriver {
   bool update(SimContext& c, std::uint64_t cycles, Fn&& fn);
   bool attach_wq(SimContext& c, Cq& cq, Wq& wq, std::uint64_t cycles);
   bool detach_wq(SimContext& c, Cq& cq, Wq& wq, std::uint64_t cycles);
-  // design decision: the adapter model has no CQ resize command; the update changes the
-  // driver's bookkeeping only, which is what the synchronization sees.
+  // design decision: the driver's bookkeeping only, which is what the synchronization sees
+  // (the update storm's resizes); VerbsDevice::resize_cq resizes the adapter's CQ as well.
   bool resize_cq(SimContext& c, Cq& cq, std::uint32_t entries, std::uint64_t cycles);
   bool set_moderation(SimContext& c, Cq& cq, std::uint32_t count, Picos period,
                       std::uint64_t cycles);

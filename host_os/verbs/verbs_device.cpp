@@ -40,7 +40,7 @@ Qp& VerbsDevice::create_qp(Cq& send_cq, Cq& recv_cq, const QpCaps& asked) {
     refuse("max_inline_data " + std::to_string(caps.max_inline_data), max_inline());
   if (caps.max_send_wr == 0 || caps.max_recv_wr == 0) refuse("an empty send or receive queue", 1);
   AdapterDriver::Wq& wq = driver_.create_wq(send_cq.driver_cq(), recv_cq.driver_cq(),
-                                            caps.max_send_wr, caps.max_recv_wr);
+                                            caps.max_send_wr, caps.max_recv_wr, QpState::kReset);
   qps_.push_back(std::unique_ptr<Qp>(new Qp(wq, send_cq, recv_cq, caps)));
   Qp& qp = *qps_.back();
   qp.scratch_.sges.reserve(caps.max_send_sge);
@@ -51,33 +51,32 @@ Endpoint VerbsDevice::endpoint(const Qp& qp) const {
   return Endpoint{adapter_.hca().port_address(), qp.qp_num(), qp.sq_psn_};
 }
 
-// The part of ibv_modify_qp that does not depend on who calls: validate, then act.
-int VerbsDevice::apply(Qp& qp, const QpAttr& attr) {
-  const QpState from = qp.state_;
-  const QpState to = attr.state;
-  if (!qp_transition_allowed(from, to)) return EINVAL;
-  if (from == QpState::kInit && to == QpState::kRtr && attr.remote.port == 0) return EINVAL;
-  if (qp.wq_->destroyed) return EINVAL;
-  switch (to) {
-    case QpState::kRtr:
-      if (from == QpState::kInit) {
-        qp.remote_ = attr.remote;
-        adapter_.hca().connect(qp.qp_num(), attr.remote.port, attr.remote.qpn, qp.sq_psn_,
-                               attr.remote.psn);
-      }
-      break;
-    case QpState::kRts:
-      if (from == QpState::kRtr) {
-        qp.sq_psn_ = attr.sq_psn;
-        adapter_.hca().connect(qp.qp_num(), qp.remote_.port, qp.remote_.qpn, qp.sq_psn_,
-                               qp.remote_.psn);
-      }
-      break;
-    default:
-      break;
+namespace {
+int to_errno(VerbStatus s) {
+  switch (s) {
+    case VerbStatus::kOk: return 0;
+    case VerbStatus::kQueueFull: return ENOMEM;
+    default: return EINVAL;
   }
-  qp.state_ = to;
-  return 0;
+}
+}  // namespace
+
+// The part of ibv_modify_qp that does not depend on who calls: the kernel's check
+// (ib_modify_qp_is_ok), then the adapter's firmware command, which moves its QP context
+// (ERR flushes, RESET discards, SQD stops starting sends).
+int VerbsDevice::apply(Qp& qp, const QpAttr& attr) {
+  if (qp.wq_->destroyed || !qp_transition_allowed(qp.state(), attr.state)) return EINVAL;
+  if (qp.state() == QpState::kInit && attr.state == QpState::kRtr && attr.remote.port == 0)
+    return EINVAL;
+  QpModify m;
+  m.state = attr.state;
+  m.remote_port = attr.remote.port;
+  m.remote_qpn = attr.remote.qpn;
+  m.rq_psn = attr.remote.psn;
+  m.sq_psn = attr.sq_psn;
+  const int err = to_errno(adapter_.modify_qp(*qp.wq_->qp, m));
+  if (err == 0 && attr.state == QpState::kRts) qp.sq_psn_ = attr.sq_psn;
+  return err;
 }
 
 int VerbsDevice::modify_qp(Qp& qp, const QpAttr& attr) {
@@ -112,11 +111,13 @@ Mr VerbsDevice::reg_mr(std::uint64_t addr, std::uint64_t length, std::uint32_t a
 void VerbsDevice::dereg_mr(const Mr& mr) { adapter_.hca().regions().deregister(mr.lkey); }
 
 int VerbsDevice::resize_cq(SimContext& c, Cq& cq, std::uint32_t entries) {
+  // The adapter's resize waits for the entries in flight to land (a thread, not a DPC).
+  if (c.in_kernel()) return fail(EINVAL);
   int err = EINVAL;
   driver_.update(c, params_.control_cycles, [&] {
     if (entries == 0 || entries < cq.pending()) return;
-    cq.drv_->entries = entries;
-    err = 0;
+    err = to_errno(adapter_.resize_cq(*cq.drv_->cq, entries));
+    if (err == 0) cq.drv_->entries = entries;
   });
   return err ? fail(err) : 0;
 }
@@ -130,13 +131,14 @@ int VerbsDevice::modify_cq(SimContext& c, Cq& cq, std::uint32_t count, Picos per
 
 int VerbsDevice::destroy_qp(SimContext& c, Qp& qp) {
   if (qp.wq_->destroyed) return fail(EINVAL);
-  return driver_.destroy_wq(c, *qp.wq_, params_.control_cycles) ? 0 : fail(EINVAL);
+  if (!driver_.destroy_wq(c, *qp.wq_, params_.control_cycles)) return fail(EINVAL);
+  return adapter_.destroy_qp(*qp.wq_->qp) == VerbStatus::kOk ? 0 : fail(EINVAL);
 }
 
 // ---- data path ---------------------------------------------------------------------------------
 
 int VerbsDevice::check_send(const Qp& qp, const SendWr& wr) const {
-  if (!qp_accepts_sends(qp.state_) || qp.wq_->destroyed) return EINVAL;
+  if (!qp_accepts_sends(qp.state()) || qp.wq_->destroyed) return EINVAL;
   switch (wr.opcode) {
     case WrOpcode::kSend:
     case WrOpcode::kSendImm:
@@ -201,7 +203,7 @@ int VerbsDevice::post_recv(SimContext& c, Qp& qp, const RecvWr* wrs, std::size_t
   const bool entered = driver_.work(c, [&] {
     for (; i < n; ++i) {
       const RecvWr& wr = wrs[i];
-      if (!qp_accepts_recvs(qp.state_) || qp.wq_->destroyed) {
+      if (!qp_accepts_receives(qp.state()) || qp.wq_->destroyed) {
         err = EINVAL;
         return;
       }

@@ -3,7 +3,7 @@
 // (docs/verbs.md). One VerbsDevice per host adapter, shaped after libibverbs and the kernel
 // driver under it:
 //   - control path: create / resize / destroy CQs, create / modify / destroy QPs with the RC
-//     state machine (qp_state.hpp), register and deregister memory, async events;
+//     state machine (models/hca/qp_state.hpp), register and deregister memory, async events;
 //   - data path: post_send / post_recv (lists of WRs, several SGEs), poll_cq, req_notify_cq.
 // Every call made from a simulated thread or DPC charges its CPU cost on the caller's CPU
 // (host.* cost parameters) and runs inside the guard the scenario chose with host.sync
@@ -53,7 +53,7 @@ class Cq {
 class Qp {
  public:
   std::uint32_t qp_num() const { return wq_->qp->qpn; }
-  QpState state() const { return state_; }
+  QpState state() const { return wq_->qp->state; }
   const QpCaps& caps() const { return caps_; }
   Cq& send_cq() const { return *send_cq_; }
   Cq& recv_cq() const { return *recv_cq_; }
@@ -71,8 +71,6 @@ class Qp {
   Cq* send_cq_;
   Cq* recv_cq_;
   QpCaps caps_;
-  QpState state_ = QpState::kReset;
-  Endpoint remote_;
   std::uint32_t sq_psn_ = 0;
   SendRequest scratch_;  // the WR being handed to the adapter (its SGE storage is reused)
 };

@@ -5,7 +5,7 @@
 // list of WRs allocates nothing.
 #include <cstdint>
 
-#include "host_os/verbs/qp_state.hpp"
+#include "models/hca/qp_state.hpp"
 #include "models/hca/queue_interface.hpp"
 #include "models/hca/wqe_format.hpp"
 
@@ -51,7 +51,7 @@ struct Endpoint {
 // ibv_modify_qp's attributes, those a reliable connection uses. INIT->RTR takes `remote`
 // (the peer's endpoint: its QP and the PSN it starts sending with); RTR->RTS takes `sq_psn`.
 struct QpAttr {
-  QpState state = QpState::kReset;
+  QpState state = QpState::kReset;  // the adapter's states (models/hca/qp_state.hpp)
   Endpoint remote;
   std::uint32_t sq_psn = 0;
 };

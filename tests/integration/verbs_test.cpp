@@ -13,7 +13,6 @@
 namespace hcasim {
 namespace {
 
-using verbs::QpState;
 
 struct Bench : sc_core::sc_module {
   SC_HAS_PROCESS(Bench);
@@ -295,6 +294,54 @@ TEST(Verbs, ModifyFromAThreadIsAnUpdateOfTheDriversResources) {
     EXPECT_EQ(t.qp->state(), QpState::kRts);
     EXPECT_EQ(t.dev->driver().stats().updates, updates + 3);
     EXPECT_EQ(t.dev->driver().stats().violations, 0u);
+  });
+  run_bench(b);
+}
+
+
+TEST(Verbs, MovingAQueuePairToErrFlushesItsWork) {
+  Bench b([](Bench& t) {
+    // No receive on the I/O unit: the SEND waits on receiver-not-ready retries when the QP
+    // is moved to ERR. It, and a send posted afterwards, complete with a flush error.
+    const Sge s = t.host_buffer(8);
+    const verbs::SendWr first = t.send(1, &s, 1), later = t.send(2, &s, 1);
+    ASSERT_EQ(t.dev->post_send(*t.ctx, *t.qp, &first, 1), 0);
+    sc_core::wait(sc_core::sc_time(3, sc_core::SC_US));
+    verbs::QpAttr a;
+    a.state = QpState::kError;
+    ASSERT_EQ(t.dev->modify_qp(*t.ctx, *t.qp, a), 0);
+    EXPECT_EQ(t.qp->state(), QpState::kError);
+    ASSERT_EQ(t.dev->post_send(*t.ctx, *t.qp, &later, 1), 0);  // accepted, then flushed
+    const WorkCompletion c1 = t.next_host();
+    const WorkCompletion c2 = t.next_host();
+    EXPECT_EQ(c1.wr_id, 1u);
+    EXPECT_EQ(c1.status, WcStatus::kFlushed);
+    EXPECT_EQ(c2.wr_id, 2u);
+    EXPECT_EQ(c2.status, WcStatus::kFlushed);
+    a.state = QpState::kRts;  // ERR -> RTS is not a verbs move
+    EXPECT_EQ(t.dev->modify_qp(*t.ctx, *t.qp, a), EINVAL);
+    a.state = QpState::kReset;
+    EXPECT_EQ(t.dev->modify_qp(*t.ctx, *t.qp, a), 0);
+    EXPECT_EQ(t.qp->sends_outstanding(), 0u);
+  });
+  run_bench(b);
+}
+
+TEST(Verbs, ResizingACqKeepsItsEntriesInOrder) {
+  Bench b([](Bench& t) {
+    const Sge s = t.host_buffer(8);
+    const Sge dst = t.iou_buffer(8);
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE(t.peer.adapter->post_recv(*t.peer.qp, i, dst));
+    std::vector<verbs::SendWr> list;
+    for (int i = 0; i < 6; ++i) list.push_back(t.send(i, &s, 1));
+    ASSERT_EQ(t.dev->post_send(*t.ctx, *t.qp, list.data(), 3), 0);
+    sc_core::wait(sc_core::sc_time(5, sc_core::SC_US));  // three completions wait in the CQ
+    EXPECT_EQ(t.cq->pending(), 3u);
+    EXPECT_EQ(t.dev->resize_cq(*t.ctx, *t.cq, 2), EINVAL);  // below what it holds
+    ASSERT_EQ(t.dev->resize_cq(*t.ctx, *t.cq, 256), 0);
+    EXPECT_EQ(t.cq->cqe(), 256u);
+    ASSERT_EQ(t.dev->post_send(*t.ctx, *t.qp, list.data() + 3, 3), 0);
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(t.next_host().wr_id, std::uint64_t(i));
   });
   run_bench(b);
 }

@@ -3,10 +3,14 @@
 // RESET or ERR, and each state to itself. Everything else is refused.
 #include <gtest/gtest.h>
 
-#include "host_os/verbs/qp_state.hpp"
+#include "models/hca/qp_state.hpp"
 
-namespace hcasim::verbs {
+namespace hcasim {
 namespace {
+
+constexpr QpState kAllQpStates[] = {QpState::kReset, QpState::kInit, QpState::kRtr,
+                                    QpState::kRts,   QpState::kSqd,  QpState::kSqe,
+                                    QpState::kError};
 
 TEST(QpState, TransitionsFollowTheVerbsTable) {
   // Rows: from; columns: to, in the order RESET INIT RTR RTS SQD SQE ERR.
@@ -30,11 +34,12 @@ TEST(QpState, WhereWorkRequestsMayBePosted) {
   EXPECT_FALSE(qp_accepts_sends(QpState::kInit));
   EXPECT_FALSE(qp_accepts_sends(QpState::kRtr));
   EXPECT_TRUE(qp_accepts_sends(QpState::kRts));
-  EXPECT_TRUE(qp_accepts_sends(QpState::kErr));  // they complete with a flush error
-  EXPECT_FALSE(qp_accepts_recvs(QpState::kReset));
-  EXPECT_TRUE(qp_accepts_recvs(QpState::kInit));
-  EXPECT_TRUE(qp_accepts_recvs(QpState::kRtr));
+  EXPECT_TRUE(qp_accepts_sends(QpState::kError));  // they complete with a flush error
+  EXPECT_FALSE(qp_accepts_receives(QpState::kReset));
+  EXPECT_TRUE(qp_accepts_receives(QpState::kInit));
+  EXPECT_TRUE(qp_accepts_receives(QpState::kRtr));
+  EXPECT_TRUE(qp_accepts_receives(QpState::kError));
 }
 
 }  // namespace
-}  // namespace hcasim::verbs
+}  // namespace hcasim
