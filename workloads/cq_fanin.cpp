@@ -53,8 +53,9 @@ CqFanin::CqFanin(sc_core::sc_module_name name, System& system, const CqFaninPara
   // Queues: every CQ holds all its QPs' sends and receives at once (no overrun by design).
   const unsigned per_cq = (params_.qps + params_.cqs - 1) / params_.cqs;
   const std::uint32_t sq = pow2_at_least(stack_.pool_elements);
-  const std::uint32_t cq_entries = pow2_at_least(std::uint64_t(per_cq + 1) *
-                                                 (sq + params_.recvs_per_qp));
+  const std::uint32_t cq_entries =
+      params_.cq_entries ? params_.cq_entries
+                         : pow2_at_least(std::uint64_t(per_cq + 1) * (sq + params_.recvs_per_qp));
   for (unsigned i = 0; i < params_.cqs; ++i) cqs_.push_back(&dev_.create_cq(cq_entries, per_cq + 1));
   verbs::QpCaps caps;
   caps.max_send_wr = sq;
@@ -117,7 +118,38 @@ CqFanin::CqFanin(sc_core::sc_module_name name, System& system, const CqFaninPara
   }
   threads_.push_back(std::make_unique<SimThread>(base + ".updater",
                                                  *sys_.cpus[checkers + params_.senders], trace));
+  recovery_thread_ = std::make_unique<SimThread>(base + ".recovery",
+                                                 *sys_.cpus[checkers + params_.senders], trace);
+  cq_failed_.assign(cqs_.size(), false);
+  dev_.set_async_handler([this](SimContext&, const AsyncEvent& e) {
+    if (e.kind != AsyncEventKind::kCqError) return;
+    for (std::size_t i = 0; i < cqs_.size(); ++i)
+      if (cqs_[i]->cqn() == e.number) cq_failed_[i] = true;
+    ++cq_errors_;
+    cq_failed_event_.notify(sc_core::SC_ZERO_TIME);
+  });
   sc_core::sc_spawn([this] { starter(); }, "starter");
+  sc_core::sc_spawn([this] { recovery(); }, "recovery");
+}
+
+// The driver's answer to a CQ error: resize the CQ (double it) through the service's update
+// path, which excludes the checkers meanwhile; the adapter's CQ then works again.
+void CqFanin::recovery() {
+  SimThread& t = *recovery_thread_;
+  SimContext& c = t.context();
+  for (;;) {
+    sc_core::wait(cq_failed_event_);
+    t.start();
+    for (std::size_t i = 0; i < cqs_.size(); ++i) {
+      if (!cq_failed_[i]) continue;
+      cq_failed_[i] = false;
+      if (manager_->resize_cq(c, *cqs_[i], cqs_[i]->cqe() * 2))
+        ++cq_recoveries_;
+      else
+        ++errors_;
+    }
+    t.finish();
+  }
 }
 
 CqFanin::~CqFanin() = default;
@@ -348,6 +380,9 @@ CqFanin::Summary CqFanin::summary() const {
   s.failed_gets = failed_gets_;
   s.pool_waits = pool_waits_;
   s.registrations = dev_.stats().registrations;
+  s.cq_errors = cq_errors_;
+  s.cq_recoveries = cq_recoveries_;
+  for (const verbs::Cq* cq : cqs_) s.completions_lost += dev_.completions_lost(*cq);
   return s;
 }
 
@@ -379,6 +414,11 @@ void CqFanin::report(RunReport& out) const {
       double(s.updates));
   add("dropped", "count", "completions of a WQ no longer monitored", double(s.dropped));
   add("sleeps", "count", "checkers that armed and went to sleep", double(st.sleeps));
+  add("cq_errors", "count", "CQ-error async events (overruns)", double(s.cq_errors));
+  add("cq_recoveries", "count", "CQs resized (doubled) to recover from an overrun",
+      double(s.cq_recoveries));
+  add("completions_lost", "count", "completions the adapter could not write (CQ full)",
+      double(s.completions_lost));
   add("pool.failed_gets", "count", "sync gets that found no element free", double(s.failed_gets));
   add("pool.waits", "count", "async gets queued until a put served them", double(s.pool_waits));
   Metric wait{"cq_fanin.pool.wait_ns", "ns", "time a sender waited for an element", 0.0,

@@ -48,6 +48,7 @@ struct CqFaninParams {
   std::uint32_t size;
   std::uint32_t reply_size;
   std::uint32_t recvs_per_qp;
+  std::uint32_t cq_entries;
   std::uint32_t callback_cycles;
   double retry_us;
   double update_rate;
@@ -67,6 +68,9 @@ struct CqFaninParams {
     v.integer(reply_size, "fanin.reply_size", "B", 64, 1, 1 << 20, "bytes per reply");
     v.integer(recvs_per_qp, "fanin.recvs_per_qp", "WRs", 8, 1, 1024,
               "receive elements kept posted on each QP");
+    v.integer(cq_entries, "fanin.cq_entries", "entries", 0, 0, 1 << 20,
+              "entries per CQ (0: enough for every send and receive its QPs can have); fewer "
+              "can overrun: the adapter raises a CQ error, the driver resizes the CQ (doubling)");
     v.integer(callback_cycles, "fanin.callback_cycles", "cycles", 300, 0, 100000000,
               "the owner's work per completion, in its callback");
     v.real(retry_us, "fanin.retry_us", "us", 1.0, 0.001, 1e6,
@@ -98,6 +102,7 @@ class CqFanin : public sc_core::sc_module, public Workload {
     std::uint64_t empty_checks = 0, claim_misses = 0, interrupts = 0, dpc_runs = 0;
     std::uint64_t deferrals = 0, retriggers = 0, updates = 0, dropped = 0;
     std::uint64_t failed_gets = 0, pool_waits = 0, registrations = 0;
+    std::uint64_t cq_errors = 0, cq_recoveries = 0, completions_lost = 0;
   };
   Summary summary() const;
   const HostCompletionManager& manager() const { return *manager_; }
@@ -109,6 +114,7 @@ class CqFanin : public sc_core::sc_module, public Workload {
   void updater();
   void checker(unsigned k);
   void poller(unsigned k);
+  void recovery();
   void on_send_done(SimContext& c, const WorkCompletion& wc);
   void on_reply(SimContext& c, const WorkCompletion& wc);
   void post_request(SimContext& c, unsigned qp, const msg_pool::Handle& h);
@@ -141,6 +147,11 @@ class CqFanin : public sc_core::sc_module, public Workload {
   bool finished_ = false;
   std::uint64_t errors_ = 0;
   TracedInt pool_free_;
+  // CQ-error recovery: the async event's DPC marks the CQ; a thread resizes it (an update).
+  std::unique_ptr<SimThread> recovery_thread_;
+  std::vector<bool> cq_failed_;  // by position in cqs_
+  sc_core::sc_event cq_failed_event_;
+  std::uint64_t cq_errors_ = 0, cq_recoveries_ = 0;
 };
 
 }  // namespace hcasim

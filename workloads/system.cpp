@@ -101,10 +101,16 @@ System::System(const ParamValues& values, TraceSink* trace)
   const auto kind = sync::sync_kind_from_string(host_params.sync);
   if (!kind)
     throw ConfigError("key 'host.sync': '" + host_params.sync + "' is no synchronization kind");
-  for (std::size_t i = 0; i < host.slots.size(); ++i)
+  for (std::size_t i = 0; i < host.slots.size(); ++i) {
     host_verbs.push_back(std::make_unique<verbs::VerbsDevice>(
         std::string(host.name()) + ".verbs" + std::to_string(i), *host.slots[i].context, *platform,
         *kind, host_params, trace));
+    // Each adapter's async events on a vector of their own, handled on host.irq_cpu.
+    const std::uint32_t vector = kAsyncEventVector + static_cast<std::uint32_t>(i);
+    host_verbs.back()->open_async_events(vector);
+    interrupts->route(vector, host_params.irq_cpu,
+                      Dpc{&verbs::VerbsDevice::async_dpc, host_verbs.back().get(), 0});
+  }
 }
 
 IouQueues System::open_iou_queues(unsigned index, std::uint32_t cq_entries,

@@ -74,6 +74,9 @@ struct IouQueues {
 };
 
 struct System {
+  // Interrupt vectors: a CQ's is its number; host adapter i's async events use this + i.
+  static constexpr std::uint32_t kAsyncEventVector = 1024;
+
   System(const ParamValues& values, TraceSink* trace);
 
   HostParams host_params;

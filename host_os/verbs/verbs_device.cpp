@@ -291,9 +291,27 @@ void VerbsDevice::service_arm(SimContext& c, Cq& cq) {
   adapter_.arm_cq(*cq.drv_->cq);
 }
 
-void VerbsDevice::deliver_async(const AsyncEvent& e) {
-  ++stats_.async_events;
-  if (async_handler_) async_handler_(e);
+void VerbsDevice::open_async_events(std::uint32_t vector) {
+  events_ = &adapter_.open_event_queue(vector);
+}
+
+void VerbsDevice::async_dpc(void* self, std::uint64_t, SimContext& kernel) {
+  auto& d = *static_cast<VerbsDevice*>(self);
+  if (!d.events_) return;
+  AsyncEvent e[8];
+  for (;;) {
+    kernel.run(d.params_.poll_cycles);
+    const unsigned n = d.events_->poll(e, 8);
+    for (unsigned i = 0; i < n; ++i) {
+      ++d.stats_.async_events;
+      if (d.async_handler_) d.async_handler_(kernel, e[i]);
+    }
+    if (n < 8) return;
+  }
+}
+
+std::uint64_t VerbsDevice::completions_lost(const Cq& cq) const {
+  return adapter_.hca().cq_completions_lost(cq.cqn());
 }
 
 }  // namespace hcasim::verbs

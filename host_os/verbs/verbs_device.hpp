@@ -147,10 +147,15 @@ class VerbsDevice {
   void service_arm(SimContext& c, Cq& cq);
 
   // ---- async events --------------------------------------------------------------------------
-  using AsyncHandler = std::function<void(const AsyncEvent&)>;
+  // The handler runs in DPC context (it must not block): record, and act from a thread.
+  using AsyncHandler = std::function<void(SimContext&, const AsyncEvent&)>;
   void set_async_handler(AsyncHandler h) { async_handler_ = std::move(h); }
-  // The driver's delivery point for async events (the adapter's, and the layer's own).
-  void deliver_async(const AsyncEvent& e);
+  // Opens the adapter's event queue on `vector`; the system routes that vector's interrupt to
+  // async_dpc, which drains the queue and hands each event to the handler.
+  void open_async_events(std::uint32_t vector);
+  static void async_dpc(void* self, std::uint64_t, SimContext& kernel);
+  // Completions the adapter could not write because `cq` was full (counted since creation).
+  std::uint64_t completions_lost(const Cq& cq) const;
 
   // ---- observation ---------------------------------------------------------------------------
   const std::string& name() const { return name_; }
@@ -177,6 +182,7 @@ class VerbsDevice {
   std::vector<std::unique_ptr<Cq>> cqs_;
   std::vector<std::unique_ptr<Qp>> qps_;
   AsyncHandler async_handler_;
+  EventQueue* events_ = nullptr;
   Stats stats_;
 };
 

@@ -5,6 +5,7 @@
 // list of WRs allocates nothing.
 #include <cstdint>
 
+#include "models/hca/event_queue.hpp"
 #include "models/hca/qp_state.hpp"
 #include "models/hca/queue_interface.hpp"
 #include "models/hca/wqe_format.hpp"
@@ -64,11 +65,9 @@ struct Mr {
   std::uint32_t rkey = 0;
 };
 
-// Asynchronous events the driver receives (ibv_async_event): the adapter's and its own.
-enum class AsyncEventKind : std::uint8_t { kCqError, kQpFatal, kPortActive, kPortError };
-struct AsyncEvent {
-  AsyncEventKind kind = AsyncEventKind::kPortActive;
-  std::uint32_t number = 0;  // CQ number, QP number or port
-};
+// Asynchronous events the driver receives (ibv_async_event): the adapter's event-queue entries
+// (models/hca/event_queue.hpp): CQ error (overrun), QP fatal, port active.
+using hcasim::AsyncEvent;
+using hcasim::AsyncEventKind;
 
 }  // namespace hcasim::verbs
