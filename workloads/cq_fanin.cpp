@@ -38,9 +38,8 @@ CqFanin::CqFanin(sc_core::sc_module_name name, System& system, const CqFaninPara
                       " (" + std::to_string(checkers) + " checking, " +
                       std::to_string(params_.senders) + " sending, 1 updating)");
   if (params_.cqs > params_.qps)
-    throw ConfigError("key 'fanin.cqs': " + std::to_string(params_.cqs) +
-                      " CQs for fanin.qps = " + std::to_string(params_.qps) +
-                      " QPs; allowed: 1 .. fanin.qps");
+    throw ConfigError("key 'fanin.cqs': " + std::to_string(params_.cqs) + " CQs for fanin.qps = " +
+                      std::to_string(params_.qps) + " QPs; allowed: 1 .. fanin.qps");
   // The first sends wait until every echo service's receives reached its adapter.
   start_ = 2'000'000 + Picos{params_.qps} * sys_.iou_params.recv_depth * 5'000;
   begin_ = std::max(us_to_ps(params_.warmup_us), start_);
@@ -56,7 +55,8 @@ CqFanin::CqFanin(sc_core::sc_module_name name, System& system, const CqFaninPara
   const std::uint32_t cq_entries =
       params_.cq_entries ? params_.cq_entries
                          : pow2_at_least(std::uint64_t(per_cq + 1) * (sq + params_.recvs_per_qp));
-  for (unsigned i = 0; i < params_.cqs; ++i) cqs_.push_back(&dev_.create_cq(cq_entries, per_cq + 1));
+  for (unsigned i = 0; i < params_.cqs; ++i)
+    cqs_.push_back(&dev_.create_cq(cq_entries, per_cq + 1));
   verbs::QpCaps caps;
   caps.max_send_wr = sq;
   caps.max_recv_wr = params_.recvs_per_qp;
@@ -106,8 +106,8 @@ CqFanin::CqFanin(sc_core::sc_module_name name, System& system, const CqFaninPara
   cqe_to_callback_.name = "cqe_to_callback";
   const std::string base = this->name();
   for (unsigned k = 0; k < checkers; ++k) {
-    threads_.push_back(std::make_unique<SimThread>(base + ".checker" + std::to_string(k),
-                                                   *sys_.cpus[k], trace));
+    threads_.push_back(
+        std::make_unique<SimThread>(base + ".checker" + std::to_string(k), *sys_.cpus[k], trace));
   }
   for (unsigned s = 0; s < params_.senders; ++s) {
     auto snd = std::make_unique<Sender>();
@@ -137,8 +137,13 @@ CqFanin::CqFanin(sc_core::sc_module_name name, System& system, const CqFaninPara
 void CqFanin::recovery() {
   SimThread& t = *recovery_thread_;
   SimContext& c = t.context();
+  auto any_failed = [&] {
+    for (bool f : cq_failed_)
+      if (f) return true;
+    return false;
+  };
   for (;;) {
-    sc_core::wait(cq_failed_event_);
+    while (!any_failed()) sc_core::wait(cq_failed_event_);  // errors during a resize count too
     t.start();
     for (std::size_t i = 0; i < cqs_.size(); ++i) {
       if (!cq_failed_[i]) continue;
@@ -194,14 +199,14 @@ void CqFanin::starter() {
 void CqFanin::checker(unsigned k) {
   SimThread& t = *threads_[k];
   t.start();
-  manager_->run_checker(t.context(), [this] { return now_ps() >= end_; });
+  manager_->run_checker(t.context(), [this] { return stopping_; });
   t.finish();
 }
 
 void CqFanin::poller(unsigned k) {
   SimThread& t = *threads_[k];
   t.start();
-  manager_->run_poller(t.context(), *cqs_[k], [this] { return now_ps() >= end_; });
+  manager_->run_poller(t.context(), *cqs_[k], [this] { return stopping_; });
   t.finish();
 }
 
@@ -218,7 +223,9 @@ void CqFanin::post_request(SimContext& c, unsigned qp, const msg_pool::Handle& h
     posted_at_[qp].pop_back();
     ++errors_;
     send_pool_->put(c, h);
+    return;
   }
+  ++sends_posted_;
 }
 
 // Runs in the context of the put that served the sender's queued request.
@@ -260,15 +267,18 @@ void CqFanin::sender(unsigned k) {
       const msg_pool::Status st = send_pool_->get_async(c, s.request);
       if (st == msg_pool::Status::pending) {
         if (measuring()) ++pool_waits_;
+        ++waiting_;
         c.begin_block();
         while (!s.served) sc_core::wait(s.served_event);
         c.end_block(static_cast<Picos>(sys_.host_params.wakeup_ns * 1000.0 + 0.5));
+        --waiting_;
       } else if (st != msg_pool::Status::ok) {
         ++errors_;
         continue;
       }
       h = s.handle;
     }
+    ++held_;
     if (measuring()) {
       const Picos waited = now_ps() - asked;
       pool_wait_ps_ += waited;
@@ -277,6 +287,7 @@ void CqFanin::sender(unsigned k) {
     const unsigned qp = s.next_qp;
     s.next_qp = (s.next_qp + static_cast<unsigned>(senders_.size())) % params_.qps;
     post_request(c, qp, h);
+    --held_;
   }
   t.finish();
 }
@@ -293,9 +304,11 @@ void CqFanin::on_send_done(SimContext& c, const WorkCompletion& wc) {
   if (send_pool_->handle_of(c, wc.wr_id, h) != msg_pool::Status::ok ||
       send_pool_->put(c, h) != msg_pool::Status::ok)
     ++errors_;
+  ++send_callbacks_;  // after the put: a drained run has every element back
 }
 
 void CqFanin::on_reply(SimContext& c, const WorkCompletion& wc) {
+  ++reply_callbacks_;
   c.run(params_.callback_cycles);
   if (wc.status != WcStatus::kSuccess) ++errors_;
   msg_pool::Handle h{};
@@ -356,6 +369,15 @@ void CqFanin::updater() {
     }
   }
   if (end_ > now_ps()) t.sleep_for(end_ - now_ps());
+  // The senders stop at the end; the run drains what they posted and the replies to it
+  // (bounded: a completion lost to an overrun never comes), so the accounting is of a quiet
+  // system.
+  const Picos drain_limit = end_ + us_to_ps(1000);
+  while ((send_callbacks_ < sends_posted_ || reply_callbacks_ < sends_posted_ || held_ > 0 ||
+          waiting_ > 0) &&
+         now_ps() < drain_limit)
+    t.sleep_for(us_to_ps(1));
+  stopping_ = true;
   finished_ = true;
   manager_->wake_all(c);
   t.finish();
@@ -383,6 +405,12 @@ CqFanin::Summary CqFanin::summary() const {
   s.cq_errors = cq_errors_;
   s.cq_recoveries = cq_recoveries_;
   for (const verbs::Cq* cq : cqs_) s.completions_lost += dev_.completions_lost(*cq);
+  s.send_callbacks = send_callbacks_;
+  s.reply_callbacks = reply_callbacks_;
+  s.elements_in_use = send_pool_->in_use();
+  s.elements_held = held_;
+  for (const verbs::Qp* qp : qps_) s.sends_outstanding += qp->sends_outstanding();
+  s.sends_posted = sends_posted_;
   return s;
 }
 
@@ -432,21 +460,19 @@ void CqFanin::report(RunReport& out) const {
 void CqFanin::print_table(std::ostream& out) const {
   const Summary s = summary();
   char line[256];
-  std::snprintf(line, sizeof line,
-                "\ncq_fanin: host.cq_manager=%s host.pool.mode=%s host.sync=%s, %u QPs over %u "
-                "CQs\n  %.3f M completions/s, %llu requests, empty checks %llu, claim misses "
-                "%llu, interrupts %llu, DPC deferrals %llu (re-triggered %llu), pool waits %llu, "
-                "failed gets %llu\n",
-                stack_.cq_manager.c_str(), stack_.pool_mode.c_str(),
-                sys_.host_params.sync.c_str(), params_.qps, params_.cqs,
-                s.completions_per_s / 1e6, static_cast<unsigned long long>(s.requests),
-                static_cast<unsigned long long>(s.empty_checks),
-                static_cast<unsigned long long>(s.claim_misses),
-                static_cast<unsigned long long>(s.interrupts),
-                static_cast<unsigned long long>(s.deferrals),
-                static_cast<unsigned long long>(s.retriggers),
-                static_cast<unsigned long long>(s.pool_waits),
-                static_cast<unsigned long long>(s.failed_gets));
+  std::snprintf(
+      line, sizeof line,
+      "\ncq_fanin: host.cq_manager=%s host.pool.mode=%s host.sync=%s, %u QPs over %u "
+      "CQs\n  %.3f M completions/s, %llu requests, empty checks %llu, claim misses "
+      "%llu, interrupts %llu, DPC deferrals %llu (re-triggered %llu), pool waits %llu, "
+      "failed gets %llu\n",
+      stack_.cq_manager.c_str(), stack_.pool_mode.c_str(), sys_.host_params.sync.c_str(),
+      params_.qps, params_.cqs, s.completions_per_s / 1e6,
+      static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.empty_checks),
+      static_cast<unsigned long long>(s.claim_misses),
+      static_cast<unsigned long long>(s.interrupts), static_cast<unsigned long long>(s.deferrals),
+      static_cast<unsigned long long>(s.retriggers), static_cast<unsigned long long>(s.pool_waits),
+      static_cast<unsigned long long>(s.failed_gets));
   out << line;
 }
 

@@ -58,13 +58,15 @@ struct CqFaninParams {
   template <class V>
   void visit(V& v) {
     v.integer(qps, "fanin.qps", "QPs", 32, 1, 1024, "queue pairs, each to its own echo service");
-    v.integer(cqs, "fanin.cqs", "CQs", 4, 1, 64, "completion queues the QPs report to (QP i to CQ "
+    v.integer(cqs, "fanin.cqs", "CQs", 4, 1, 64,
+              "completion queues the QPs report to (QP i to CQ "
               "i % cqs)");
     v.integer(checkers, "fanin.checkers", "threads", 2, 1, 64,
               "checking threads (multi), or CPUs taking the CQ interrupts (dpc)");
     v.integer(senders, "fanin.senders", "threads", 1, 1, 64, "threads issuing requests");
     v.real(rate, "fanin.rate", "per_s", 2e6, 1.0, 1e9, "requests per second, all senders together");
-    v.integer(size, "fanin.size", "B", 64, 1, 1 << 20, "bytes per request (a pool element's buffer)");
+    v.integer(size, "fanin.size", "B", 64, 1, 1 << 20,
+              "bytes per request (a pool element's buffer)");
     v.integer(reply_size, "fanin.reply_size", "B", 64, 1, 1 << 20, "bytes per reply");
     v.integer(recvs_per_qp, "fanin.recvs_per_qp", "WRs", 8, 1, 1024,
               "receive elements kept posted on each QP");
@@ -96,13 +98,18 @@ class CqFanin : public sc_core::sc_module, public Workload {
 
   // Headline figures (tests, sweeps).
   struct Summary {
-    std::uint64_t requests = 0;       // replies received in the window
-    double completions_per_s = 0;     // callbacks run per second (both directions)
-    std::uint64_t completions = 0;    // callbacks in the window
+    std::uint64_t requests = 0;     // replies received in the window
+    double completions_per_s = 0;   // callbacks run per second (both directions)
+    std::uint64_t completions = 0;  // callbacks in the window
     std::uint64_t empty_checks = 0, claim_misses = 0, interrupts = 0, dpc_runs = 0;
     std::uint64_t deferrals = 0, retriggers = 0, updates = 0, dropped = 0;
     std::uint64_t failed_gets = 0, pool_waits = 0, registrations = 0;
     std::uint64_t cq_errors = 0, cq_recoveries = 0, completions_lost = 0;
+    // Whole-run accounting (not only the window): every send posted is either completed
+    // (its callback ran) or still outstanding, and every pool element in use is a posted send
+    // not yet completed or one a sender holds between get and post.
+    std::uint64_t sends_posted = 0, send_callbacks = 0, reply_callbacks = 0;
+    std::uint64_t elements_in_use = 0, elements_held = 0, sends_outstanding = 0;
   };
   Summary summary() const;
   const HostCompletionManager& manager() const { return *manager_; }
@@ -152,6 +159,9 @@ class CqFanin : public sc_core::sc_module, public Workload {
   std::vector<bool> cq_failed_;  // by position in cqs_
   sc_core::sc_event cq_failed_event_;
   std::uint64_t cq_errors_ = 0, cq_recoveries_ = 0;
+  std::uint64_t send_callbacks_ = 0, reply_callbacks_ = 0, held_ = 0, sends_posted_ = 0;
+  std::uint64_t waiting_ = 0;  // senders whose asynchronous get is queued
+  bool stopping_ = false;      // the checkers' loops end
 };
 
 }  // namespace hcasim

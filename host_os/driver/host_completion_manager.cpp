@@ -14,17 +14,20 @@ std::optional<CqManagerMode> cq_manager_mode_from_string(const std::string& s) {
 
 const char* to_string(CqManagerMode m) {
   switch (m) {
-    case CqManagerMode::single: return "single";
-    case CqManagerMode::multi: return "multi";
-    case CqManagerMode::dpc: return "dpc";
-    case CqManagerMode::per_cq_poller: return "per_cq_poller";
+    case CqManagerMode::single:
+      return "single";
+    case CqManagerMode::multi:
+      return "multi";
+    case CqManagerMode::dpc:
+      return "dpc";
+    case CqManagerMode::per_cq_poller:
+      return "per_cq_poller";
   }
   return "?";
 }
 
 HostCompletionManager::HostCompletionManager(std::string name, verbs::VerbsDevice& device,
-                                             SimPlatform& platform,
-                                             InterruptController& interrupts,
+                                             SimPlatform& platform, InterruptController& interrupts,
                                              const std::vector<SimCpu*>& cpus, sync::SyncKind kind,
                                              CqManagerMode mode, std::vector<verbs::Cq*> cqs,
                                              std::vector<unsigned> irq_cpus, unsigned budget,

@@ -54,9 +54,12 @@ Endpoint VerbsDevice::endpoint(const Qp& qp) const {
 namespace {
 int to_errno(VerbStatus s) {
   switch (s) {
-    case VerbStatus::kOk: return 0;
-    case VerbStatus::kQueueFull: return ENOMEM;
-    default: return EINVAL;
+    case VerbStatus::kOk:
+      return 0;
+    case VerbStatus::kQueueFull:
+      return ENOMEM;
+    default:
+      return EINVAL;
   }
 }
 }  // namespace

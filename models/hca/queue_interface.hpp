@@ -83,7 +83,7 @@ class CompletionQueue : public PcieLink::WriteObserver {
   std::uint32_t consumer_ = 0;
   std::uint64_t landed_count_ = 0;
   std::uint64_t polled_count_ = 0;  // entries polled so far (the sequence landed_at_ follows)
-  std::vector<Picos> landed_at_;  // by ring slot: when its latest CQE landed
+  std::vector<Picos> landed_at_;    // by ring slot: when its latest CQE landed
   sc_core::sc_event landed_;
   TracedInt depth_;
 };

@@ -109,7 +109,8 @@ TEST(HostTick, ATickDelaysExactlyTheRoundTripsItFallsIn) {
   // that reaps it (a guarded section: entry, exit). A tick at T inside it takes the CPU for
   // kTickCost. Before the doorbell or in the final poll it delays the round trip by that; in
   // between it delays only the spin's end, to T + kTickCost if the spin would have ended sooner
-  // (the adapter works on meanwhile). The guard's entry and exit cost the same on every call here (quiet run's stats).
+  // (the adapter works on meanwhile). The guard's entry and exit cost the same on every call here
+  // (quiet run's stats).
   const AdapterDriver::Stats& guard = quiet_system.verbs().driver().stats();
   ASSERT_GT(guard.sections, 0u);
   ASSERT_EQ(guard.worker_wait_ps % guard.sections, 0u);

@@ -13,7 +13,6 @@
 namespace hcasim {
 namespace {
 
-
 struct Bench : sc_core::sc_module {
   SC_HAS_PROCESS(Bench);
   ParamRegistry registry;
@@ -297,7 +296,6 @@ TEST(Verbs, ModifyFromAThreadIsAnUpdateOfTheDriversResources) {
   });
   run_bench(b);
 }
-
 
 TEST(Verbs, MovingAQueuePairToErrFlushesItsWork) {
   Bench b([](Bench& t) {

@@ -8,9 +8,8 @@
 namespace hcasim {
 namespace {
 
-constexpr QpState kAllQpStates[] = {QpState::kReset, QpState::kInit, QpState::kRtr,
-                                    QpState::kRts,   QpState::kSqd,  QpState::kSqe,
-                                    QpState::kError};
+constexpr QpState kAllQpStates[] = {QpState::kReset, QpState::kInit, QpState::kRtr,  QpState::kRts,
+                                    QpState::kSqd,   QpState::kSqe,  QpState::kError};
 
 TEST(QpState, TransitionsFollowTheVerbsTable) {
   // Rows: from; columns: to, in the order RESET INIT RTR RTS SQD SQE ERR.
