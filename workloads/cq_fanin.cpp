@@ -121,6 +121,12 @@ CqFanin::CqFanin(sc_core::sc_module_name name, System& system, const CqFaninPara
   recovery_thread_ = std::make_unique<SimThread>(base + ".recovery",
                                                  *sys_.cpus[checkers + params_.senders], trace);
   cq_failed_.assign(cqs_.size(), false);
+  cq_filling_.assign(cqs_.size(), false);
+  for (unsigned i = 0; i < params_.qps; ++i) {
+    const std::uint32_t qpn = qps_[i]->qp_num();
+    if (cq_of_qpn_.size() <= qpn) cq_of_qpn_.resize(qpn + 1, 0);
+    cq_of_qpn_[qpn] = i % params_.cqs;
+  }
   dev_.set_async_handler([this](SimContext&, const AsyncEvent& e) {
     if (e.kind != AsyncEventKind::kCqError) return;
     for (std::size_t i = 0; i < cqs_.size(); ++i)
@@ -132,26 +138,30 @@ CqFanin::CqFanin(sc_core::sc_module_name name, System& system, const CqFaninPara
   sc_core::sc_spawn([this] { recovery(); }, "recovery");
 }
 
-// The driver's answer to a CQ error: resize the CQ (double it) through the service's update
-// path, which excludes the checkers meanwhile; the adapter's CQ then works again.
+// The driver's answer to a CQ error, or to a CQ past its high-water mark: resize the CQ (double
+// it) through the service's update path, which excludes the checkers meanwhile; after an error
+// the adapter's CQ works again.
 void CqFanin::recovery() {
   SimThread& t = *recovery_thread_;
   SimContext& c = t.context();
-  auto any_failed = [&] {
-    for (bool f : cq_failed_)
-      if (f) return true;
+  auto wanted = [&] {
+    for (std::size_t i = 0; i < cqs_.size(); ++i)
+      if (cq_failed_[i] || cq_filling_[i]) return true;
     return false;
   };
   for (;;) {
-    while (!any_failed()) sc_core::wait(cq_failed_event_);  // errors during a resize count too
+    while (!wanted()) sc_core::wait(cq_failed_event_);  // requests during a resize count too
     t.start();
     for (std::size_t i = 0; i < cqs_.size(); ++i) {
-      if (!cq_failed_[i]) continue;
-      cq_failed_[i] = false;
-      if (manager_->resize_cq(c, *cqs_[i], cqs_[i]->cqe() * 2))
+      if (!cq_failed_[i] && !cq_filling_[i]) continue;
+      const bool after_error = cq_failed_[i];
+      cq_failed_[i] = cq_filling_[i] = false;
+      if (!manager_->resize_cq(c, *cqs_[i], cqs_[i]->cqe() * 2))
+        ++errors_;
+      else if (after_error)
         ++cq_recoveries_;
       else
-        ++errors_;
+        ++cq_early_resizes_;
     }
     t.finish();
   }
@@ -292,7 +302,20 @@ void CqFanin::sender(unsigned k) {
   t.finish();
 }
 
+// design decision: the driver watches its CQs' fill level where it sees them, in the completion
+// callbacks, and asks for a bigger CQ before the adapter has to drop an entry.
+void CqFanin::check_high_water(std::uint32_t qpn) {
+  if (params_.cq_high_water <= 0 || qpn >= cq_of_qpn_.size()) return;
+  const std::uint32_t i = cq_of_qpn_[qpn];
+  const verbs::Cq& cq = *cqs_[i];
+  if (cq_filling_[i] || cq_failed_[i]) return;
+  if (static_cast<double>(cq.pending()) < params_.cq_high_water * cq.cqe()) return;
+  cq_filling_[i] = true;
+  cq_failed_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
 void CqFanin::on_send_done(SimContext& c, const WorkCompletion& wc) {
+  check_high_water(wc.qpn);
   c.run(params_.callback_cycles);
   if (wc.status != WcStatus::kSuccess) ++errors_;
   if (measuring()) {
@@ -308,6 +331,7 @@ void CqFanin::on_send_done(SimContext& c, const WorkCompletion& wc) {
 }
 
 void CqFanin::on_reply(SimContext& c, const WorkCompletion& wc) {
+  check_high_water(wc.qpn);
   ++reply_callbacks_;
   c.run(params_.callback_cycles);
   if (wc.status != WcStatus::kSuccess) ++errors_;
@@ -404,6 +428,7 @@ CqFanin::Summary CqFanin::summary() const {
   s.registrations = dev_.stats().registrations;
   s.cq_errors = cq_errors_;
   s.cq_recoveries = cq_recoveries_;
+  s.cq_early_resizes = cq_early_resizes_;
   for (const verbs::Cq* cq : cqs_) s.completions_lost += dev_.completions_lost(*cq);
   s.send_callbacks = send_callbacks_;
   s.reply_callbacks = reply_callbacks_;
@@ -445,6 +470,8 @@ void CqFanin::report(RunReport& out) const {
   add("cq_errors", "count", "CQ-error async events (overruns)", double(s.cq_errors));
   add("cq_recoveries", "count", "CQs resized (doubled) to recover from an overrun",
       double(s.cq_recoveries));
+  add("cq_early_resizes", "count", "CQs doubled at the high-water mark, before an overrun",
+      double(s.cq_early_resizes));
   add("completions_lost", "count", "completions the adapter could not write (CQ full)",
       double(s.completions_lost));
   add("pool.failed_gets", "count", "sync gets that found no element free", double(s.failed_gets));

@@ -49,6 +49,7 @@ struct CqFaninParams {
   std::uint32_t reply_size;
   std::uint32_t recvs_per_qp;
   std::uint32_t cq_entries;
+  double cq_high_water;
   std::uint32_t callback_cycles;
   double retry_us;
   double update_rate;
@@ -73,6 +74,9 @@ struct CqFaninParams {
     v.integer(cq_entries, "fanin.cq_entries", "entries", 0, 0, 1 << 20,
               "entries per CQ (0: enough for every send and receive its QPs can have); fewer "
               "can overrun: the adapter raises a CQ error, the driver resizes the CQ (doubling)");
+    v.real(cq_high_water, "fanin.cq_high_water", "ratio", 0.75, 0.0, 1.0,
+           "a callback that finds its CQ fuller than this share of its entries asks for the "
+           "CQ to be doubled before it overruns (0: only after an overrun's CQ error)");
     v.integer(callback_cycles, "fanin.callback_cycles", "cycles", 300, 0, 100000000,
               "the owner's work per completion, in its callback");
     v.real(retry_us, "fanin.retry_us", "us", 1.0, 0.001, 1e6,
@@ -105,6 +109,7 @@ class CqFanin : public sc_core::sc_module, public Workload {
     std::uint64_t deferrals = 0, retriggers = 0, updates = 0, dropped = 0;
     std::uint64_t failed_gets = 0, pool_waits = 0, registrations = 0;
     std::uint64_t cq_errors = 0, cq_recoveries = 0, completions_lost = 0;
+    std::uint64_t cq_early_resizes = 0;  // CQs doubled at the high-water mark, before overrun
     // Whole-run accounting (not only the window): every send posted is either completed
     // (its callback ran) or still outstanding, and every pool element in use is a posted send
     // not yet completed or one a sender holds between get and post.
@@ -158,7 +163,10 @@ class CqFanin : public sc_core::sc_module, public Workload {
   std::unique_ptr<SimThread> recovery_thread_;
   std::vector<bool> cq_failed_;  // by position in cqs_
   sc_core::sc_event cq_failed_event_;
-  std::uint64_t cq_errors_ = 0, cq_recoveries_ = 0;
+  std::uint64_t cq_errors_ = 0, cq_recoveries_ = 0, cq_early_resizes_ = 0;
+  std::vector<bool> cq_filling_;          // by position in cqs_: past the high-water mark
+  std::vector<std::uint32_t> cq_of_qpn_;  // QP number -> position of its CQ in cqs_
+  void check_high_water(std::uint32_t qpn);
   std::uint64_t send_callbacks_ = 0, reply_callbacks_ = 0, held_ = 0, sends_posted_ = 0;
   std::uint64_t waiting_ = 0;  // senders whose asynchronous get is queued
   bool stopping_ = false;      // the checkers' loops end

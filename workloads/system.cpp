@@ -105,11 +105,14 @@ System::System(const ParamValues& values, TraceSink* trace)
     host_verbs.push_back(std::make_unique<verbs::VerbsDevice>(
         std::string(host.name()) + ".verbs" + std::to_string(i), *host.slots[i].context, *platform,
         *kind, host_params, trace));
-    // Each adapter's async events on a vector of their own, handled on host.irq_cpu.
+    // Each adapter's async events on a vector of their own, handled on host.irq_cpu, once
+    // software listens.
+    verbs::VerbsDevice* dev = host_verbs.back().get();
     const std::uint32_t vector = kAsyncEventVector + static_cast<std::uint32_t>(i);
-    host_verbs.back()->open_async_events(vector);
-    interrupts->route(vector, host_params.irq_cpu,
-                      Dpc{&verbs::VerbsDevice::async_dpc, host_verbs.back().get(), 0});
+    dev->set_event_queue_opener([this, dev, vector] {
+      dev->open_async_events(vector);
+      interrupts->route(vector, host_params.irq_cpu, Dpc{&verbs::VerbsDevice::async_dpc, dev, 0});
+    });
   }
 }
 

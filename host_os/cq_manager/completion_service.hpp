@@ -57,6 +57,10 @@ class CompletionService {
   // Runs try_check(cq) again later (queue the CQ's DPC): for a CQ whose try_check deferred
   // during an update, or used its whole budget.
   using Requeue = std::function<void(Context&, std::uint32_t cq)>;
+  // Observation (tracing which checker holds a CQ): called when a checker takes a CQ's claim
+  // (held) and when it gives it back. Not a modelled access; must not call the service.
+  using ClaimObserver = std::function<void(Context&, std::uint32_t cq, bool held)>;
+  void set_claim_observer(ClaimObserver o) { claim_observer_ = std::move(o); }
 
   // Entries reaped per backend poll (Linux's ib_cq polls in batches of 16 too).
   static constexpr unsigned kBatch = 16;
@@ -395,7 +399,10 @@ class CompletionService {
     std::uint64_t seen = kFree;
     for (;;) {
       if (seen == kFree) {
-        if (p.compare_exchange(c, w, seen, kHeld, std::memory_order_acq_rel)) return true;
+        if (p.compare_exchange(c, w, seen, kHeld, std::memory_order_acq_rel)) {
+          if (claim_observer_) claim_observer_(c, cq, true);
+          return true;
+        }
         continue;  // `seen` now holds the current value
       }
       if (seen & kPending) return false;  // a visit is already handed over
@@ -409,7 +416,10 @@ class CompletionService {
     P& p = platform_;
     typename P::Word& w = slots_[cq].claim;
     std::uint64_t held = kHeld;
-    if (p.compare_exchange(c, w, held, kFree, std::memory_order_acq_rel)) return true;
+    if (p.compare_exchange(c, w, held, kFree, std::memory_order_acq_rel)) {
+      if (claim_observer_) claim_observer_(c, cq, false);
+      return true;
+    }
     assert(held == (kHeld | kPending));
     // Only the holder changes a word that has kPending set: a plain store clears it.
     p.store(c, w, kHeld, std::memory_order_relaxed);
@@ -518,6 +528,7 @@ class CompletionService {
   Backend& backend_;
   const CompletionServiceConfig config_;
   const Requeue requeue_;
+  ClaimObserver claim_observer_;
   Guard guard_;
   // The guarded resource's line: every check reads it, every update writes it.
   struct alignas(sync::kCacheLine) Shared {

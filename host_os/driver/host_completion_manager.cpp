@@ -61,6 +61,12 @@ HostCompletionManager::HostCompletionManager(std::string name, verbs::VerbsDevic
     interrupts.route(n, cpu, Dpc{&HostCompletionManager::on_dpc, this, n});
   }
   monitored_.attach(trace, name_ + ".monitored_wqs", 16);
+  for (std::uint32_t n = 0; n < top; ++n) owner_.push_back(std::make_unique<TracedInt>());
+  for (verbs::Cq* cq : cqs_)
+    owner_[cq->cqn()]->attach(trace, name_ + ".cq" + std::to_string(cq->cqn()) + "_checker", 8);
+  service_->set_claim_observer([this](SimContext& c, std::uint32_t cq, bool held) {
+    owner_[cq]->set(held ? c.cpu().index() + 1 : 0);
+  });
 }
 
 void HostCompletionManager::start(SimContext& c) {

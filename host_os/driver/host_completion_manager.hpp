@@ -98,6 +98,7 @@ class HostCompletionManager {
   std::unique_ptr<Service> service_;
   std::uint64_t dpc_runs_ = 0;
   TracedInt monitored_;
+  std::vector<std::unique_ptr<TracedInt>> owner_;  // by CQ number: holder's CPU + 1, or 0
   // per_cq_poller: each poller sleeps on its own CQ's interrupt.
   std::vector<std::unique_ptr<sc_core::sc_event>> cq_event_;
   std::vector<std::uint64_t> cq_signal_;

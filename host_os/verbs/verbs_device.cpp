@@ -294,6 +294,11 @@ void VerbsDevice::service_arm(SimContext& c, Cq& cq) {
   adapter_.arm_cq(*cq.drv_->cq);
 }
 
+void VerbsDevice::set_async_handler(AsyncHandler h) {
+  async_handler_ = std::move(h);
+  if (!events_ && open_events_) open_events_();
+}
+
 void VerbsDevice::open_async_events(std::uint32_t vector) {
   events_ = &adapter_.open_event_queue(vector);
 }

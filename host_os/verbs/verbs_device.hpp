@@ -148,8 +148,13 @@ class VerbsDevice {
 
   // ---- async events --------------------------------------------------------------------------
   // The handler runs in DPC context (it must not block): record, and act from a thread.
+  // design decision: the driver opens the adapter's event queue when software first listens
+  // (an interrupt vector costs nothing until then, and quiet runs stay undisturbed); events
+  // raised before that are counted by the adapter as undelivered.
   using AsyncHandler = std::function<void(SimContext&, const AsyncEvent&)>;
-  void set_async_handler(AsyncHandler h) { async_handler_ = std::move(h); }
+  void set_async_handler(AsyncHandler h);
+  // How the queue is opened: the system builder knows the interrupt wiring.
+  void set_event_queue_opener(std::function<void()> open) { open_events_ = std::move(open); }
   // Opens the adapter's event queue on `vector`; the system routes that vector's interrupt to
   // async_dpc, which drains the queue and hands each event to the handler.
   void open_async_events(std::uint32_t vector);
@@ -183,6 +188,7 @@ class VerbsDevice {
   std::vector<std::unique_ptr<Qp>> qps_;
   AsyncHandler async_handler_;
   EventQueue* events_ = nullptr;
+  std::function<void()> open_events_;
   Stats stats_;
 };
 

@@ -205,9 +205,12 @@ VerbStatus Hca::create_eq(std::uint64_t ring, std::uint32_t entries, std::uint64
   eq_.vector = vector;
   // design decision: the link is up from the start, so the driver hears "port active" as soon
   // as it can listen (a real adapter reports the port's state change when the link trains).
-  raise_async(AsyncEventKind::kPortActive, 1, now_ps());
+  // As an action: the queue may be opened while the model is built, before anything may move.
+  actions_.at<&Hca::on_port_active>(now_ps(), this, 0);
   return VerbStatus::kOk;
 }
+
+void Hca::on_port_active(std::uint64_t) { raise_async(AsyncEventKind::kPortActive, 1, now_ps()); }
 
 void Hca::raise_async(AsyncEventKind kind, std::uint32_t number, Picos at) {
   ++counters_.async_events;

@@ -229,6 +229,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
   void arm_ack_timer(Qp& qp, Picos from);
   void acknowledge(Qp& qp, Picos at, Picos committed);
   void on_cq_timer(std::uint64_t arg);
+  void on_port_active(std::uint64_t);
   void fire_event(Cq& cq, Picos at);
   void raise_async(AsyncEventKind kind, std::uint32_t number, Picos at);
   void reset_qp(Qp& qp);

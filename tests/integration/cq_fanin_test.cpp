@@ -119,6 +119,7 @@ TEST(CqFanin, AnOverrunRaisesACqErrorAndAResizeRecovers) {
   // doubles the CQ through the service's update path, and traffic goes on.
   FaninRun r(FaninRun::Sets{{"host.cq_manager", "single"},
                             {"fanin.cq_entries", "16"},
+                            {"fanin.cq_high_water", "0"},
                             {"fanin.rate", "8000000"},
                             {"fanin.duration_us", "400"}});
   const CqFanin::Summary s = r.workload->summary();
@@ -129,6 +130,20 @@ TEST(CqFanin, AnOverrunRaisesACqErrorAndAResizeRecovers) {
   EXPECT_GT(s.requests, 0u);
   // A completion lost keeps its element: those are exactly the pool's missing elements.
   EXPECT_EQ(s.elements_in_use, s.sends_posted - s.send_callbacks);
+}
+
+TEST(CqFanin, AResizeAtTheHighWaterMarkComesBeforeAnyOverrun) {
+  // The same small CQs under a load they can take once doubled: the callbacks see them fill
+  // and the driver doubles them in time, so nothing is lost and no CQ error is raised.
+  FaninRun r(FaninRun::Sets{{"host.cq_manager", "single"},
+                            {"fanin.cq_entries", "64"},
+                            {"fanin.cq_high_water", "0.25"},
+                            {"fanin.rate", "2000000"}});
+  expect_every_completion_once(*r.workload);
+  const CqFanin::Summary s = r.workload->summary();
+  EXPECT_GT(s.cq_early_resizes, 0u);
+  EXPECT_EQ(s.cq_errors, 0u);
+  EXPECT_EQ(s.cq_recoveries, 0u);
 }
 
 }  // namespace
