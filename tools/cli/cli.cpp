@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "models/core/scenario_file.hpp"
+#include "tools/cli/decode_frame_command.hpp"
 #include "tools/cli/plot_command.hpp"
 #include "tools/cli/run_command.hpp"
 #include "tools/cli/sweep_command.hpp"
@@ -39,6 +40,9 @@ constexpr const char* kUsage =
     "                   run every point of a parameter sweep; results.csv, summary.csv and\n"
     "                   plots in DIR (`hcasim sweep --help`: collect, resume, Slurm options)\n"
     "  plot DIR         PNG plots: a run's latency CDF, or a sweep's plots redrawn\n"
+    "  decode-frame HEX... | --file FRAME.bin\n"
+    "                   print the fields of an I2O-style frame (docs/i2o_frames.md); exit 2\n"
+    "                   with the parse error when it does not parse\n"
     "  params           list every parameter: name, unit, default, allowed range, help\n"
     "  list             list the bundled scenarios\n"
     "\n"
@@ -142,6 +146,7 @@ int main(int argc, char* argv[]) {
     if (cmd == "run") return run_command(argc - 1, argv + 1);
     if (cmd == "sweep") return sweep_command(argc - 1, argv + 1);
     if (cmd == "plot") return plot_command(argc - 1, argv + 1);
+    if (cmd == "decode-frame") return decode_frame_command(argc - 1, argv + 1);
     return usage_error("unknown command '" + cmd + "'");
   } catch (const std::exception& e) {
     std::cerr << "hcasim: internal error: " << e.what() << "\n";

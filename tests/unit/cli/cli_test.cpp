@@ -723,4 +723,101 @@ TEST(CliTrace, GtkwaveConvertsTheTraceOfARun) {
   EXPECT_GE(nonzero, 1);
 }
 
+// `hcasim decode-frame`: the block write of docs/i2o_frames.md, its fields one per line.
+const char* const kWriteFrameHex[] = {
+    "81001000", "05100031", "44332211", "0df0feca", "10000000", "00180000", "00604523", "01000000",
+    "00100014", "00100000", "007f0000", "cdab0000", "000800d4", "0000a000", "007f0000", "ceab0000"};
+
+TEST(CliDecodeFrame, PrintsEveryFieldOfABlockWrite) {
+  const fs::path dir = fresh_dir();
+  const RunResult r =
+      hcasim({"decode-frame", "0x81 00 10 00", "05:10:00:31", "44332211 0df0feca 10000000",
+              "00180000", "00604523", "01000000", "00100014", "00100000", "007f0000", "cdab0000",
+              "000800d4", "0000a000", "007f0000", "ceab0000"},
+             dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_EQ(r.out,
+            "kind: request\n"
+            "version: 1\n"
+            "sgl_offset: 8\n"
+            "flags: 0x00 (none)\n"
+            "size_words: 16\n"
+            "target_id: 5\n"
+            "initiator_id: 1\n"
+            "function: 0x31 (block_write)\n"
+            "initiator_context: 0x11223344\n"
+            "transaction_context: 0xcafef00d\n"
+            "control: 0x00000010\n"
+            "byte_count: 6144\n"
+            "address: 0x0000000123456000\n"
+            "sgl_entries: 2\n"
+            "sgl[0].flags: 0x14 (direction_out,simple)\n"
+            "sgl[0].length: 4096\n"
+            "sgl[0].address: 0x00007f0000001000\n"
+            "sgl[0].key: 0x0000abcd\n"
+            "sgl[1].flags: 0xd4 (direction_out,simple,end_of_buffer,last_element)\n"
+            "sgl[1].length: 2048\n"
+            "sgl[1].address: 0x00007f0000a00000\n"
+            "sgl[1].key: 0x0000abce\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(CliDecodeFrame, ReadsARawFileAndPrintsAReply) {
+  const fs::path dir = fresh_dir();
+  // The reject reply of a frame that does not parse (docs/i2o_frames.md).
+  const unsigned char reply[] = {0x01, 0xa0, 0x06, 0x00, 0x05, 0x10, 0x00, 0x31,
+                                 0x44, 0x33, 0x22, 0x11, 0x0d, 0xf0, 0xfe, 0xca,
+                                 0x12, 0x00, 0x00, 0x0b, 0x00, 0x00, 0x00, 0x00};
+  write_text(dir / "reply.bin", std::string(reinterpret_cast<const char*>(reply), sizeof reply));
+  const RunResult r = hcasim({"decode-frame", "--file", "reply.bin"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 13u) << r.out;
+  EXPECT_EQ(lines[0], "kind: reply");
+  EXPECT_EQ(lines[3], "flags: 0xa0 (fail,reply)");
+  EXPECT_EQ(lines[4], "size_words: 6");
+  EXPECT_EQ(lines[10], "status: 0x0b (transaction_error)");
+  EXPECT_EQ(lines[11], "detailed_status: 0x0012 (invalid_request)");
+  EXPECT_EQ(lines[12], "bytes_transferred: 0");
+}
+
+TEST(CliDecodeFrame, FrameThatDoesNotParseExitsTwoNamingTheError) {
+  const fs::path dir = fresh_dir();
+  std::vector<std::string> args{"decode-frame"};
+  args.insert(args.end(), std::begin(kWriteFrameHex), std::end(kWriteFrameHex));
+  args[1] = "81001100";  // size field 17 on a 16-word frame
+  const RunResult r = hcasim(args, dir);
+  EXPECT_EQ(r.status, 2) << describe(r);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "hcasim: error: decode-frame: frame of 64 bytes does not parse: size_mismatch: word 0: "
+            "size field says 17 words but the frame has 16\n");
+}
+
+TEST(CliDecodeFrame, BadInputExitsTwo) {
+  const fs::path dir = fresh_dir();
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"decode-frame"}, "no frame given"},
+      {{"decode-frame", "81 0g"}, "'81 0g' is not hex"},
+      {{"decode-frame", "810"}, "odd number of hex digits (3)"},
+      {{"decode-frame", "--file", "missing.bin"}, "cannot read 'missing.bin'"},
+      {{"decode-frame", "--file"}, "--file takes exactly one file name"},
+  };
+  for (const auto& [args, message] : cases) {
+    const RunResult r = hcasim(args, dir);
+    EXPECT_EQ(r.status, 2) << args.back() << "\n" << describe(r);
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+TEST(CliDecodeFrame, ListedInHelp) {
+  const fs::path dir = fresh_dir();
+  const RunResult r = hcasim({"--help"}, dir);
+  EXPECT_NE(r.out.find("decode-frame HEX..."), std::string::npos) << r.out;
+  const RunResult own = hcasim({"decode-frame", "--help"}, dir);
+  EXPECT_EQ(own.status, 0) << describe(own);
+  EXPECT_NE(own.out.find("usage: hcasim decode-frame"), std::string::npos) << own.out;
+}
+
 }  // namespace
