@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "models/iounit/storage_params.hpp"
 #include "workloads/scenario_params.hpp"
 #include "workloads/workload.hpp"
 
@@ -13,6 +14,7 @@ void declare_all_params(ParamRegistry& r) {
   r.declare<HostParams>();
   r.declare<HostStackParams>();
   r.declare<IouParams>();
+  r.declare<StorageParams>();
   r.declare<LinkParams>();
   r.declare<PcieParams>();
   r.declare<HcaParams>();
