@@ -280,7 +280,7 @@ void CqFanin::sender(unsigned k) {
         ++waiting_;
         c.begin_block();
         while (!s.served) sc_core::wait(s.served_event);
-        c.end_block(static_cast<Picos>(sys_.host_params.wakeup_ns * 1000.0 + 0.5));
+        c.end_block(sys_.platform->params().wakeup_ps);
         --waiting_;
       } else if (st != msg_pool::Status::ok) {
         ++errors_;

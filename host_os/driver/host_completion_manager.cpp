@@ -36,7 +36,7 @@ HostCompletionManager::HostCompletionManager(std::string name, verbs::VerbsDevic
       device_(device),
       mode_(mode),
       budget_(budget),
-      wake_ps_(static_cast<Picos>(device.params().wakeup_ns * 1000.0 + 0.5)),
+      wake_ps_(platform.params().wakeup_ps),
       cqs_(std::move(cqs)) {
   if (cqs_.empty() || irq_cpus.empty())
     throw std::logic_error(name_ + ": a completion service needs CQs and interrupt CPUs");

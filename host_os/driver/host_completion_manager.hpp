@@ -91,7 +91,7 @@ class HostCompletionManager {
   verbs::VerbsDevice& device_;
   CqManagerMode mode_;
   unsigned budget_;
-  Picos wake_ps_;  // host.wakeup_ns: a sleeping poller runs again this long after its interrupt
+  Picos wake_ps_;  // the platform's wake-up latency: a sleeping poller runs again this late
   Backend backend_;
   std::vector<verbs::Cq*> cqs_;
   std::vector<SimCpu*> cq_cpu_;  // by CQ number: the CPU its interrupt and DPC run on

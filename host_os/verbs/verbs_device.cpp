@@ -258,14 +258,10 @@ int VerbsDevice::reap_after_spin(SimContext& c, Cq& cq, WorkCompletion* wc, int 
 
 int VerbsDevice::spin_poll_cq(SimContext& c, Cq& cq, WorkCompletion* wc, int n) {
   if (n <= 0) return 0;
-  for (;;) {
-    // design decision: the empty polls of the loop are computed by the CPU's spin model, one
-    // host.poll_cycles period each (their uncontended guard entry folded into that period);
-    // the poll that sees an entry enters the guard, claims the CQ and reaps for real.
-    const std::uint64_t misses = c.cpu().spin_until(cq.landed_event(), params_.poll_cycles,
-                                                    [&] { return cq.pending() > 0; });
-    if (const int got = reap_after_spin(c, cq, wc, n, misses)) return got;
-  }
+  // Another poller may take the entries the loop saw (or their WQ was detached): spin again.
+  for (;;)
+    if (const int got = spin_poll_cq_until(c, cq, wc, n, cq.landed_event(), [] { return false; }))
+      return got;
 }
 
 int VerbsDevice::req_notify_cq(SimContext& c, Cq& cq) {

@@ -195,6 +195,9 @@ class VerbsDevice {
 template <class Stop>
 int VerbsDevice::spin_poll_cq_until(SimContext& c, Cq& cq, WorkCompletion* wc, int n,
                                     const sc_core::sc_event& wake, Stop stop) {
+  // design decision: the empty polls of the loop are computed by the CPU's spin model, one
+  // host.poll_cycles period each (their uncontended guard entry folded into that period); the
+  // poll that sees an entry enters the guard, claims the CQ and reaps for real.
   const std::uint64_t misses =
       c.cpu().spin_until(wake, params_.poll_cycles, [&] { return cq.pending() > 0 || stop(); });
   return reap_after_spin(c, cq, wc, n, misses);
