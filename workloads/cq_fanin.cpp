@@ -67,9 +67,7 @@ CqFanin::CqFanin(sc_core::sc_module_name name, System& system, const CqFaninPara
     const IouQueues peer = sys_.open_iou_queues(
         0, pow2_at_least(2ull * sys_.iou_params.recv_depth + 16), 64, sys_.iou_params.recv_depth);
     sys_.connect(dev_, qp, 0, peer);
-    echoes_.push_back(std::make_unique<EchoService>(("iou0_echo" + std::to_string(i)).c_str(),
-                                                    sys_.iou_params, *peer.adapter, *peer.qp,
-                                                    *peer.cq, params_.size, params_.reply_size));
+    echoes_.push_back(&sys_.iou.serve_echo(peer, params_.size, params_.reply_size));
   }
   caps.max_send_wr = 1;
   caps.max_recv_wr = 1;

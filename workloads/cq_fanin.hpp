@@ -143,7 +143,7 @@ class CqFanin : public sc_core::sc_module, public Workload {
   std::vector<verbs::Cq*> cqs_;
   std::vector<verbs::Qp*> qps_;
   verbs::Qp* spare_ = nullptr;
-  std::vector<std::unique_ptr<EchoService>> echoes_;
+  std::vector<EchoService*> echoes_;  // owned by the I/O unit
   std::unique_ptr<verbs::PoolMemory> pool_memory_;
   std::unique_ptr<verbs::MessagePool> send_pool_, recv_pool_;
   std::unique_ptr<HostCompletionManager> manager_;

@@ -119,8 +119,7 @@ OpenLoop::OpenLoop(sc_core::sc_module_name name, System& system, const LoadParam
   std::uint8_t* payload = mem.at(buf_, max_size);
   for (std::uint32_t i = 0; i < max_size; ++i) payload[i] = static_cast<std::uint8_t>(i * 7 + 1);
   const PeerMode mode = params_.op == "send" ? PeerMode::kSink : PeerMode::kPassive;
-  peer_ = std::make_unique<PerftestPeer>("iou0_load", sys_.iou_params, *peer.adapter, *peer.pcie,
-                                         *peer.qp, *peer.cq, mode, max_size, false);
+  peer_ = &sys_.iou.serve_perftest(peer, mode, max_size, false);
   request_.opcode = params_.op == "send"    ? WrOpcode::kSend
                     : params_.op == "write" ? WrOpcode::kRdmaWrite
                                             : WrOpcode::kRdmaRead;

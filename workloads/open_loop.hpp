@@ -101,7 +101,7 @@ class OpenLoop : public sc_core::sc_module, public Workload {
   verbs::Cq* host_cq_ = nullptr;
   verbs::Qp* host_qp_ = nullptr;
   std::unique_ptr<SimContext> ctx_;  // cpu0, the host thread's
-  std::unique_ptr<PerftestPeer> peer_;
+  PerftestPeer* peer_ = nullptr;     // owned by the I/O unit
   std::uint64_t buf_ = 0;
   verbs::Mr mr_;
   Sge sge_{};

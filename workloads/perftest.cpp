@@ -136,9 +136,7 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
                       kLocalWrite | kRemoteWrite | kRemoteRead);
   std::uint8_t* payload = mem.at(send_buf_, max_size_);
   for (std::uint32_t i = 0; i < max_size_; ++i) payload[i] = static_cast<std::uint8_t>(i * 7 + 1);
-  peer_ =
-      std::make_unique<PerftestPeer>("iou0_perftest", sys_.iou_params, *peer.adapter, *peer.pcie,
-                                     *peer.qp, *peer.cq, info.peer, max_size_, params_.use_inline);
+  peer_ = &sys_.iou.serve_perftest(peer, info.peer, max_size_, params_.use_inline);
   ctx_ = std::make_unique<SimContext>(*sys_.cpus[0]);
 
   const std::uint64_t budget = std::uint64_t(params_.size_budget_mb) << 20;

@@ -123,7 +123,7 @@ class Perftest : public sc_core::sc_module, public Workload {
   verbs::VerbsDevice& verbs_;
   verbs::Cq* host_cq_ = nullptr;
   verbs::Qp* host_qp_ = nullptr;
-  std::unique_ptr<PerftestPeer> peer_;
+  PerftestPeer* peer_ = nullptr;     // owned by the I/O unit
   std::unique_ptr<SimContext> ctx_;  // cpu0, the host thread's
   std::uint64_t send_buf_ = 0, recv_buf_ = 0;
   verbs::Mr mr_;

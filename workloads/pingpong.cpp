@@ -28,8 +28,7 @@ PingPong::PingPong(sc_core::sc_module_name name, System& system, const PingPongP
     request_.send_flags |= verbs::kSendInline;
   request_.sg_list = &send_sge_;
   request_.num_sge = 1;
-  echo_ = std::make_unique<EchoService>("iou0_service", sys_.iou_params, *peer.adapter, *peer.qp,
-                                        *peer.cq, params_.size, params_.reply_size);
+  echo_ = &sys_.iou.serve_echo(peer, params_.size, params_.reply_size);
   ctx_ = std::make_unique<SimContext>(*sys_.cpus[0]);
   rtt_.name = "rtt";
   latency_ns_.attach(trace, std::string(this->name()) + ".rtt_ns");

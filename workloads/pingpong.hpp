@@ -36,7 +36,7 @@ class PingPong : public sc_core::sc_module, public Workload {
   verbs::VerbsDevice& verbs_;
   verbs::Cq* host_cq_ = nullptr;
   verbs::Qp* host_qp_ = nullptr;
-  std::unique_ptr<EchoService> echo_;
+  EchoService* echo_ = nullptr;      // owned by the I/O unit
   std::unique_ptr<SimContext> ctx_;  // cpu0, the host thread's
   std::uint64_t send_buf_ = 0, recv_buf_ = 0;
   verbs::Mr mr_;

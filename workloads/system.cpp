@@ -23,50 +23,30 @@ void declare_all_params(ParamRegistry& r) {
   r.declare<SwitchParams>();
 }
 
-Node::Node(sc_core::sc_module_name name, std::uint64_t memory_bytes, const char* memory_param,
-           unsigned adapters, const PcieParams& pcie_params, const HcaParams& hca_params,
-           std::uint16_t first_port, std::uint32_t mtu, unsigned vls, PacketPool& packets,
-           TraceSink* trace)
-    : sc_module(name) {
-  memory = std::make_unique<HostMemory>(std::string(this->name()) + ".memory", memory_bytes,
-                                        memory_param);
-  for (unsigned i = 0; i < adapters; ++i) {
-    AdapterSlot slot;
-    const std::string n = std::to_string(i);
-    slot.pcie = std::make_unique<PcieLink>(("pcie" + n).c_str(), pcie_params, *memory, trace);
-    slot.hca =
-        std::make_unique<Hca>(("hca" + n).c_str(), hca_params,
-                              static_cast<std::uint16_t>(first_port + i), mtu, vls, packets, trace);
-    slot.hca->dma_socket.bind(slot.pcie->device_socket);
-    slot.pcie->mmio_socket.bind(slot.hca->mmio_socket);
-    slot.context = std::make_unique<AdapterContext>(*slot.hca, *slot.pcie, *memory, trace);
-    slots.push_back(std::move(slot));
-  }
-  pcie = slots.front().pcie.get();
-  hca = slots.front().hca.get();
-  adapter = slots.front().context.get();
-}
-
 namespace {
-std::vector<std::unique_ptr<Node>> make_ious(const SystemParams& sp, const IouParams& ip,
-                                             const PcieParams& pcie, const HcaParams& hca,
-                                             std::uint32_t mtu, unsigned vls, PacketPool& packets,
-                                             TraceSink* trace) {
-  std::vector<std::unique_ptr<Node>> nodes;
+std::vector<std::unique_ptr<IoUnit>> make_ious(const ParamValues& values, const SystemParams& sp,
+                                               const IouParams& ip, const StorageParams& storage,
+                                               const PcieParams& pcie, const HcaParams& hca,
+                                               std::uint32_t mtu, unsigned vls, PacketPool& packets,
+                                               TraceSink* trace) {
+  const std::string service = ip.service == "auto" ? default_iou_service(values) : ip.service;
+  const std::uint64_t seed = values.load<ScenarioParams>().seed;
+  std::vector<std::unique_ptr<IoUnit>> units;
   for (std::uint32_t i = 0; i < sp.ious; ++i) {
     // Fabric addresses: the host's adapters are 1..host_adapters, I/O units follow.
     const auto port = static_cast<std::uint16_t>(sp.host_adapters + 1 + i);
-    nodes.push_back(std::make_unique<Node>(("iou" + std::to_string(i)).c_str(),
-                                           std::uint64_t(ip.memory_mb) << 20, "iou.memory_mb", 1,
-                                           pcie, hca, port, mtu, vls, packets, trace));
+    units.push_back(std::make_unique<IoUnit>(("iou" + std::to_string(i)).c_str(), ip, service,
+                                             ip.service != "auto", storage, seed + i, pcie, hca,
+                                             port, mtu, vls, packets, trace));
   }
-  return nodes;
+  return units;
 }
 }  // namespace
 
 System::System(const ParamValues& values, TraceSink* trace)
     : host_params(values.load<HostParams>()),
       iou_params(values.load<IouParams>()),
+      storage_params(values.load<StorageParams>()),
       link_params(values.load<LinkParams>()),
       pcie_params(values.load<PcieParams>()),
       hca_params(values.load<HcaParams>()),
@@ -78,10 +58,10 @@ System::System(const ParamValues& values, TraceSink* trace)
                                        "host.memory_mb", system_params.host_adapters, pcie_params,
                                        hca_params, 1, link_params.mtu, fabric_params.vls, *packets,
                                        trace)),
-      iou_nodes(make_ious(system_params, iou_params, pcie_params, hca_params, link_params.mtu,
-                          fabric_params.vls, *packets, trace)),
+      ious(make_ious(values, system_params, iou_params, storage_params, pcie_params, hca_params,
+                     link_params.mtu, fabric_params.vls, *packets, trace)),
       host(*host_node),
-      iou(*iou_nodes.front()) {
+      iou(*ious.front()) {
   for (std::uint32_t i = 0; i < host_params.cpus; ++i)
     cpus.push_back(
         std::make_unique<SimCpu>("host0.cpu" + std::to_string(i), host_params.cpu_ghz, trace));
@@ -118,20 +98,9 @@ System::System(const ParamValues& values, TraceSink* trace)
   }
 }
 
-IouQueues System::open_iou_queues(unsigned index, std::uint32_t cq_entries,
-                                  std::uint32_t sq_entries, std::uint32_t rq_entries) {
-  Node& node = *iou_nodes.at(index);
-  IouQueues q;
-  q.adapter = node.adapter;
-  q.pcie = node.pcie;
-  q.cq = &node.adapter->create_cq(cq_entries);
-  q.qp = &node.adapter->create_qp(*q.cq, *q.cq, sq_entries, rq_entries);
-  return q;
-}
-
 void System::connect(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned index,
                      const IouQueues& peer) {
-  Hca& iou_hca = *iou_nodes.at(index)->hca;
+  Hca& iou_hca = *ious.at(index)->hca;
   const verbs::Endpoint mine = device.endpoint(host_qp);
   const verbs::Endpoint theirs{iou_hca.port_address(), peer.qp->qpn, 0};
   if (const int err = device.connect(host_qp, theirs))
@@ -168,6 +137,7 @@ void System::report(RunReport& out) const {
   for (const Node* node : nodes()) {
     for (const AdapterSlot& a : node->slots) report_adapter(a, sim_ps, add);
   }
+  for (const auto& unit : ious) unit->report(out, sim_ps);
 }
 
 template <class Add>
@@ -209,7 +179,7 @@ void System::report_adapter(const AdapterSlot& a, double sim_ps, Add& add) const
 
 std::vector<const Node*> System::nodes() const {
   std::vector<const Node*> all{&host};
-  for (const auto& n : iou_nodes) all.push_back(n.get());
+  for (const auto& n : ious) all.push_back(n.get());
   return all;
 }
 

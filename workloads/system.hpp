@@ -19,8 +19,11 @@
 #include "models/hca/hca.hpp"
 #include "models/hca/queue_interface.hpp"
 #include "models/interconnect/pcie_link.hpp"
+#include "models/iounit/io_unit.hpp"
 #include "models/iounit/iou_params.hpp"
+#include "models/iounit/storage_params.hpp"
 #include "models/memory/host_memory.hpp"
+#include "models/node/node.hpp"
 
 namespace hcasim {
 
@@ -42,37 +45,6 @@ struct SystemParams {
   }
 };
 
-// One channel adapter of a machine: its PCIe link, the adapter, and the software interface.
-struct AdapterSlot {
-  std::unique_ptr<PcieLink> pcie;
-  std::unique_ptr<Hca> hca;
-  std::unique_ptr<AdapterContext> context;
-};
-
-// A host or an I/O unit: memory and its channel adapters, as one module so that trace and
-// report names follow the hierarchy ("host0.hca0.qp0.sq_depth"). `pcie`, `hca` and `adapter`
-// name the first adapter, the one single-adapter workloads use.
-struct Node : sc_core::sc_module {
-  Node(sc_core::sc_module_name name, std::uint64_t memory_bytes, const char* memory_param,
-       unsigned adapters, const PcieParams& pcie, const HcaParams& hca, std::uint16_t first_port,
-       std::uint32_t mtu, unsigned vls, PacketPool& packets, TraceSink* trace);
-  std::unique_ptr<HostMemory> memory;
-  std::vector<AdapterSlot> slots;
-  PcieLink* pcie = nullptr;
-  Hca* hca = nullptr;
-  AdapterContext* adapter = nullptr;
-};
-
-// The I/O unit's side of a connection: the queues its firmware (a service model) drives
-// through the adapter's queue interface directly, as firmware does; host software never sees
-// these (it goes through the verbs layer).
-struct IouQueues {
-  AdapterContext* adapter = nullptr;
-  PcieLink* pcie = nullptr;
-  CompletionQueue* cq = nullptr;
-  QueuePair* qp = nullptr;
-};
-
 struct System {
   // Interrupt vectors: a CQ's is its number; host adapter i's async events use this + i.
   static constexpr std::uint32_t kAsyncEventVector = 1024;
@@ -81,6 +53,7 @@ struct System {
 
   HostParams host_params;
   IouParams iou_params;
+  StorageParams storage_params;
   LinkParams link_params;
   PcieParams pcie_params;
   HcaParams hca_params;
@@ -89,9 +62,9 @@ struct System {
   SwitchParams switch_params;
   std::unique_ptr<PacketPool> packets;
   std::unique_ptr<Node> host_node;
-  std::vector<std::unique_ptr<Node>> iou_nodes;
-  Node& host;  // the host
-  Node& iou;   // the first I/O unit
+  std::vector<std::unique_ptr<IoUnit>> ious;
+  Node& host;   // the host
+  IoUnit& iou;  // the first I/O unit
   std::vector<std::unique_ptr<SimCpu>> cpus;
   // The host's interrupt controller: the host adapter's MSIs land here and run on a CPU.
   std::unique_ptr<InterruptController> interrupts;
@@ -104,7 +77,9 @@ struct System {
 
   // Opens queues on I/O unit `iou` for one connection (a CQ of `cq_entries` and a QP).
   IouQueues open_iou_queues(unsigned iou, std::uint32_t cq_entries, std::uint32_t sq_entries,
-                            std::uint32_t rq_entries);
+                            std::uint32_t rq_entries) {
+    return ious.at(iou)->open_queues(cq_entries, sq_entries, rq_entries);
+  }
   // Connects a host QP (through its verbs device: RESET -> INIT -> RTR -> RTS) and the I/O
   // unit's QP (a firmware command) to each other, as a connection manager would.
   void connect(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned iou, const IouQueues& peer);

@@ -62,9 +62,7 @@ UpdateStorm::UpdateStorm(sc_core::sc_module_name name, System& system,
     wqs_.push_back(&qp.driver_wq());
     const IouQueues peer = sys_.open_iou_queues(0, iou_cq_entries, 16, sys_.iou_params.recv_depth);
     sys_.connect(dev, qp, 0, peer);
-    sinks_.push_back(std::make_unique<PerftestPeer>(
-        ("iou0_sink" + std::to_string(w)).c_str(), sys_.iou_params, *peer.adapter, *peer.pcie,
-        *peer.qp, *peer.cq, PeerMode::kSink, params_.size, false));
+    sinks_.push_back(&sys_.iou.serve_perftest(peer, PeerMode::kSink, params_.size, false));
   }
   caps.max_send_wr = 4;
   spare_ = &dev.create_qp(*vcqs[0], *vcqs[0], caps).driver_wq();

@@ -124,8 +124,8 @@ class UpdateStorm : public sc_core::sc_module, public Workload {
   std::vector<std::unique_ptr<SimThread>> threads_;  // workers, then the updater
   std::vector<AdapterDriver::Wq*> wqs_;
   std::vector<AdapterDriver::Cq*> cqs_;
-  AdapterDriver::Wq* spare_ = nullptr;  // the WQ the updater attaches and detaches
-  std::vector<std::unique_ptr<PerftestPeer>> sinks_;
+  AdapterDriver::Wq* spare_ = nullptr;                // the WQ the updater attaches and detaches
+  std::vector<PerftestPeer*> sinks_;                  // owned by the I/O unit
   std::vector<verbs::Qp*> qps_;                       // one per worker
   Sge payload_{};                                     // every SEND's (inline when it fits)
   std::vector<std::vector<verbs::SendWr>> requests_;  // one batch per worker, built once

@@ -5,6 +5,7 @@
 #include "workloads/perftest.hpp"
 #include "workloads/pingpong.hpp"
 #include "workloads/scenario_params.hpp"
+#include "workloads/storage_io.hpp"
 #include "workloads/system.hpp"
 #include "workloads/update_storm.hpp"
 
@@ -17,6 +18,15 @@ void declare_workload_params(ParamRegistry& r) {
   r.declare<LoadParams>();
   r.declare<UpdateStormParams>();
   r.declare<CqFaninParams>();
+  r.declare<StorageIoParams>();
+}
+
+std::string default_iou_service(const ParamValues& values) {
+  const std::string kind = values.load<WorkloadParams>().kind;
+  if (kind == "pingpong" || kind == "cq_fanin") return "echo";
+  if (kind == "update_storm") return "sink";
+  if (kind == "storage") return "storage";
+  return "perftest";  // perftest, load
 }
 
 std::unique_ptr<Workload> make_workload(const ParamValues& values, System& system,
@@ -42,6 +52,10 @@ std::unique_ptr<Workload> make_workload(const ParamValues& values, System& syste
     return std::make_unique<CqFanin>("cq_fanin", system, values.load<CqFaninParams>(),
                                      values.load<HostStackParams>(),
                                      values.load<ScenarioParams>().seed, trace);
+  if (kind == "storage")
+    return std::make_unique<StorageIo>("fio", system, values.load<StorageIoParams>(),
+                                       values.load<HostStackParams>(),
+                                       values.load<ScenarioParams>().seed, trace);
   throw ConfigError("key 'workload.kind': '" + kind + "' has no generator");
 }
 

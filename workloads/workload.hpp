@@ -27,17 +27,20 @@ struct WorkloadParams {
   template <class V>
   void visit(V& v) {
     v.choice(kind, "workload.kind", "pingpong",
-             {"pingpong", "perftest", "load", "update_storm", "cq_fanin"},
+             {"pingpong", "perftest", "load", "update_storm", "cq_fanin", "storage"},
              "traffic generator: pingpong (round trips host <-> I/O unit), perftest (the "
              "ib_*_lat / ib_*_bw tools, perftest.*), load (open-loop arrivals, load.*), "
              "update_storm (workers vs. an updater on the driver's guard, storm.*), cq_fanin "
              "(many QPs into few CQs through the completion service and the message pool, "
-             "fanin.*)");
+             "fanin.*), storage (fio-shaped block I/O to the I/O unit's emulation service, "
+             "fio.*)");
   }
 };
 
 // Declares the parameters of every workload kind.
 void declare_workload_params(ParamRegistry& registry);
+// The I/O unit service a workload drives (what iou.service = auto means for it).
+std::string default_iou_service(const ParamValues& values);
 std::unique_ptr<Workload> make_workload(const ParamValues& values, System& system,
                                         TraceSink* trace);
 

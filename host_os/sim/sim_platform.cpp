@@ -5,10 +5,6 @@
 
 namespace hcasim {
 
-namespace {
-Picos ns_to_ps(double ns) { return static_cast<Picos>(ns * 1000.0 + 0.5); }
-}  // namespace
-
 SimPlatformParams SimPlatformParams::from(const HostParams& hp, std::uint64_t seed) {
   SimPlatformParams p;
   p.seed = seed;

@@ -12,6 +12,7 @@ using Picos = std::uint64_t;
 inline Picos now_ps() { return sc_core::sc_time_stamp().value(); }
 // Microseconds (a scenario's unit for durations) to picoseconds, rounded.
 inline Picos us_to_ps(double us) { return static_cast<Picos>(us * 1e6 + 0.5); }
+inline Picos ns_to_ps(double ns) { return static_cast<Picos>(ns * 1e3 + 0.5); }
 // The smallest power of two >= n (ring sizes).
 inline std::uint32_t pow2_at_least(std::uint64_t n) {
   std::uint32_t p = 1;

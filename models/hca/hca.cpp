@@ -955,6 +955,7 @@ void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
     return;
   }
   const std::uint32_t acked_before = qp.sq_acked;
+  const std::uint32_t nak_psn = p->psn;
   if (p->kind == PacketKind::kNak) {
     switch (p->nak) {
       case NakCode::kRnr:
@@ -987,7 +988,10 @@ void Hca::handle_ack(Qp& qp, Packet* p, Picos at) {
   if (qp.sq_acked != acked_before) qp.rnr_retries = qp.retries = 0;  // budgets are per message
   qp.sq_depth.set(qp.sq_producer - qp.sq_acked);
   packets_.put(p);
-  if (error != WcStatus::kSuccess) qp_error(qp, at);
+  if (error != WcStatus::kSuccess) {
+    qp_error(qp, at);
+    qp.resume_psn = nak_psn;  // the responder still expects the request it refused
+  }
 }
 
 void Hca::handle_read_request(Qp& qp, Packet* p, Picos at) {
@@ -1254,6 +1258,10 @@ void Hca::qp_error(Qp& qp, Picos at, bool adapter_error) {
   // Entering the error state flushes every outstanding and later-posted work request.
   if (adapter_error && qp.state != QpState::kError)
     raise_async(AsyncEventKind::kQpFatal, qp.qpn, at);
+  if (qp.state != QpState::kError)
+    qp.resume_psn = qp.sq_acked != qp.sq_sent || qp.tx_offset
+                        ? qp.sq[qp.sq_acked % qp.sq_entries].first_psn
+                        : qp.next_psn;
   qp.state = QpState::kError;
   for (; qp.sq_acked != qp.sq_producer; ++qp.sq_acked) {
     SendWqeHeader h{};

@@ -92,6 +92,17 @@ class Hca : public sc_core::sc_module, public PacketSink {
   // m.sq_psn; SQD stops starting send WQEs, RTS resumes. kInvalidTransition changes nothing.
   VerbStatus modify_qp(std::uint32_t qpn, const QpModify& m);
   QpState qp_state(std::uint32_t qpn) const { return qps_.at(qpn)->state; }
+  // Where a QP that entered ERR can resume (firmware reads its QP context before a RESET
+  // clears it): its peer, `sq_psn` the first PSN the peer has not accepted (the NAKed or the
+  // first unacknowledged request), `rq_psn` the next PSN it expects from the peer.
+  struct QpResume {
+    std::uint16_t port = 0;
+    std::uint32_t qpn = 0, sq_psn = 0, rq_psn = 0;
+  };
+  QpResume qp_resume(std::uint32_t qpn) const {
+    const Qp& qp = *qps_.at(qpn);
+    return QpResume{qp.peer_port, qp.peer_qpn, qp.resume_psn, qp.expected_psn};
+  }
   // Resets the QP and retires its number: later doorbells to it are refused.
   VerbStatus destroy_qp(std::uint32_t qpn);
   // Share of the send engine: packets sent per round-robin turn (default 1).
@@ -171,6 +182,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
     std::vector<SendWork> sq;             // decoded WQEs, indexed by position % sq_entries
     std::vector<std::uint8_t> fetch_buf;  // DMA target for one batch of WQEs
     std::uint32_t next_psn = 0;
+    std::uint32_t resume_psn = 0;         // set on entering ERR (resume_psns)
     std::uint32_t weight = 1, burst = 0;  // send scheduler: weighted round-robin
     BusyResource context;                 // per-message occupancy of this QP's context
     std::uint32_t rnr_retries = 0;        // used since the last progress

@@ -283,6 +283,8 @@ const char* detailed_status_name(std::uint16_t detailed) {
       return "unknown_function";
     case dsc::kDeviceBusy:
       return "device_busy";
+    case dsc::kMessageTooLarge:
+      return "message_too_large";
     case dsc::kMediaError:
       return "media_error";
     case dsc::kDeviceFailure:

@@ -77,6 +77,7 @@ constexpr std::uint16_t kSuccess = 0x0000;
 constexpr std::uint16_t kBadKey = 0x0002;           // a host buffer's key was rejected
 constexpr std::uint16_t kInvalidOffset = 0x0010;    // block address/count outside the device
 constexpr std::uint16_t kInvalidRequest = 0x0012;   // the frame does not parse (reject reply)
+constexpr std::uint16_t kMessageTooLarge = 0x0014;  // transfer beyond the unit's limit
 constexpr std::uint16_t kUnknownFunction = 0x0019;  // function code the unit does not serve
 constexpr std::uint16_t kDeviceBusy = 0x001B;
 constexpr std::uint16_t kMediaError = 0x0101;     // BSA media error

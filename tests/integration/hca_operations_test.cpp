@@ -327,9 +327,9 @@ TEST(HcaTopology, SecondHostAdapterReachesSecondIoUnitThroughTheSwitch) {
   Bench b(
       [](Bench& t) {
         ASSERT_EQ(t.sys->host.slots.size(), 2u);
-        ASSERT_EQ(t.sys->iou_nodes.size(), 2u);
+        ASSERT_EQ(t.sys->ious.size(), 2u);
         AdapterContext& h1 = *t.sys->host.slots[1].context;
-        AdapterContext& i1 = *t.sys->iou_nodes[1]->adapter;
+        AdapterContext& i1 = *t.sys->ious[1]->adapter;
         CompletionQueue& hcq = h1.create_cq(16);
         CompletionQueue& icq = i1.create_cq(16);
         QueuePair& hq = h1.create_qp(hcq, hcq, 8, 8);

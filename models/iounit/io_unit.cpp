@@ -1,0 +1,110 @@
+#include "models/iounit/io_unit.hpp"
+
+#include "models/core/config_error.hpp"
+
+namespace hcasim {
+
+IoUnit::IoUnit(sc_core::sc_module_name name, const IouParams& params, const std::string& service,
+               bool chosen, const StorageParams& storage, std::uint64_t seed,
+               const PcieParams& pcie, const HcaParams& hca, std::uint16_t port, std::uint32_t mtu,
+               unsigned vls, PacketPool& packets, TraceSink* trace)
+    : Node(name, std::uint64_t(params.memory_mb) << 20, "iou.memory_mb", 1, pcie, hca, port, mtu,
+           vls, packets, trace),
+      params_(params),
+      service_(service),
+      chosen_(chosen),
+      storage_params_(storage),
+      seed_(seed),
+      trace_(trace) {
+  controller_ =
+      std::make_unique<IoController>(std::string(this->name()), params_.controllers, trace);
+  if (service_ == "storage") make_storage();
+}
+
+void IoUnit::make_storage() {
+  // Built with the unit when the scenario's service is storage, so its modules are named under
+  // the unit ("iou0.emulation"); built on first use when a test drives it without saying so.
+  device_ =
+      std::make_unique<StorageDevice>(std::string(name()) + ".device", storage_params_, seed_);
+  emulation_ = std::make_unique<EmulationService>("emulation", params_, *adapter, *controller_,
+                                                  *device_, trace_);
+}
+
+void IoUnit::require(const char* wanted, const char* also) const {
+  if (!chosen_ || service_ == wanted || (also && service_ == also)) return;
+  throw ConfigError("key 'iou.service': '" + service_ + "', but this workload needs the " + wanted +
+                    " service; allowed here: auto, " + wanted +
+                    (also ? std::string(", ") + also : std::string()));
+}
+
+IouQueues IoUnit::open_queues(std::uint32_t cq_entries, std::uint32_t sq_entries,
+                              std::uint32_t rq_entries) {
+  IouQueues q;
+  q.adapter = adapter;
+  q.pcie = pcie;
+  q.cq = &adapter->create_cq(cq_entries);
+  q.qp = &adapter->create_qp(*q.cq, *q.cq, sq_entries, rq_entries);
+  return q;
+}
+
+EchoService& IoUnit::serve_echo(const IouQueues& q, std::uint32_t max_request,
+                                std::uint32_t reply_size) {
+  require("echo");
+  const std::string n = std::string(basename()) + "_echo" + std::to_string(echoes_.size());
+  echoes_.push_back(std::make_unique<EchoService>(n.c_str(), params_, *q.adapter, *q.qp, *q.cq,
+                                                  max_request, reply_size));
+  return *echoes_.back();
+}
+
+PerftestPeer& IoUnit::serve_perftest(const IouQueues& q, PeerMode mode, std::uint32_t max_size,
+                                     bool use_inline) {
+  if (mode == PeerMode::kSink) {
+    require("sink", "perftest");
+  } else {
+    require("perftest");
+  }
+  const std::string n = std::string(basename()) + "_peer" + std::to_string(peers_.size());
+  peers_.push_back(std::make_unique<PerftestPeer>(n.c_str(), params_, *q.adapter, *q.pcie, *q.qp,
+                                                  *q.cq, mode, max_size, use_inline));
+  return *peers_.back();
+}
+
+IouQueues IoUnit::open_storage_connection() {
+  require("storage");
+  if (!emulation_) make_storage();
+  IouQueues q;
+  q.adapter = adapter;
+  q.pcie = pcie;
+  q.qp = &emulation_->add_connection();
+  return q;
+}
+
+void IoUnit::report(RunReport& out, double sim_ps) const {
+  const std::string base = name();
+  auto add = [&](const std::string& key, const char* unit, const char* help, double v) {
+    out.contention.push_back(Metric{base + "." + key, unit, help, v, {}});
+  };
+  if (!emulation_) return;  // echo / perftest: their figures are the workload's
+  for (std::size_t i = 0; i < controller_->cpus().size(); ++i)
+    add("ctrl" + std::to_string(i) + ".utilization", "ratio",
+        "share of time the controller CPU was busy",
+        static_cast<double>(controller_->cpus()[i].busy_ps()) / sim_ps);
+  add("ctrl_wait_ns", "ns", "time firmware work waited for a free controller CPU (sum)",
+      static_cast<double>(controller_->waited_ps()) / 1000.0);
+  emulation_->report(out, base + ".emulation");
+  const StorageStats& s = device_->stats();
+  add("device.reads", "count", "device reads", double(s.reads));
+  add("device.writes", "count", "device writes", double(s.writes));
+  add("device.errors", "count", "device operations that completed with an error",
+      double(s.device_errors));
+  Picos busy = 0;
+  for (const BusyResource& c : device_->channels()) busy += c.busy_ps();
+  add("device.channel_utilization", "ratio", "mean share of time the channels (or head) worked",
+      static_cast<double>(busy) / sim_ps / static_cast<double>(device_->channels().size()));
+  add("device.interface_utilization", "ratio", "share of time the device's interface was busy",
+      static_cast<double>(device_->interface().busy_ps()) / sim_ps);
+  if (s.latency_ps.count())
+    add("device.latency_mean_ns", "ns", "submit to completion, mean", s.latency_ps.mean() / 1000.0);
+}
+
+}  // namespace hcasim
