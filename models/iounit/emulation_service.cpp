@@ -237,7 +237,6 @@ void EmulationService::dispatch(std::uint32_t r) {
 void EmulationService::start_device(std::uint32_t r) {
   Request& q = requests_[r];
   q.phase = Phase::kDevice;
-  q.device_begin = now_ps();
   schedule(controller_.run(now_ps(), params_.op_ps(), ControllerWork::kDeviceOp),
            ItemKind::kDeviceSubmit, r);
 }
@@ -414,6 +413,7 @@ void EmulationService::on_op_done(std::uint32_t o, const WorkCompletion& wc) {
 
 void EmulationService::device_submit(std::uint32_t r) {
   Request& q = requests_[r];
+  if (!q.device_begin) q.device_begin = now_ps();  // waiting for a device slot is device time
   if (device_out_ >= device_.params().queue_depth) {
     device_waiters_.push_back(r);
     return;
