@@ -286,6 +286,14 @@ std::vector<BadInput> bad_inputs() {
        {},
        {"run", d, "--set", count, "--set", "scenario.name=a/b"},
        {"scenario.name", "'a/b'"}},
+      {"ServiceTheWorkloadDoesNotDrive",
+       {},
+       {"run", d, "--set", count, "--set", "iou.service=storage"},
+       {"iou.service", "'storage'", "allowed here: auto, echo"}},
+      {"StorageIoNotWholeBlocks",
+       {},
+       {"run", d, "--set", "workload.kind=storage", "--set", "host.cpus=4", "--set", "fio.bs=1000"},
+       {"fio.bs", "storage.block_bytes"}},
       {"UnknownCommand", {}, {"frob"}, {"unknown command 'frob'"}},
       {"UnknownRunOption", {}, {"run", d, "--set", count, "--bogus"}, {"--bogus"}},
       {"OptionMissingItsValue", {}, {"run", d, "--set"}, {"--set"}},
@@ -597,6 +605,19 @@ TEST(CliRun, SameSeedGivesIdenticalOutputs) {
   for (const auto& [n, _] : b) names_b.insert(n);
   EXPECT_EQ(names_a, names_b);
   EXPECT_TRUE(a == b) << "some file differs";
+}
+
+TEST(CliRun, StorageRunsWithTheSameSeedAreIdentical) {
+  const fs::path dir = fresh_dir();
+  for (const char* out : {"a", "b"}) {
+    const RunResult r = hcasim({"run", kDefaultIni, "--set", "workload.kind=storage", "--set",
+                                "host.cpus=4", "--set", "fio.rw=randrw", "--set", "fio.iodepth=4",
+                                "--set", "fio.ops=300", "--seed", "5", "--out", out},
+                               dir);
+    ASSERT_EQ(r.status, 0) << describe(r);
+    EXPECT_NE(r.out.find("IOPS="), std::string::npos) << r.out;  // the fio-shaped table
+  }
+  EXPECT_TRUE(snapshot(dir / "a") == snapshot(dir / "b")) << "some file differs";
 }
 
 TEST(CliRun, SetOverridesFileAndSeedShowsInSummary) {
