@@ -1,35 +1,41 @@
 #include "models/iounit/echo_service.hpp"
 
+#include <algorithm>
+
 namespace hcasim {
 
 EchoService::EchoService(sc_core::sc_module_name name, const IouParams& params,
                          AdapterContext& adapter, QueuePair& qp, CompletionQueue& cq,
-                         std::uint32_t max_request, std::uint32_t reply_size)
-    : sc_module(name),
-      params_(params),
-      adapter_(adapter),
-      qp_(qp),
-      cq_(cq),
-      max_request_(std::max<std::uint32_t>(max_request, 1)),
-      reply_size_(reply_size) {
+                         const EchoConfig& config)
+    : sc_module(name), params_(params), adapter_(adapter), qp_(qp), cq_(cq), config_(config) {
+  config_.max_request = std::max<std::uint32_t>(config_.max_request, 1);
   HostMemory& mem = adapter_.memory();
-  const std::uint64_t recv_bytes = std::uint64_t(max_request_) * params_.recv_depth;
-  recv_base_ = mem.allocate(recv_bytes, 4096);
-  reply_addr_ = mem.allocate(std::max<std::uint32_t>(reply_size_, 1), 4096);
-  key_ = adapter_.register_memory(recv_base_, reply_addr_ + reply_size_ - recv_base_,
+  const std::uint64_t slots = config_.shared_buffer ? 1 : params_.recv_depth;
+  const std::uint64_t reply_bytes = config_.reply == EchoConfig::Reply::kFixed
+                                        ? std::max<std::uint32_t>(config_.reply_size, 1)
+                                        : config_.max_request;
+  recv_base_ = mem.allocate(std::uint64_t(config_.max_request) * slots, 4096);
+  reply_addr_ = mem.allocate(reply_bytes, 4096);
+  key_ = adapter_.register_memory(recv_base_, reply_addr_ + reply_bytes - recv_base_,
                                   kLocalWrite | kRemoteWrite | kRemoteRead);
+  std::uint8_t* payload = mem.at(reply_addr_, reply_bytes);
+  for (std::uint64_t i = 0; i < reply_bytes; ++i)
+    payload[i] = static_cast<std::uint8_t>(i * 13 + 5);
   reply_.opcode = WrOpcode::kSend;
   reply_.signaled = true;
-  reply_.inline_data = reply_size_ <= adapter_.hca().max_inline();
-  reply_.sges.push_back(Sge{reply_addr_, reply_size_, key_});
+  reply_.sges.push_back(Sge{reply_addr_, config_.reply_size, key_});
   SC_THREAD(serve);
 }
 
+void EchoService::repost(std::uint64_t slot) {
+  const std::uint64_t at = config_.shared_buffer ? 0 : slot * config_.max_request;
+  adapter_.post_recv(qp_, slot, Sge{recv_base_ + at, config_.max_request, key_});
+}
+
 void EchoService::serve() {
-  for (std::uint32_t i = 0; i < params_.recv_depth; ++i)
-    adapter_.post_recv(qp_, i,
-                       Sge{recv_base_ + std::uint64_t(i) * max_request_, max_request_, key_});
-  const sc_core::sc_time service = ps(static_cast<Picos>(params_.service_ns * 1000.0 + 0.5));
+  for (std::uint32_t i = 0; i < params_.recv_depth; ++i) repost(i);
+  const sc_core::sc_time service = ps(ns_to_ps(params_.service_ns));
+  const std::uint32_t max_inline = adapter_.hca().max_inline();
   WorkCompletion wc[16];
   for (;;) {
     // Requests found while making room in the send queue are served first, in order.
@@ -46,9 +52,12 @@ void EchoService::serve() {
     pending_.pop_front();
     ++requests_;
     if (service != sc_core::SC_ZERO_TIME) sc_core::wait(service);
-    const std::uint64_t slot = request.wr_id;
-    adapter_.post_recv(qp_, slot, Sge{recv_base_ + slot * max_request_, max_request_, key_});
+    repost(request.wr_id);
+    const std::uint32_t len =
+        config_.reply == EchoConfig::Reply::kFixed ? config_.reply_size : request.byte_len;
     reply_.wr_id = requests_;
+    reply_.sges[0].len = len;
+    reply_.inline_data = config_.use_inline && len <= max_inline;
     while (!adapter_.post_send(qp_, reply_)) {
       // Send queue full: make room by retiring the completions of replies that went out.
       const unsigned k = cq_.poll(wc, 16);
@@ -64,7 +73,13 @@ void EchoService::take(const WorkCompletion& wc) {
     ++errors_;
     return;
   }
-  if (wc.is_recv) pending_.push_back(wc);  // a request to answer
+  if (!wc.is_recv) return;  // a reply went out
+  ++messages_;
+  if (config_.reply == EchoConfig::Reply::kNone) {
+    repost(wc.wr_id);  // a sink: the buffer goes back at once
+    return;
+  }
+  pending_.push_back(wc);  // a request to answer
 }
 
 }  // namespace hcasim

@@ -51,8 +51,10 @@ EchoService& IoUnit::serve_echo(const IouQueues& q, std::uint32_t max_request,
                                 std::uint32_t reply_size) {
   require("echo");
   const std::string n = std::string(basename()) + "_echo" + std::to_string(echoes_.size());
-  echoes_.push_back(std::make_unique<EchoService>(n.c_str(), params_, *q.adapter, *q.qp, *q.cq,
-                                                  max_request, reply_size));
+  EchoConfig c;
+  c.max_request = max_request;
+  c.reply_size = reply_size;
+  echoes_.push_back(std::make_unique<EchoService>(n.c_str(), params_, *q.adapter, *q.qp, *q.cq, c));
   return *echoes_.back();
 }
 

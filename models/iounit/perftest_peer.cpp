@@ -19,7 +19,16 @@ PerftestPeer::PerftestPeer(sc_core::sc_module_name name, const IouParams& params
       mode_(mode),
       max_size_(std::max<std::uint32_t>(max_size, 1)),
       use_inline_(use_inline),
-      service_(ps(static_cast<Picos>(params.service_ns * 1000.0 + 0.5))) {
+      service_(ps(ns_to_ps(params.service_ns))) {
+  if (mode_ == PeerMode::kSink || mode_ == PeerMode::kEcho) {
+    EchoConfig c;
+    c.max_request = max_size_;
+    c.reply = mode_ == PeerMode::kSink ? EchoConfig::Reply::kNone : EchoConfig::Reply::kSameLength;
+    c.shared_buffer = true;
+    c.use_inline = use_inline_;
+    echo_ = std::make_unique<EchoService>("messages", params_, adapter_, qp_, cq_, c);
+    return;
+  }
   HostMemory& mem = adapter_.memory();
   recv_buf_ = mem.allocate(max_size_, 4096);
   send_buf_ = mem.allocate(max_size_, 4096);
@@ -35,8 +44,6 @@ PerftestPeer::PerftestPeer(sc_core::sc_module_name name, const IouParams& params
       break;
     case PeerMode::kSink:
     case PeerMode::kEcho:
-      pending_len_.resize(qp_.rq_entries);
-      SC_THREAD(serve_messages);
       break;
     case PeerMode::kWriteEcho:
       pcie.watch(recv_buf_, max_size_, &watch_);
@@ -53,24 +60,13 @@ void PerftestPeer::set_write_echo(std::uint64_t remote_addr, std::uint32_t rkey,
 }
 
 void PerftestPeer::reap_sends() {
-  // Retires what has completed; receive completions (kEcho, kSink) are queued for the server.
+  // Retires the completions of our own replies (kWriteEcho posts no receives).
   WorkCompletion wc[16];
   unsigned n;
   while ((n = cq_.poll(wc, 16)) != 0) {
     for (unsigned i = 0; i < n; ++i) {
       adapter_.retire(wc[i]);
-      if (wc[i].status != WcStatus::kSuccess) {
-        ++errors_;
-        continue;
-      }
-      if (!wc[i].is_recv) continue;
-      ++messages_;
-      if (mode_ == PeerMode::kSink) {
-        adapter_.post_recv(qp_, messages_, Sge{recv_buf_, max_size_, key_});
-      } else {
-        pending_len_[(pending_head_ + pending_count_) % pending_len_.size()] = wc[i].byte_len;
-        ++pending_count_;
-      }
+      if (wc[i].status != WcStatus::kSuccess) ++errors_;
     }
   }
 }
@@ -79,29 +75,6 @@ void PerftestPeer::post_or_wait(const SendRequest& wr) {
   while (!adapter_.post_send(qp_, wr)) {  // send queue full: wait for completions to free it
     sc_core::wait(cq_.landed_event());
     reap_sends();
-  }
-}
-
-void PerftestPeer::serve_messages() {
-  for (std::uint32_t i = 0; i < qp_.rq_entries; ++i)
-    adapter_.post_recv(qp_, i, Sge{recv_buf_, max_size_, key_});
-  const std::uint32_t max_inline = adapter_.hca().max_inline();
-  for (;;) {
-    reap_sends();
-    if (pending_count_ == 0) {
-      sc_core::wait(cq_.landed_event());
-      continue;
-    }
-    // kEcho: answer the oldest message with one of its length, as EchoService does.
-    const std::uint32_t len = pending_len_[pending_head_];
-    pending_head_ = (pending_head_ + 1) % pending_len_.size();
-    --pending_count_;
-    if (service_ != sc_core::SC_ZERO_TIME) sc_core::wait(service_);
-    adapter_.post_recv(qp_, messages_, Sge{recv_buf_, max_size_, key_});
-    reply_.wr_id = messages_;
-    reply_.sges[0].len = len;
-    reply_.inline_data = use_inline_ && len <= max_inline;
-    post_or_wait(reply_);
   }
 }
 

@@ -5,7 +5,8 @@
 //  - kPassive:   a registered buffer the host RDMA-WRITEs into and RDMA-READs from; no work.
 //  - kSink:      keeps `iou.recv_depth` receives posted and drops the messages (send_bw, load).
 //  - kEcho:      answers each received SEND with a SEND of the same length (send_lat), after
-//                `iou.service_ns` of firmware time, like EchoService.
+//                `iou.service_ns` of firmware time.
+//  (kSink and kEcho are the message service, EchoService, in its sink and same-length modes.)
 //  - kWriteEcho: watches its buffer until the last byte of the host's RDMA WRITE carries the
 //                round trip's marker, then (after `iou.service_ns`) RDMA-WRITEs the same number
 //                of bytes back into the host's buffer (write_lat).
@@ -14,10 +15,12 @@
 #include <systemc>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "models/hca/queue_interface.hpp"
 #include "models/interconnect/pcie_link.hpp"
+#include "models/iounit/echo_service.hpp"
 #include "models/iounit/iou_params.hpp"
 
 namespace hcasim {
@@ -61,13 +64,13 @@ class PerftestPeer : public sc_core::sc_module {
 
   std::uint64_t buffer() const { return recv_buf_; }  // target of the host's WRITEs / READs
   std::uint32_t rkey() const { return key_; }
-  std::uint64_t messages() const { return messages_; }  // SENDs received / WRITEs detected
-  std::uint64_t errors() const { return errors_; }
+  // SENDs received / WRITEs detected
+  std::uint64_t messages() const { return echo_ ? echo_->messages() : messages_; }
+  std::uint64_t errors() const { return echo_ ? echo_->errors() : errors_; }
 
  private:
-  void serve_messages();  // kSink, kEcho
-  void serve_writes();    // kWriteEcho
-  void reap_sends();      // non-blocking: retires our own send completions
+  void serve_writes();  // kWriteEcho
+  void reap_sends();    // non-blocking: retires our own send completions
   void post_or_wait(const SendRequest& wr);
 
   IouParams params_;
@@ -83,9 +86,7 @@ class PerftestPeer : public sc_core::sc_module {
   SendRequest reply_;
   MemoryWatch watch_;
   std::vector<Round> rounds_;
-  // kEcho: received messages waiting for their reply (at most the receives posted).
-  std::vector<std::uint32_t> pending_len_;
-  std::size_t pending_head_ = 0, pending_count_ = 0;
+  std::unique_ptr<EchoService> echo_;  // kSink, kEcho
   std::uint64_t messages_ = 0, errors_ = 0;
 };
 
