@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <functional>
+#include <map>
 
 #include "workloads/scenario_params.hpp"
 #include "workloads/storage_io.hpp"
@@ -295,6 +296,93 @@ TEST(EmulationService, ABadKeyGetsBadKeyAndTheConnectionRecovers) {
       ASSERT_EQ(b.bytes()[i], static_cast<std::uint8_t>(i * 13 + 5)) << "byte " << i;
     EXPECT_EQ(b.qp->state(), QpState::kRts);
   });
+}
+
+// Requests in flight on the connection when a bad key fails one of them: the others' flushed
+// operations are posted again after the recovery, so each still gets its data and a success
+// reply, and the failed one its kBadKey reply -- one reply each, none lost or doubled.
+TEST(EmulationService, ABadKeyAmongRequestsInFlightFailsOnlyItsOwn) {
+  run_bench(
+      [](FrameBench& b) {
+        HostMemory& m = *b.sys->host.memory;
+        // Device blocks 0..3 hold a pattern: written first, one request at a time.
+        for (std::uint32_t i = 0; i < 65536; ++i)
+          b.bytes()[i] = static_cast<std::uint8_t>(i * 7 + 3);
+        for (std::uint32_t k = 0; k < 4; ++k) {
+          i2o::Request q;
+          q.header.function = static_cast<std::uint8_t>(i2o::Function::kBlockWrite);
+          q.header.transaction_context = 100 + k;
+          q.byte_count = 16384;
+          q.address = std::uint64_t{k} * 16384;
+          q.sgl_count = 1;
+          q.sgl[0].flags = i2o::sgl_flag::kSimpleAddress | i2o::sgl_flag::kLastElement;
+          q.sgl[0].length = 16384;
+          q.sgl[0].address = b.data_addr + std::uint64_t{k} * 16384;
+          q.sgl[0].key = b.data.rkey;
+          const std::size_t len = i2o::encode(q, m.at(b.frame_addr, 512), 512);
+          ASSERT_EQ(b.exchange(len).status, i2o::ReqStatus::kSuccess);
+        }
+        std::memset(b.bytes(), 0, 65536);
+        // Now, at once: reads of blocks 0..3 (4 KiB RDMA pieces) and, second, a write whose
+        // key the host refuses.
+        const std::uint32_t order[5] = {0, 4, 1, 2, 3};  // 4: the bad write
+        for (std::uint32_t n = 0; n < 5; ++n) {
+          Sge rsge{b.reply_addr + n * 64, 64, b.frames.lkey};
+          const verbs::RecvWr rwr{10 + n, &rsge, 1};
+          ASSERT_EQ(b.dev->post_recv(*b.ctx, *b.qp, &rwr, 1), 0);
+        }
+        for (std::uint32_t n = 0; n < 5; ++n) {
+          const std::uint32_t k = order[n];
+          i2o::Request q;
+          q.header.function = static_cast<std::uint8_t>(k == 4 ? i2o::Function::kBlockWrite
+                                                               : i2o::Function::kBlockRead);
+          q.header.transaction_context = 200 + k;
+          q.byte_count = 16384;
+          q.address = std::uint64_t{k % 4} * 16384;
+          q.sgl_count = 1;
+          q.sgl[0].flags = i2o::sgl_flag::kSimpleAddress | i2o::sgl_flag::kLastElement;
+          q.sgl[0].length = 16384;
+          q.sgl[0].address = b.data_addr + std::uint64_t{k % 4} * 16384;
+          q.sgl[0].key = k == 4 ? b.data.rkey + 77 : b.data.rkey;
+          const std::uint64_t at = b.frame_addr + 512 + n * 256;
+          const std::size_t len = i2o::encode(q, m.at(at, 256), 256);
+          Sge ssge{at, static_cast<std::uint32_t>(len), b.frames.lkey};
+          verbs::SendWr wr;
+          wr.wr_id = n;
+          wr.sg_list = &ssge;
+          wr.num_sge = 1;
+          ASSERT_EQ(b.dev->post_send(*b.ctx, *b.qp, &wr, 1), 0);
+        }
+        std::map<std::uint32_t, i2o::Reply> replies;
+        for (int seen = 0; seen < 10;) {
+          WorkCompletion wc;
+          ASSERT_EQ(b.dev->spin_poll_cq(*b.ctx, *b.cq, &wc, 1), 1);
+          ASSERT_EQ(wc.status, WcStatus::kSuccess);
+          ++seen;
+          if (!wc.is_recv) continue;
+          const auto r =
+              i2o::decode_reply(m.at(b.reply_addr + (wc.wr_id - 10) * 64, 64), wc.byte_len);
+          ASSERT_TRUE(std::holds_alternative<i2o::Reply>(r));
+          const i2o::Reply& reply = std::get<i2o::Reply>(r);
+          EXPECT_TRUE(replies.emplace(reply.header.transaction_context, reply).second)
+              << "two replies for " << reply.header.transaction_context;
+        }
+        ASSERT_EQ(replies.size(), 5u);
+        EXPECT_EQ(replies[204].detailed_status, i2o::dsc::kBadKey);
+        for (std::uint32_t k = 0; k < 4; ++k) {
+          EXPECT_EQ(replies[200 + k].status, i2o::ReqStatus::kSuccess) << k;
+          EXPECT_EQ(replies[200 + k].bytes_transferred, 16384u) << k;
+        }
+        for (std::uint32_t i = 0; i < 65536; ++i)
+          ASSERT_EQ(b.bytes()[i], static_cast<std::uint8_t>(i * 7 + 3)) << "byte " << i;
+        EXPECT_EQ(b.sys->iou.emulation().stats().recoveries, 1u);
+        EXPECT_GT(b.sys->iou.emulation().stats().reissued_ops, 0u);  // others were in flight
+      },
+      // A fast device and small RDMA pieces: the reads are moving data when the write fails.
+      {{"iou.max_rdma_bytes", "1024"},
+       {"storage.ssd.read_us", "0"},
+       {"storage.ssd.read_mbps", "100000"},
+       {"storage.bandwidth_mbps", "100000"}});
 }
 
 }  // namespace
