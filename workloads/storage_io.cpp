@@ -370,9 +370,13 @@ double StorageIo::window_s() const {
 void StorageIo::report(RunReport& out) const {
   const char* names[2] = {"read", "write"};
   const double window = window_s();
+  const bool reads = params_.rw != "write" && params_.rw != "randwrite";
+  const bool writes = params_.rw != "read" && params_.rw != "randread";
   for (int k = 0; k < 2; ++k) {
     const Direction& d = dir_[k];
-    if (!d.ios) continue;
+    // The directions the pattern issues are always reported (zero before a run), so their
+    // figures exist for sweeps and `--check`.
+    if (!(k == 0 ? reads : writes)) continue;
     OpClassReport op;
     op.name = names[k];
     op.count = d.ios;
@@ -384,10 +388,12 @@ void StorageIo::report(RunReport& out) const {
     auto add = [&](const std::string& leaf, const char* unit, const char* help, double v) {
       out.contention.push_back(Metric{b + leaf, unit, help, v, {}});
     };
-    const double n = static_cast<double>(d.ios);
-    add("iops", "per_s", "I/Os per second over the measured window", n / window);
+    const double n = std::max(1.0, static_cast<double>(d.ios));
+    const double w = window > 0 ? window : 1.0;
+    add("iops", "per_s", "I/Os per second over the measured window",
+        static_cast<double>(d.ios) / w);
     add("bw_mbps", "MB/s", "bytes per second over the measured window (10^6)",
-        static_cast<double>(d.bytes) / window / 1e6);
+        static_cast<double>(d.bytes) / w / 1e6);
     add("slat_mean_ns", "ns", "submission latency: submit call to frame posted",
         d.slat_ps.mean() / 1e3);
     add("clat_mean_ns", "ns", "completion latency: frame posted to I/O completed",
