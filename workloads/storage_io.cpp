@@ -59,10 +59,11 @@ StorageIo::StorageIo(sc_core::sc_module_name name, System& system, const Storage
     throw ConfigError("key 'fio.size_mb': " + std::to_string(params_.numjobs) + " jobs x " +
                       std::to_string(params_.size_mb) + " MiB exceed the device (" +
                       std::to_string(capacity >> 20) + " MiB, storage.capacity_gb)");
-  if (params_.bs > (std::uint64_t{sys_.iou_params.max_transfer_kb} << 10))
-    throw ConfigError("key 'fio.bs': " + std::to_string(params_.bs) +
-                      " B exceeds the I/O unit's largest transfer (iou.max_transfer_kb = " +
-                      std::to_string(sys_.iou_params.max_transfer_kb) + ")");
+  if (params_.bs > (std::uint64_t{sys_.emulation_params.max_transfer_kb} << 10))
+    throw ConfigError(
+        "key 'fio.bs': " + std::to_string(params_.bs) +
+        " B exceeds the I/O unit's largest transfer (iou.emulation.max_transfer_kb = " +
+        std::to_string(sys_.emulation_params.max_transfer_kb) + ")");
   const unsigned checkers = mode_ == CqManagerMode::single          ? 1
                             : mode_ == CqManagerMode::per_cq_poller ? params_.connections
                             : mode_ == CqManagerMode::dpc           ? 0

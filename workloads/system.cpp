@@ -14,6 +14,7 @@ void declare_all_params(ParamRegistry& r) {
   r.declare<HostParams>();
   r.declare<HostStackParams>();
   r.declare<IouParams>();
+  r.declare<EmulationParams>();
   r.declare<StorageParams>();
   r.declare<LinkParams>();
   r.declare<PcieParams>();
@@ -24,11 +25,10 @@ void declare_all_params(ParamRegistry& r) {
 }
 
 namespace {
-std::vector<std::unique_ptr<IoUnit>> make_ious(const ParamValues& values, const SystemParams& sp,
-                                               const IouParams& ip, const StorageParams& storage,
-                                               const PcieParams& pcie, const HcaParams& hca,
-                                               std::uint32_t mtu, unsigned vls, PacketPool& packets,
-                                               TraceSink* trace) {
+std::vector<std::unique_ptr<IoUnit>> make_ious(
+    const ParamValues& values, const SystemParams& sp, const IouParams& ip,
+    const EmulationParams& emulation, const StorageParams& storage, const PcieParams& pcie,
+    const HcaParams& hca, std::uint32_t mtu, unsigned vls, PacketPool& packets, TraceSink* trace) {
   const std::string service = ip.service == "auto" ? default_iou_service(values) : ip.service;
   const std::uint64_t seed = values.load<ScenarioParams>().seed;
   std::vector<std::unique_ptr<IoUnit>> units;
@@ -36,8 +36,8 @@ std::vector<std::unique_ptr<IoUnit>> make_ious(const ParamValues& values, const 
     // Fabric addresses: the host's adapters are 1..host_adapters, I/O units follow.
     const auto port = static_cast<std::uint16_t>(sp.host_adapters + 1 + i);
     units.push_back(std::make_unique<IoUnit>(("iou" + std::to_string(i)).c_str(), ip, service,
-                                             ip.service != "auto", storage, seed + i, pcie, hca,
-                                             port, mtu, vls, packets, trace));
+                                             ip.service != "auto", emulation, storage, seed + i,
+                                             pcie, hca, port, mtu, vls, packets, trace));
   }
   return units;
 }
@@ -46,6 +46,7 @@ std::vector<std::unique_ptr<IoUnit>> make_ious(const ParamValues& values, const 
 System::System(const ParamValues& values, TraceSink* trace)
     : host_params(values.load<HostParams>()),
       iou_params(values.load<IouParams>()),
+      emulation_params(values.load<EmulationParams>()),
       storage_params(values.load<StorageParams>()),
       link_params(values.load<LinkParams>()),
       pcie_params(values.load<PcieParams>()),
@@ -58,8 +59,8 @@ System::System(const ParamValues& values, TraceSink* trace)
                                        "host.memory_mb", system_params.host_adapters, pcie_params,
                                        hca_params, 1, link_params.mtu, fabric_params.vls, *packets,
                                        trace)),
-      ious(make_ious(values, system_params, iou_params, storage_params, pcie_params, hca_params,
-                     link_params.mtu, fabric_params.vls, *packets, trace)),
+      ious(make_ious(values, system_params, iou_params, emulation_params, storage_params,
+                     pcie_params, hca_params, link_params.mtu, fabric_params.vls, *packets, trace)),
       host(*host_node),
       iou(*ious.front()) {
   for (std::uint32_t i = 0; i < host_params.cpus; ++i)

@@ -53,6 +53,7 @@ struct System {
 
   HostParams host_params;
   IouParams iou_params;
+  EmulationParams emulation_params;
   StorageParams storage_params;
   LinkParams link_params;
   PcieParams pcie_params;

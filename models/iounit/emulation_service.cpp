@@ -16,10 +16,12 @@ std::uint64_t recv_id(std::uint32_t conn, std::uint32_t slot) {
 }
 }  // namespace
 
-EmulationService::EmulationService(sc_core::sc_module_name name, const IouParams& params,
-                                   AdapterContext& adapter, IoController& controller,
-                                   StorageDevice& device, TraceSink* trace)
+EmulationService::EmulationService(sc_core::sc_module_name name, const IouParams& unit,
+                                   const EmulationParams& params, AdapterContext& adapter,
+                                   IoController& controller, StorageDevice& device,
+                                   TraceSink* trace)
     : sc_module(name),
+      unit_(unit),
       params_(params),
       adapter_(adapter),
       memory_(adapter.memory()),
@@ -29,7 +31,7 @@ EmulationService::EmulationService(sc_core::sc_module_name name, const IouParams
   // One CQ for every connection: each connection's receives, plus every operation and reply
   // the unit can have outstanding.
   const std::uint64_t cq_entries =
-      std::uint64_t{kMaxConnections} * params_.recv_depth + params_.max_ops + params_.max_requests;
+      std::uint64_t{kMaxConnections} * unit_.recv_depth + params_.max_ops + params_.max_requests;
   cq_ = &adapter_.create_cq(pow2_at_least(cq_entries));
   // Staging and reply buffers, one of each per request slot, registered once.
   const std::uint64_t first = memory_.allocate(max_transfer_ * params_.max_requests, 4096);
@@ -62,18 +64,18 @@ QueuePair& EmulationService::add_connection() {
                       std::to_string(kMaxConnections) + " connections");
   Connection c;
   const std::uint32_t sq = pow2_at_least(std::uint64_t{params_.max_ops} + params_.max_requests);
-  c.qp = &adapter_.create_qp(*cq_, *cq_, sq, params_.recv_depth);
-  const std::uint64_t bytes = std::uint64_t{params_.recv_depth} * i2o::kMaxFrameBytes;
+  c.qp = &adapter_.create_qp(*cq_, *cq_, sq, unit_.recv_depth);
+  const std::uint64_t bytes = std::uint64_t{unit_.recv_depth} * i2o::kMaxFrameBytes;
   c.recv_base = memory_.allocate(bytes, 4096);
   c.recv_key = adapter_.register_memory(c.recv_base, bytes, kLocalWrite);
-  c.slot_free.assign(params_.recv_depth, true);
+  c.slot_free.assign(unit_.recv_depth, true);
   conns_.push_back(std::move(c));
   return *conns_.back().qp;
 }
 
 void EmulationService::start_connections() {
   for (std::uint32_t i = 0; i < conns_.size(); ++i)
-    for (std::uint32_t s = 0; s < params_.recv_depth; ++s) repost_recv(i, s);
+    for (std::uint32_t s = 0; s < unit_.recv_depth; ++s) repost_recv(i, s);
 }
 
 void EmulationService::repost_recv(std::uint32_t conn, std::uint32_t slot) {
@@ -553,7 +555,7 @@ void EmulationService::recover(std::uint32_t conn) {
   ++stats_.recoveries;
   c.recovering = false;
   c.recovery_booked = false;
-  for (std::uint32_t s = 0; s < params_.recv_depth; ++s)
+  for (std::uint32_t s = 0; s < unit_.recv_depth; ++s)
     if (c.slot_free[s]) repost_recv(conn, s);
   // The flushed work goes again in its order; a failed request's data operations do not.
   std::deque<std::uint32_t> redo;
@@ -588,7 +590,8 @@ void EmulationService::report(RunReport& out, const std::string& base) const {
       double(stats_.out_of_range));
   add("unknown_functions", "count", "requests with a function the unit does not serve",
       double(stats_.unknown_functions));
-  add("too_large", "count", "requests beyond iou.max_transfer_kb", double(stats_.too_large));
+  add("too_large", "count", "requests beyond iou.emulation.max_transfer_kb",
+      double(stats_.too_large));
   add("rdma_reads", "count", "RDMA READs of host buffers completed", double(stats_.rdma_reads));
   add("rdma_writes", "count", "RDMA WRITEs into host buffers completed",
       double(stats_.rdma_writes));
@@ -597,9 +600,11 @@ void EmulationService::report(RunReport& out, const std::string& base) const {
   add("reissued_ops", "count", "flushed operations posted again after a recovery",
       double(stats_.reissued_ops));
   add("replies_lost", "count", "replies the host could not be sent", double(stats_.replies_lost));
-  add("slot_waits", "count", "frames that waited for a free request slot (iou.max_requests)",
+  add("slot_waits", "count",
+      "frames that waited for a free request slot (iou.emulation.max_requests)",
       double(stats_.slot_waits));
-  add("op_limit_waits", "count", "times requests waited for the unit's op limit (iou.max_ops)",
+  add("op_limit_waits", "count",
+      "times requests waited for the unit's op limit (iou.emulation.max_ops)",
       double(stats_.op_limit_waits));
   if (service_ns_.count())
     out.contention.push_back(Metric{base + ".service_ns", "ns",

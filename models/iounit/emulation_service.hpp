@@ -5,14 +5,14 @@
 // the storage device:
 //   block write: RDMA READs of the host buffers into a staging buffer, then the device write;
 //   block read:  the device read into a staging buffer, then RDMA WRITEs into the host buffers.
-// Transfers are split by iou.max_rdma_bytes and by scatter-gather entries; at most
-// iou.ops_per_request operations per request and iou.max_ops per unit are outstanding. The
-// reply is a SEND on the same connection, posted after the last data operation, so the host
-// never sees a reply before its data (RC delivers in order).
+// Transfers are split by iou.emulation.max_rdma_bytes and by scatter-gather entries; at most
+// iou.emulation.ops_per_request operations per request and iou.emulation.max_ops per unit are
+// outstanding. The reply is a SEND on the same connection, posted after the last data operation, so
+// the host never sees a reply before its data (RC delivers in order).
 //
 // Every request ends in a reply: a frame that does not parse gets the reject reply, an
-// unknown function, a range outside the device, a transfer beyond iou.max_transfer_kb, a device
-// error and a refused host key each get an error reply with their detailed status. A refused
+// unknown function, a range outside the device, a transfer beyond iou.emulation.max_transfer_kb, a
+// device error and a refused host key each get an error reply with their detailed status. A refused
 // key fails the RDMA operation with a remote access error, which puts the connection's QP in
 // ERR (as the transport requires); the firmware then recovers it: it waits for every flushed
 // completion, resets the QP and reconnects it at the PSNs its context holds, reposts its
@@ -32,6 +32,7 @@
 #include "models/core/run_report.hpp"
 #include "models/core/trace_source.hpp"
 #include "models/hca/queue_interface.hpp"
+#include "models/iounit/emulation_params.hpp"
 #include "models/iounit/i2o_frame.hpp"
 #include "models/iounit/io_controller.hpp"
 #include "models/iounit/iou_params.hpp"
@@ -72,8 +73,9 @@ class EmulationService : public sc_core::sc_module {
 
   SC_HAS_PROCESS(EmulationService);
   // `memory`/`adapter`: the unit's; receives, staging and reply buffers are allocated there.
-  EmulationService(sc_core::sc_module_name name, const IouParams& params, AdapterContext& adapter,
-                   IoController& controller, StorageDevice& device, TraceSink* trace);
+  EmulationService(sc_core::sc_module_name name, const IouParams& unit,
+                   const EmulationParams& params, AdapterContext& adapter, IoController& controller,
+                   StorageDevice& device, TraceSink* trace);
 
   // Elaboration: a QP on the service's CQ (RTS once connected by the system builder); its
   // receives are posted when the simulation starts. At most kMaxConnections.
@@ -169,7 +171,8 @@ class EmulationService : public sc_core::sc_module {
   void drop_data_op(std::uint32_t o);
   void repost_recv(std::uint32_t conn, std::uint32_t slot);
 
-  IouParams params_;
+  IouParams unit_;
+  EmulationParams params_;
   AdapterContext& adapter_;
   HostMemory& memory_;
   IoController& controller_;

@@ -5,14 +5,15 @@
 namespace hcasim {
 
 IoUnit::IoUnit(sc_core::sc_module_name name, const IouParams& params, const std::string& service,
-               bool chosen, const StorageParams& storage, std::uint64_t seed,
-               const PcieParams& pcie, const HcaParams& hca, std::uint16_t port, std::uint32_t mtu,
-               unsigned vls, PacketPool& packets, TraceSink* trace)
+               bool chosen, const EmulationParams& emulation, const StorageParams& storage,
+               std::uint64_t seed, const PcieParams& pcie, const HcaParams& hca, std::uint16_t port,
+               std::uint32_t mtu, unsigned vls, PacketPool& packets, TraceSink* trace)
     : Node(name, std::uint64_t(params.memory_mb) << 20, "iou.memory_mb", 1, pcie, hca, port, mtu,
            vls, packets, trace),
       params_(params),
       service_(service),
       chosen_(chosen),
+      emulation_params_(emulation),
       storage_params_(storage),
       seed_(seed),
       trace_(trace) {
@@ -26,8 +27,8 @@ void IoUnit::make_storage() {
   // the unit ("iou0.emulation"); built on first use when a test drives it without saying so.
   device_ =
       std::make_unique<StorageDevice>(std::string(name()) + ".device", storage_params_, seed_);
-  emulation_ = std::make_unique<EmulationService>("emulation", params_, *adapter, *controller_,
-                                                  *device_, trace_);
+  emulation_ = std::make_unique<EmulationService>("emulation", params_, emulation_params_, *adapter,
+                                                  *controller_, *device_, trace_);
 }
 
 void IoUnit::require(const char* wanted, const char* also) const {

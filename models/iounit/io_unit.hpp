@@ -14,6 +14,7 @@
 
 #include "models/core/run_report.hpp"
 #include "models/iounit/echo_service.hpp"
+#include "models/iounit/emulation_params.hpp"
 #include "models/iounit/emulation_service.hpp"
 #include "models/iounit/io_controller.hpp"
 #include "models/iounit/iou_params.hpp"
@@ -39,9 +40,9 @@ class IoUnit : public Node {
   // `chosen`: whether the scenario named it (else any service a workload asks for is served).
   // `seed`: the run's (device errors).
   IoUnit(sc_core::sc_module_name name, const IouParams& params, const std::string& service,
-         bool chosen, const StorageParams& storage, std::uint64_t seed, const PcieParams& pcie,
-         const HcaParams& hca, std::uint16_t port, std::uint32_t mtu, unsigned vls,
-         PacketPool& packets, TraceSink* trace);
+         bool chosen, const EmulationParams& emulation, const StorageParams& storage,
+         std::uint64_t seed, const PcieParams& pcie, const HcaParams& hca, std::uint16_t port,
+         std::uint32_t mtu, unsigned vls, PacketPool& packets, TraceSink* trace);
 
   const IouParams& params() const { return params_; }
   const std::string& service() const { return service_; }
@@ -71,6 +72,7 @@ class IoUnit : public Node {
   IouParams params_;
   std::string service_;
   bool chosen_;
+  EmulationParams emulation_params_;
   StorageParams storage_params_;
   std::uint64_t seed_;
   TraceSink* trace_;

@@ -55,7 +55,7 @@ TEST(StorageIo, WrittenPatternsReadBackByteForByte) {
               {"fio.ops", "64"},
               {"fio.size_mb", "1"},
               {"fio.verify", "true"},
-              {"iou.max_rdma_bytes", "2048"}});
+              {"iou.emulation.max_rdma_bytes", "2048"}});
   const StorageIo& w = *run.workload;
   ASSERT_TRUE(w.finished());
   EXPECT_EQ(w.errors(), 0u);
@@ -78,8 +78,9 @@ TEST(StorageIo, UnloadedReadLatencyIsTheSumOfItsParts) {
   const Picos device =
       80'000'000 + transfer(4096, 800.0) + transfer(4096, 3500.0);  // ssd read_us, mbps, bw
   EXPECT_EQ(r.device, device);
-  EXPECT_EQ(r.controller, 500'000u + 100'000u);  // iou.frame_ns + iou.op_ns (device submit)
-  EXPECT_EQ(r.rdma, 100'000u);                   // iou.op_ns: start the one RDMA WRITE
+  EXPECT_EQ(r.controller,
+            500'000u + 100'000u);  // iou.emulation.frame_ns + iou.emulation.op_ns (device submit)
+  EXPECT_EQ(r.rdma, 100'000u);     // iou.emulation.op_ns: start the one RDMA WRITE
   const auto total = static_cast<Picos>(r.lat_ps.sum());
   EXPECT_EQ(r.host + r.fabric + r.rdma + r.device + r.controller, total);
   // Host and fabric: a frame there and a 4 KiB WRITE plus a reply back cost microseconds.
@@ -109,7 +110,7 @@ TEST(StorageIo, RandomReadIopsSaturateAtTheControllerBound) {
               {"fio.iodepth", "32"},
               {"fio.ops", "2000"},
               {"fio.ramp_us", "2000"},
-              {"iou.frame_ns", "20000"}});
+              {"iou.emulation.frame_ns", "20000"}});
   const double bound = 1.0 / (20000e-9 + 2 * 100e-9);  // about 49,505 IOPS
   const double iops = static_cast<double>(run.workload->reads().ios) / run.workload->window_s();
   EXPECT_NEAR(iops, bound, 0.02 * bound);
@@ -242,7 +243,7 @@ TEST(EmulationService, TransfersBeyondTheUnitsLimitGetMessageTooLarge) {
         EXPECT_EQ(r.status, i2o::ReqStatus::kErrorNoDataTransfer);
         EXPECT_EQ(r.detailed_status, i2o::dsc::kMessageTooLarge);
       },
-      {{"iou.max_transfer_kb", "4"}});
+      {{"iou.emulation.max_transfer_kb", "4"}});
 }
 
 TEST(EmulationService, UnknownFunctionsAndCorruptFramesAreAnswered) {
@@ -379,7 +380,7 @@ TEST(EmulationService, ABadKeyAmongRequestsInFlightFailsOnlyItsOwn) {
         EXPECT_GT(b.sys->iou.emulation().stats().reissued_ops, 0u);  // others were in flight
       },
       // A fast device and small RDMA pieces: the reads are moving data when the write fails.
-      {{"iou.max_rdma_bytes", "1024"},
+      {{"iou.emulation.max_rdma_bytes", "1024"},
        {"storage.ssd.read_us", "0"},
        {"storage.ssd.read_mbps", "100000"},
        {"storage.bandwidth_mbps", "100000"}});
