@@ -190,32 +190,12 @@ void CqFanin::starter() {
     const verbs::RecvWr wr{d->wr_id, reinterpret_cast<const Sge*>(d->sge), d->num_sge};
     if (dev_.post_recv(c, *qps_[qp], &wr, 1) != 0) ++errors_;
   }
-  const unsigned checkers = static_cast<unsigned>(threads_.size()) - 1;
-  if (mode_ != CqManagerMode::dpc) {
-    for (unsigned k = 0; k < checkers; ++k) {
-      if (mode_ == CqManagerMode::per_cq_poller)
-        sc_core::sc_spawn([this, k] { poller(k); }, ("poller" + std::to_string(k)).c_str());
-      else
-        sc_core::sc_spawn([this, k] { checker(k); }, ("checker" + std::to_string(k)).c_str());
-    }
-  }
+  std::vector<SimThread*> checkers;  // all but the updater's
+  for (std::size_t k = 0; k + 1 < threads_.size(); ++k) checkers.push_back(threads_[k].get());
+  manager_->spawn_threads(checkers, [this] { return stopping_; });
   for (unsigned s = 0; s < senders_.size(); ++s)
     sc_core::sc_spawn([this, s] { sender(s); }, ("sender" + std::to_string(s)).c_str());
   updater();
-}
-
-void CqFanin::checker(unsigned k) {
-  SimThread& t = *threads_[k];
-  t.start();
-  manager_->run_checker(t.context(), [this] { return stopping_; });
-  t.finish();
-}
-
-void CqFanin::poller(unsigned k) {
-  SimThread& t = *threads_[k];
-  t.start();
-  manager_->run_poller(t.context(), *cqs_[k], [this] { return stopping_; });
-  t.finish();
 }
 
 void CqFanin::post_request(SimContext& c, unsigned qp, const msg_pool::Handle& h) {

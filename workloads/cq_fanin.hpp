@@ -124,8 +124,6 @@ class CqFanin : public sc_core::sc_module, public Workload {
   void starter();
   void sender(unsigned s);
   void updater();
-  void checker(unsigned k);
-  void poller(unsigned k);
   void recovery();
   void on_send_done(SimContext& c, const WorkCompletion& wc);
   void on_reply(SimContext& c, const WorkCompletion& wc);

@@ -157,28 +157,11 @@ void StorageIo::starter() {
   manager_->start(c);
   for (auto& d : drivers_) d->start(c);
   t.finish();
-  for (unsigned k = 0; k < checker_threads_.size(); ++k) {
-    if (mode_ == CqManagerMode::per_cq_poller)
-      sc_core::sc_spawn([this, k] { poller(k); }, ("poller" + std::to_string(k)).c_str());
-    else
-      sc_core::sc_spawn([this, k] { checker(k); }, ("checker" + std::to_string(k)).c_str());
-  }
+  std::vector<SimThread*> checkers;
+  for (const auto& t : checker_threads_) checkers.push_back(t.get());
+  manager_->spawn_threads(checkers, [this] { return stopping_; });
   for (unsigned j = 0; j < jobs_.size(); ++j)
     sc_core::sc_spawn([this, j] { job(j); }, ("job" + std::to_string(j)).c_str());
-}
-
-void StorageIo::checker(unsigned k) {
-  SimThread& t = *checker_threads_[k];
-  t.start();
-  manager_->run_checker(t.context(), [this] { return stopping_; });
-  t.finish();
-}
-
-void StorageIo::poller(unsigned k) {
-  SimThread& t = *checker_threads_[k];
-  t.start();
-  manager_->run_poller(t.context(), *cqs_[k], [this] { return stopping_; });
-  t.finish();
 }
 
 std::uint8_t StorageIo::pattern(std::uint64_t o) const {

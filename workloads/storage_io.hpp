@@ -120,8 +120,6 @@ class StorageIo : public sc_core::sc_module, public Workload {
   struct Job;
   void starter();
   void job(unsigned j);
-  void checker(unsigned k);
-  void poller(unsigned k);
   void prepare(Job& job, BlockIo& io, unsigned slot, bool write, std::uint64_t offset);
   bool next_io(Job& job, bool& write, std::uint64_t& offset);
   void account(const BlockIo& io);

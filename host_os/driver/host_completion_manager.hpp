@@ -19,6 +19,7 @@
 #include "host_os/cq_manager/completion_service.hpp"
 #include "host_os/sim/interrupt_controller.hpp"
 #include "host_os/sim/sim_platform.hpp"
+#include "host_os/sim/sim_thread.hpp"
 #include "host_os/verbs/verbs_device.hpp"
 #include "models/core/trace_source.hpp"
 
@@ -74,6 +75,11 @@ class HostCompletionManager {
   // A dedicated poller's loop (per_cq_poller): its CQ only.
   template <class Stop>
   void run_poller(SimContext& c, verbs::Cq& cq, Stop stop);
+  // Starts the mode's threads on `threads` (single and multi: a checker loop on each;
+  // per_cq_poller: thread k polls the k-th CQ given at construction; dpc: none are needed).
+  // Each runs until `stop()` is true once woken (wake_all).
+  template <class Stop>
+  void spawn_threads(const std::vector<SimThread*>& threads, Stop stop);
   // Wakes every sleeping checker (end of run).
   void wake_all(SimContext& c);
 
@@ -107,6 +113,26 @@ class HostCompletionManager {
 template <class Stop>
 void HostCompletionManager::run_checker(SimContext& c, Stop stop) {
   while (!stop()) service_->arm_and_wait(c, budget_);
+}
+
+template <class Stop>
+void HostCompletionManager::spawn_threads(const std::vector<SimThread*>& threads, Stop stop) {
+  if (mode_ == CqManagerMode::dpc) return;
+  for (unsigned k = 0; k < threads.size(); ++k) {
+    SimThread* t = threads[k];
+    const bool poller = mode_ == CqManagerMode::per_cq_poller;
+    sc_core::sc_spawn(
+        [this, t, k, poller, stop] {
+          t->start();
+          if (poller) {
+            run_poller(t->context(), *cqs_[k], stop);
+          } else {
+            run_checker(t->context(), stop);
+          }
+          t->finish();
+        },
+        ((poller ? "poller" : "checker") + std::to_string(k)).c_str());
+  }
 }
 
 template <class Stop>
