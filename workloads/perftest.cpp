@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <ostream>
 
 namespace hcasim {
@@ -112,22 +113,38 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
   bw_ = info.bandwidth;
   cq_mod_ = std::min(params_.cq_mod, params_.tx_depth);
   max_size_ = *std::max_element(sizes.begin(), sizes.end());
-  // Each side needs two buffers of the largest size (besides its rings).
+  if (!bw_ && (params_.qps > 1 || params_.post_list > 1 || params_.duration_us > 0))
+    throw ConfigError("key 'perftest." +
+                      std::string(params_.qps > 1         ? "qps"
+                                  : params_.post_list > 1 ? "post_list"
+                                                          : "duration_us") +
+                      "': latency tests (" + params_.test +
+                      ") run one QP, one WR per post and a number of iterations; allowed: the "
+                      "default");
+  if (params_.post_list > params_.tx_depth)
+    throw ConfigError("key 'perftest.post_list': " + std::to_string(params_.post_list) +
+                      " WRs per post exceed perftest.tx_depth (" +
+                      std::to_string(params_.tx_depth) + "); allowed: 1 .. tx_depth");
+  // Each side needs two buffers of the largest size (besides its rings); the I/O unit two per QP.
   const std::uint64_t need = 2ull * max_size_ + (1u << 20);
-  if (need > sys_.host.memory->size() || need > sys_.iou.memory->size())
+  if (need > sys_.host.memory->size() || need * params_.qps > sys_.iou.memory->size())
     throw ConfigError("key 'perftest.sizes': the largest size, " + std::to_string(max_size_) +
                       " B, needs " + std::to_string(need >> 20) +
                       " MiB of host and of I/O-unit memory; raise host.memory_mb / iou.memory_mb");
 
-  host_cq_ = &verbs_.create_cq(2 * params_.tx_depth + 64);
+  host_cq_ = &verbs_.create_cq(2 * params_.tx_depth * params_.qps + 64, params_.qps);
   verbs::QpCaps caps;
   caps.max_send_wr = params_.tx_depth;
   caps.max_recv_wr = 16;
-  host_qp_ = &verbs_.create_qp(*host_cq_, *host_cq_, caps);
-  const std::uint32_t iou_sq = 256;
-  const IouQueues peer = sys_.open_iou_queues(0, sys_.iou_params.recv_depth + iou_sq + 64, iou_sq,
-                                              sys_.iou_params.recv_depth);
-  sys_.connect(verbs_, *host_qp_, 0, peer);
+  std::vector<IouQueues> peers;
+  for (std::uint32_t q = 0; q < params_.qps; ++q) {
+    qps_.push_back(&verbs_.create_qp(*host_cq_, *host_cq_, caps));
+    const std::uint32_t iou_sq = 256;
+    peers.push_back(sys_.open_iou_queues(0, sys_.iou_params.recv_depth + iou_sq + 64, iou_sq,
+                                         sys_.iou_params.recv_depth));
+    sys_.connect(verbs_, *qps_.back(), 0, peers.back());
+  }
+  host_qp_ = qps_.front();
 
   HostMemory& mem = *sys_.host.memory;
   send_buf_ = mem.allocate(max_size_, 4096);
@@ -136,7 +153,11 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
                       kLocalWrite | kRemoteWrite | kRemoteRead);
   std::uint8_t* payload = mem.at(send_buf_, max_size_);
   for (std::uint32_t i = 0; i < max_size_; ++i) payload[i] = static_cast<std::uint8_t>(i * 7 + 1);
-  peer_ = &sys_.iou.serve_perftest(peer, info.peer, max_size_, params_.use_inline);
+  for (const IouQueues& peer : peers) {
+    PerftestPeer& p = sys_.iou.serve_perftest(peer, info.peer, max_size_, params_.use_inline);
+    remotes_.push_back(Remote{p.buffer(), p.rkey()});
+    if (!peer_) peer_ = &p;
+  }
   ctx_ = std::make_unique<SimContext>(*sys_.cpus[0]);
 
   const std::uint64_t budget = std::uint64_t(params_.size_budget_mb) << 20;
@@ -164,7 +185,8 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
   recv_sge_ = Sge{recv_buf_, max_size_, mr_.lkey};
   request_.sg_list = &sge_;
   request_.num_sge = 1;
-  post_ps_.resize(params_.tx_depth);
+  post_ps_.resize(std::size_t{params_.tx_depth} * params_.qps);
+  list_.resize(params_.post_list);
   latency_ns_.attach(trace, std::string(this->name()) + ".latency_ns");
   size_trace_.attach(trace, std::string(this->name()) + ".size", 32);
   SC_THREAD(host_thread);
@@ -282,45 +304,96 @@ void Perftest::run_read_lat(SizeResult& r) {
   }
 }
 
-// tx_depth requests outstanding, every cq_mod-th and the last signaled (perftest's run_iter_bw).
+// tx_depth requests outstanding per QP, every cq_mod-th and the last signaled (perftest's
+// run_iter_bw); the QPs are served round-robin, each with lists of up to post_list WRs.
 void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
   if (n == 0) return;
   const std::uint64_t depth = params_.tx_depth;
-  std::uint64_t posted = 0;
-  sends_done_ = 0;
+  const std::size_t nq = qps_.size();
+  // design decision: a run by duration (perftest -D) stops posting when the time is up, then
+  // each QP posts up to its next signaled request so that every op it posted is seen complete.
+  const bool timed = measure && params_.duration_us > 0;
+  constexpr std::uint64_t kOpen = ~std::uint64_t{0};
+  constexpr unsigned kQpShift = 40;  // wr_id: QP index << 40 | its op number
+  struct Progress {
+    std::uint64_t posted = 0, done = 0, last = 0;  // ops posted, seen complete, to post
+  };
+  std::vector<Progress> qp(nq);
+  for (Progress& p : qp) p.last = timed ? kOpen : n;
   const Picos start = now_ps();
+  const Picos end = timed ? start + us_to_ps(params_.duration_us) : 0;
   last_batch_ps_ = start;
   WorkCompletion wc[16];
-  while (sends_done_ < n) {
-    while (posted < n && posted - sends_done_ < depth) {
-      post_ps_[posted % depth] = now_ps();
-      request_.wr_id = posted;
-      request_.send_flags &= ~unsigned{verbs::kSendSignaled};
-      if ((posted + 1) % cq_mod_ == 0 || posted + 1 == n)
-        request_.send_flags |= verbs::kSendSignaled;
-      if (verbs_.post_send(*ctx_, *host_qp_, &request_, 1) != 0) break;  // window = queue size
-      ++posted;
+  std::uint64_t total_done = 0;
+  const std::uint64_t peak_span = std::uint64_t{cq_mod_} * nq;
+  std::deque<std::pair<Picos, std::uint64_t>> window;  // (poll time, ops done so far)
+  window.emplace_back(start, 0);
+  auto all_done = [&] {
+    for (std::size_t q = 0; q < nq; ++q)
+      if (qp[q].last == kOpen || qp[q].done < qp[q].last) return false;
+    return true;
+  };
+  while (!all_done()) {
+    for (std::size_t q = 0; q < nq; ++q) {
+      if (timed && qp[q].last == kOpen && now_ps() >= end)
+        qp[q].last = (qp[q].posted + cq_mod_ - 1) / cq_mod_ * cq_mod_;
+      while (qp[q].posted < qp[q].last && qp[q].posted - qp[q].done < depth) {
+        const std::uint64_t k = std::min<std::uint64_t>(
+            {params_.post_list, qp[q].last - qp[q].posted, depth - (qp[q].posted - qp[q].done)});
+        for (std::uint64_t i = 0; i < k; ++i) {
+          const std::uint64_t op = qp[q].posted + i;
+          verbs::SendWr& wr = list_[i];
+          wr = request_;
+          wr.remote_addr = remotes_[q].addr;
+          wr.rkey = remotes_[q].rkey;
+          wr.wr_id = (std::uint64_t{q} << kQpShift) | op;
+          wr.send_flags &= ~unsigned{verbs::kSendSignaled};
+          if ((op + 1) % cq_mod_ == 0 || op + 1 == qp[q].last)
+            wr.send_flags |= verbs::kSendSignaled;
+          post_ps_[q * depth + op % depth] = now_ps();
+        }
+        std::size_t bad = 0;
+        if (verbs_.post_send(*ctx_, *qps_[q], list_.data(), k, &bad) != 0) {
+          qp[q].posted += bad;  // the rest when the window has room (window = queue size)
+          break;
+        }
+        qp[q].posted += k;
+      }
     }
     // perftest takes tcompleted when ibv_poll_cq returns.
     const int got = verbs_.spin_poll_cq(*ctx_, *host_cq_, wc, 16);
     const Picos polled = now_ps();
-    const std::uint64_t before = sends_done_;
-    for (int k = 0; k < got; ++k) {
-      if (wc[k].status != WcStatus::kSuccess) ++errors_;
-      if (wc[k].is_recv) continue;
-      const std::uint64_t upto = std::min<std::uint64_t>(wc[k].wr_id + 1, posted);
-      for (std::uint64_t op = sends_done_; op < upto; ++op)
-        if (measure) record(r, polled - post_ps_[op % depth]);
-      sends_done_ = std::max(sends_done_, upto);
+    const std::uint64_t before = total_done;
+    for (int j = 0; j < got; ++j) {
+      if (wc[j].status != WcStatus::kSuccess) ++errors_;
+      if (wc[j].is_recv) continue;
+      const auto q = static_cast<std::size_t>(wc[j].wr_id >> kQpShift);
+      const std::uint64_t op = wc[j].wr_id & ((std::uint64_t{1} << kQpShift) - 1);
+      const std::uint64_t upto = std::min<std::uint64_t>(op + 1, qp[q].posted);
+      for (std::uint64_t o = qp[q].done; o < upto; ++o)
+        if (measure) record(r, polled - post_ps_[q * depth + o % depth]);
+      if (upto > qp[q].done) {
+        total_done += upto - qp[q].done;
+        qp[q].done = upto;
+      }
     }
-    if (measure && sends_done_ > before) {
-      const double bytes = static_cast<double>((sends_done_ - before) * r.size);
-      r.peak_bytes_per_ps =
-          std::max(r.peak_bytes_per_ps, bytes / static_cast<double>(polled - last_batch_ps_));
+    if (measure && total_done > before) {
+      // Peak: the highest rate over the shortest span of polls that saw at least one
+      // signaled batch per QP complete (with one QP: between two polls that found completions).
+      while (window.size() >= 2 && total_done - window[1].second >= peak_span) window.pop_front();
+      if (total_done - window.front().second >= peak_span) {
+        const double bytes = static_cast<double>((total_done - window.front().second) * r.size);
+        r.peak_bytes_per_ps = std::max(r.peak_bytes_per_ps,
+                                       bytes / static_cast<double>(polled - window.front().first));
+      }
+      window.emplace_back(polled, total_done);
       last_batch_ps_ = polled;
     }
   }
-  if (measure) r.elapsed_ps = last_batch_ps_ - start;
+  if (measure) {
+    r.elapsed_ps = last_batch_ps_ - start;
+    r.iterations = total_done;
+  }
 }
 
 void Perftest::report(RunReport& out) const {
@@ -335,6 +408,7 @@ void Perftest::report(RunReport& out) const {
       add("bw_peak", "MiB/s", "highest rate between two polls that found completions",
           r.peak_bytes_per_ps * 1e12 / kMiB);
       add("bw_average", "MiB/s", "bytes / (first post -> last completion)", avg / kMiB);
+      add("bw_average_gbits", "Gb/s", "the same in 10^9 bits per second", avg * 8 / 1e9);
       add("msg_rate", "Mpps", "operations per second over the same time",
           r.size ? avg / r.size / 1e6 : 0.0);
     } else {
@@ -353,11 +427,14 @@ void Perftest::print_table(std::ostream& out) const {
   out << '\n' << kRule << '\n';
   out << "                    " << info.title << '\n';
   std::snprintf(line, sizeof line,
-                " Number of qps   : 1\t\tTransport type : IB\n"
-                " Connection type : RC\t\tUsing SRQ      : OFF\n"
-                " TX depth        : %u\n",
-                bw_ ? params_.tx_depth : 1u);
+                " Number of qps   : %u\t\tTransport type : IB\n"
+                " Connection type : RC\t\tUsing SRQ      : OFF\n",
+                bw_ ? params_.qps : 1u);
   out << line;
+  if (bw_) out << " PCIe relax order: OFF\n";
+  std::snprintf(line, sizeof line, " TX depth        : %u\n", bw_ ? params_.tx_depth : 1u);
+  out << line;
+  if (bw_) out << " Post List       : " << params_.post_list << '\n';
   if (bw_) out << " CQ Moderation   : " << cq_mod_ << '\n';
   out << " Mtu             : " << sys_.link_params.mtu << "[B]\n";
   out << " Link type       : IB\n";
@@ -367,14 +444,20 @@ void Perftest::print_table(std::ostream& out) const {
         << " round trip\n";
   out << kRule << '\n';
   if (bw_) {
-    const std::vector<std::string> header = {"#bytes", "#iterations", "BW peak[MB/sec]",
-                                             "BW average[MB/sec]", "MsgRate[Mpps]"};
+    const bool gbits = params_.report_gbits;
+    const std::vector<std::string> header = {
+        "#bytes", "#iterations", gbits ? "BW peak[Gb/sec]" : "BW peak[MB/sec]",
+        gbits ? "BW average[Gb/sec]" : "BW average[MB/sec]", "MsgRate[Mpps]"};
+    // Bytes per second in the table's unit: Gb/s (10^9 bits) or perftest's MB (2^20 bytes).
+    auto bw = [&](double bytes_per_s) {
+      return gbits ? bytes_per_s * 8 / 1e9 : bytes_per_s / kMiB;
+    };
     print_perftest_row(out, header, header);
     for (const SizeResult& r : results_) {
       const double avg = r.average_bytes_per_ps() * 1e12;
       print_perftest_row(out, header,
                          {std::to_string(r.size), std::to_string(r.iterations),
-                          fixed(r.peak_bytes_per_ps * 1e12 / kMiB, 2), fixed(avg / kMiB, 2),
+                          fixed(bw(r.peak_bytes_per_ps * 1e12), 2), fixed(bw(avg), 2),
                           fixed(r.size ? avg / r.size / 1e6 : 0.0, 6)});
     }
   } else {

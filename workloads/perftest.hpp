@@ -10,7 +10,9 @@
 //   write_lat  RDMA WRITE; each side spins on the last byte of its buffer for the peer's write
 //              and writes back; reports RTT / 2.
 //   read_lat   RDMA READ of the I/O unit's memory, wait for its completion; reports the full RTT.
-// Bandwidth tests: tx_depth operations outstanding, every cq_mod-th (and the last) signaled.
+// Bandwidth tests: tx_depth operations outstanding per QP (perftest.qps, posted round-robin in
+// lists of perftest.post_list), every cq_mod-th (and the last) of each QP signaled; a number of
+// iterations per QP, or a duration (after which each QP finishes its signaled batch).
 //   Per-op latency = post -> poll of the signaled completion that covers it (perftest's
 //   tposted/tcompleted); BW average = bytes / (first post -> last completion); BW peak = the
 //   highest rate between two polls that found completions; MsgRate = ops / that same time.
@@ -41,6 +43,10 @@ struct PerftestParams {
   std::uint32_t tx_depth;
   std::uint32_t cq_mod;
   bool use_inline;
+  std::uint32_t qps;
+  std::uint32_t post_list;
+  double duration_us;
+  bool report_gbits;
 
   template <class V>
   void visit(V& v) {
@@ -66,6 +72,18 @@ struct PerftestParams {
               "tx_depth, the last of each size always)");
     v.boolean(use_inline, "perftest.inline", true,
               "send payloads up to the adapter's max inline size inside the WQE (perftest -I)");
+    v.integer(qps, "perftest.qps", "QPs", 1, 1, 1024,
+              "bandwidth tests: queue pairs, each with tx_depth outstanding and its own peer, "
+              "all reporting to one CQ (perftest -q)");
+    v.integer(post_list, "perftest.post_list", "WRs", 1, 1, 8192,
+              "bandwidth tests: work requests handed over per post_send call (perftest -l; at "
+              "most tx_depth)");
+    v.real(duration_us, "perftest.duration_us", "us", 0.0, 0.0, 1e12,
+           "bandwidth tests: run each size for this simulated time after its warm-up instead "
+           "of a number of iterations (perftest -D, in us; 0: iterations)");
+    v.boolean(report_gbits, "perftest.report_gbits", false,
+              "bandwidth tests: the table shows Gb/sec (10^9 bits) instead of MB/sec (2^20 "
+              "bytes) (perftest --report_gbits)");
   }
 };
 
@@ -122,8 +140,14 @@ class Perftest : public sc_core::sc_module, public Workload {
 
   verbs::VerbsDevice& verbs_;
   verbs::Cq* host_cq_ = nullptr;
-  verbs::Qp* host_qp_ = nullptr;
-  PerftestPeer* peer_ = nullptr;     // owned by the I/O unit
+  verbs::Qp* host_qp_ = nullptr;  // the first of qps_ (latency tests use only it)
+  std::vector<verbs::Qp*> qps_;   // bandwidth tests: perftest.qps of them
+  PerftestPeer* peer_ = nullptr;  // the first QP's, owned by the I/O unit
+  struct Remote {
+    std::uint64_t addr = 0;
+    std::uint32_t rkey = 0;
+  };
+  std::vector<Remote> remotes_;      // by QP: the peer's buffer (WRITE / READ targets)
   std::unique_ptr<SimContext> ctx_;  // cpu0, the host thread's
   std::uint64_t send_buf_ = 0, recv_buf_ = 0;
   verbs::Mr mr_;
@@ -132,9 +156,11 @@ class Perftest : public sc_core::sc_module, public Workload {
   Sge recv_sge_{};          // send_lat: where the echo lands
   verbs::SendWr request_;
   std::vector<SizeResult> results_;
-  std::vector<Picos> post_ps_;    // bw: post time of each outstanding op, by op % tx_depth
-  std::uint64_t sends_done_ = 0;  // ops covered by send completions (bw: in the current phase)
-  Picos last_batch_ps_ = 0;       // bw: time of the previous poll that found completions
+  std::vector<Picos>
+      post_ps_;  // bw: post time of each outstanding op, by qp * tx_depth + op % tx_depth
+  std::vector<verbs::SendWr> list_;  // bw: the WRs of one post_send call
+  std::uint64_t sends_done_ = 0;     // ops covered by send completions (bw: in the current phase)
+  Picos last_batch_ps_ = 0;          // bw: time of the previous poll that found completions
   bool finished_ = false;
   std::uint64_t errors_ = 0;
   TracedReal latency_ns_;

@@ -73,12 +73,18 @@ AdapterDriver::Wq* AdapterDriver::find(Cq& cq, std::uint32_t qpn) {
   return nullptr;
 }
 
-bool AdapterDriver::post_send(SimContext& c, Wq& wq, const SendRequest& wr) {
+bool AdapterDriver::post_send(SimContext& c, Wq& wq, const SendRequest& wr, bool ring) {
   platform_.load(c, table_.generation, std::memory_order_acquire);  // look the WQ up
   if (wq.destroyed) return false;
   c.run(params_.post_send_cycles);
-  return adapter_.post_send(*wq.qp, wr);
+  const VerbStatus s = adapter_.try_post_send(*wq.qp, wr, ring);
+  if (s == VerbStatus::kTooManySges) throw std::invalid_argument("too many SGEs");
+  if (s == VerbStatus::kInlineTooLarge)
+    throw std::invalid_argument("inline data larger than max_inline");
+  return s == VerbStatus::kOk;
 }
+
+void AdapterDriver::ring_send(SimContext&, Wq& wq) { adapter_.ring_send_doorbell(*wq.qp); }
 
 bool AdapterDriver::post_recv(SimContext& c, Wq& wq, std::uint64_t wr_id, const Sge* sges,
                               std::uint32_t n) {

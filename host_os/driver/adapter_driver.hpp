@@ -92,7 +92,9 @@ class AdapterDriver {
   bool try_work(SimContext& c, Fn&& fn);
   // Inside work() only. Posts one send (host.post_send_cycles); false if the send queue is
   // full or the WQ destroyed.
-  bool post_send(SimContext& c, Wq& wq, const SendRequest& wr);
+  // `ring = false`: the WQE only; ring_send() then rings once for a list.
+  bool post_send(SimContext& c, Wq& wq, const SendRequest& wr, bool ring = true);
+  void ring_send(SimContext& c, Wq& wq);
   // Inside work() only. Posts one receive of `n` SGEs (host.post_recv_cycles); false if the
   // receive queue is full or the WQ destroyed.
   bool post_recv(SimContext& c, Wq& wq, std::uint64_t wr_id, const Sge* sges, std::uint32_t n);

@@ -173,7 +173,7 @@ int VerbsDevice::post_send(SimContext& c, Qp& qp, const SendWr* wrs, std::size_t
   const bool entered = driver_.work(c, [&] {
     for (; i < n; ++i) {
       const SendWr& wr = wrs[i];
-      if ((err = check_send(qp, wr)) != 0) return;
+      if ((err = check_send(qp, wr)) != 0) break;  // the WRs before it still go
       SendRequest& r = qp.scratch_;
       r.wr_id = wr.wr_id;
       r.opcode = wr.opcode;
@@ -183,12 +183,15 @@ int VerbsDevice::post_send(SimContext& c, Qp& qp, const SendWr* wrs, std::size_t
       r.rkey = wr.rkey;
       r.imm = wr.imm;
       r.sges.assign(wr.sg_list, wr.sg_list + wr.num_sge);
-      if (!driver_.post_send(c, *qp.wq_, r)) {
+      // A list rings one doorbell after its last WQE (as libmlx5 does); one WR goes with its
+      // doorbell (BlueFlame when the adapter has it).
+      if (!driver_.post_send(c, *qp.wq_, r, n == 1)) {
         err = EINVAL;  // destroyed meanwhile (the room was checked above)
-        return;
+        break;
       }
       ++stats_.sends_posted;
     }
+    if (n > 1 && i > 0) driver_.ring_send(c, *qp.wq_);
   });
   if (!entered) err = EINVAL;
   if (err) {

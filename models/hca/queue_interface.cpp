@@ -183,7 +183,7 @@ bool AdapterContext::post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sg
   return s == VerbStatus::kOk;
 }
 
-VerbStatus AdapterContext::try_post_send(QueuePair& qp, const SendRequest& wr) {
+VerbStatus AdapterContext::try_post_send(QueuePair& qp, const SendRequest& wr, bool ring) {
   if (!qp_accepts_sends(qp.state)) return VerbStatus::kWrongState;
   const std::uint32_t stride = hca_.params().sq_stride;
   const std::uint32_t room = stride - sizeof(SendWqeHeader);
@@ -221,6 +221,7 @@ VerbStatus AdapterContext::try_post_send(QueuePair& qp, const SendRequest& wr) {
   std::memcpy(wqe, &h, sizeof h);
   memory_.write(qp.sq_ring + std::uint64_t(qp.sq_producer % qp.sq_entries) * stride, wqe, stride);
   ++qp.sq_producer;
+  if (!ring) return VerbStatus::kOk;
   std::memcpy(wqe_.data(), &qp.sq_producer, 4);
   std::memset(wqe_.data() + 4, 0, 4);
   const std::uint64_t reg = doorbell_offset(DoorbellKind::kSend, qp.qpn);
@@ -229,6 +230,12 @@ VerbStatus AdapterContext::try_post_send(QueuePair& qp, const SendRequest& wr) {
   const bool blueflame = hca_.params().blueflame;
   pcie_.mmio_write(reg, wqe_.data(), blueflame ? kBlueFlameHeader + stride : 8);
   return VerbStatus::kOk;
+}
+
+void AdapterContext::ring_send_doorbell(QueuePair& qp) {
+  std::uint8_t db[8] = {};
+  std::memcpy(db, &qp.sq_producer, 4);
+  pcie_.mmio_write(doorbell_offset(DoorbellKind::kSend, qp.qpn), db, sizeof db);
 }
 
 VerbStatus AdapterContext::try_post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges,

@@ -131,7 +131,11 @@ class AdapterContext {
   // Writes the WQE and rings the doorbell (BlueFlame for small inline WQEs when enabled).
   // Posting nothing, returns kWrongState before RTS (sends are accepted in RTS, SQD, SQE and
   // ERR, which flushes them), kTooManySges / kInlineTooLarge, or kQueueFull (ENOMEM in verbs).
-  VerbStatus try_post_send(QueuePair& qp, const SendRequest& wr);
+  // `ring = false` writes the WQE only: the caller rings ring_send_doorbell() after the last
+  // of a list (one doorbell for all, as libmlx5 does for a posted list; no BlueFlame then).
+  VerbStatus try_post_send(QueuePair& qp, const SendRequest& wr, bool ring = true);
+  // The send doorbell (8 bytes: the producer index) for WQEs written without one.
+  void ring_send_doorbell(QueuePair& qp);
   // Receives are accepted in every state but RESET; one SGE.
   VerbStatus try_post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges, std::uint32_t n);
   VerbStatus try_post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge& sge) {

@@ -1,0 +1,85 @@
+// perftest's options users reach for: several QPs (-q), lists of WRs per post (-l), a run by
+// duration (-D) and Gb/s reporting; and what the latency tools refuse.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "perftest_test_support.hpp"
+#include "workloads/perftest.hpp"
+
+namespace hcasim {
+namespace {
+
+using perftest_test::Scenario;
+
+struct BwRun {
+  Scenario run;
+  std::unique_ptr<System> system;
+  std::unique_ptr<Perftest> perftest;
+  explicit BwRun(const std::vector<std::pair<std::string, std::string>>& sets) {
+    run.set("perftest.test", "send_bw");
+    run.set("perftest.sizes", "64");
+    run.set("perftest.warmup", "0");
+    for (auto& [k, v] : sets) run.set(k, v);
+    system = std::make_unique<System>(run.values, nullptr);
+    perftest =
+        std::make_unique<Perftest>("perftest", *system, run.values.load<PerftestParams>(), nullptr);
+    sc_core::sc_start();
+  }
+  const Hca::Counters& host_hca() const { return system->host.hca->counters(); }
+};
+
+TEST(PerftestOptions, EveryQpRunsItsIterationsToItsOwnPeer) {
+  BwRun r({{"perftest.qps", "4"}, {"perftest.iterations", "1000"}});
+  ASSERT_TRUE(r.perftest->finished());
+  EXPECT_EQ(r.perftest->errors(), 0u);
+  const auto& row = r.perftest->results()[0];
+  EXPECT_EQ(row.iterations, 4000u);
+  EXPECT_EQ(row.op.count, 4000u);
+  EXPECT_EQ(r.host_hca().messages_tx, 4000u);
+  EXPECT_EQ(r.system->iou.hca->counters().messages_rx, 4000u);  // every sink got its share
+}
+
+TEST(PerftestOptions, APostListRingsOneDoorbellPerList) {
+  BwRun r({{"perftest.post_list", "8"}, {"perftest.iterations", "800"}});
+  ASSERT_TRUE(r.perftest->finished());
+  EXPECT_EQ(r.perftest->results()[0].op.count, 800u);
+  // No BlueFlame for a list: the adapter fetches the WQEs after one 8-byte doorbell.
+  EXPECT_EQ(r.host_hca().blueflame_wqes, 0u);
+  EXPECT_LE(r.host_hca().doorbells, 800u / 8 + 128u);  // lists cut short by the window, at most
+  EXPECT_LT(r.host_hca().doorbells, 800u / 2);
+  EXPECT_GT(r.host_hca().wqe_fetches, 0u);
+}
+
+TEST(PerftestOptions, ADurationRunStopsPostingWhenTheTimeIsUp) {
+  BwRun r({{"perftest.duration_us", "50"}, {"perftest.iterations", "1000000"}});
+  ASSERT_TRUE(r.perftest->finished());
+  const auto& row = r.perftest->results()[0];
+  EXPECT_LT(row.iterations, 1000000u);
+  EXPECT_GT(row.iterations, 0u);
+  EXPECT_EQ(row.iterations % 100, 0u);  // each QP finishes its signaled batch (cq_mod 100)
+  EXPECT_GE(row.elapsed_ps, 50'000'000u);
+  EXPECT_LT(row.elapsed_ps, 80'000'000u);  // a batch of 100 more is a few microseconds
+}
+
+TEST(PerftestOptions, ReportGbitsShowsGbPerSecond) {
+  BwRun r({{"perftest.report_gbits", "true"}, {"perftest.iterations", "500"}});
+  std::ostringstream table;
+  r.perftest->print_table(table);
+  EXPECT_NE(table.str().find("BW average[Gb/sec]"), std::string::npos) << table.str();
+  const double gbits = r.perftest->results()[0].average_bytes_per_ps() * 1e12 * 8 / 1e9;
+  char cell[32];
+  std::snprintf(cell, sizeof cell, "%.2f", gbits);
+  EXPECT_NE(table.str().find(cell), std::string::npos) << table.str();
+}
+
+TEST(PerftestOptions, LatencyToolsRefuseSeveralQps) {
+  Scenario s;
+  s.set("perftest.test", "send_lat");
+  s.set("perftest.qps", "2");
+  System system(s.values, nullptr);
+  EXPECT_THROW(Perftest("perftest", system, s.values.load<PerftestParams>(), nullptr), ConfigError);
+}
+
+}  // namespace
+}  // namespace hcasim
