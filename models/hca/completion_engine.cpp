@@ -66,18 +66,26 @@ VerbStatus CompletionEngine::create_eq(std::uint64_t ring, std::uint32_t entries
   // design decision: the link is up from the start, so the driver hears "port active" as soon
   // as it can listen (a real adapter reports the port's state change when the link trains).
   // As an action: the queue may be opened while the model is built, before anything may move.
-  core_.actions.at<&CompletionEngine::on_port_active>(now_ps(), this, 0);
+  core_.actions.at<&CompletionEngine::on_port_active>(now_ps(), this);
   return VerbStatus::kOk;
 }
 
 // ---- completion events ------------------------------------------------------------------------
 
-void CompletionEngine::on_cq_arm(std::uint64_t arg) {
-  const std::uint32_t cqn = arg & 0x7fffffffu;
+void CompletionEngine::arm(Picos decoded, std::uint32_t cqn, std::uint32_t consumer,
+                           bool solicited_only) {
+  if (solicited_only)
+    core_.actions.at<&CompletionEngine::on_arm_solicited>(decoded, this, CqArm{cqn, consumer});
+  else
+    core_.actions.at<&CompletionEngine::on_arm>(decoded, this, CqArm{cqn, consumer});
+}
+
+void CompletionEngine::arm_now(CqArm a, bool solicited_only) {
+  const std::uint32_t cqn = a.cqn;
+  const std::uint32_t consumer = a.consumer;
   Cq& cq = cqs_[cqn];
-  const auto consumer = static_cast<std::uint32_t>(arg >> 32);
   cq.armed = true;
-  cq.solicited_only = (arg >> 31) & 1u;
+  cq.solicited_only = solicited_only;
   // Entries written beyond the consumer index the arm carries are ones software has not seen
   // (some may have landed while the arm was in flight): they count as if written after the
   // arm, so the event is never lost. design decision: moderation applies to them as to new
@@ -96,7 +104,7 @@ void CompletionEngine::moderate(std::uint32_t cqn, Picos at) {
   } else if (cq.mod_period && !cq.timer_pending) {
     cq.timer_pending = true;
     core_.actions.at<&CompletionEngine::on_cq_timer>(core_.edge(at + cq.mod_period), this,
-                                                     cqn | (std::uint64_t(cq.timer_epoch) << 32));
+                                                     CqTimer{cqn, cq.timer_epoch});
   }
 }
 
@@ -112,18 +120,16 @@ void CompletionEngine::fire_event(Cq& cq, Picos at) {
   core_.dma.write(kMsiWindowBase + 4ull * cq.vector, &data, 4, at);
 }
 
-void CompletionEngine::on_cq_timer(std::uint64_t arg) {
-  Cq& cq = cqs_[arg & 0xffffffffu];
-  if (static_cast<std::uint32_t>(arg >> 32) != cq.timer_epoch) return;  // cleared by an event
+void CompletionEngine::on_cq_timer(CqTimer timer) {
+  Cq& cq = cqs_[timer.cqn];
+  if (timer.epoch != cq.timer_epoch) return;  // cleared by an event
   cq.timer_pending = false;
   if (cq.armed && cq.pending_events > 0) fire_event(cq, core_.edge(now_ps()));
 }
 
 // ---- asynchronous events ----------------------------------------------------------------------
 
-void CompletionEngine::on_port_active(std::uint64_t) {
-  raise_async(AsyncEventKind::kPortActive, 1, now_ps());
-}
+void CompletionEngine::on_port_active() { raise_async(AsyncEventKind::kPortActive, 1, now_ps()); }
 
 void CompletionEngine::raise_async(AsyncEventKind kind, std::uint32_t number, Picos at) {
   ++core_.counters.async_events;

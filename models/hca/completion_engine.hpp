@@ -39,8 +39,9 @@ class CompletionEngine {
   // Writes `cqe` to CQ `cqn` once the CQE writer is free at or after `at` (lost if the CQ
   // overran) and raises the CQ's event if it is armed and moderation lets it.
   void write_cqe(std::uint32_t cqn, Cqe cqe, Picos at);
-  // An arm doorbell, decoded (action): cqn | solicited-only << 31 | consumer index << 32.
-  void on_cq_arm(std::uint64_t arg);
+  // An arm doorbell for CQ `cqn`, carrying software's consumer index, takes effect at
+  // `decoded` (for solicited completions and errors only if `solicited_only`).
+  void arm(Picos decoded, std::uint32_t cqn, std::uint32_t consumer, bool solicited_only);
   void raise_async(AsyncEventKind kind, std::uint32_t number, Picos at);
 
  private:
@@ -68,8 +69,19 @@ class CompletionEngine {
   // moderation timer (`at`: when the entry, or the arm, takes effect).
   void moderate(std::uint32_t cqn, Picos at);
   void fire_event(Cq& cq, Picos at);
-  void on_cq_timer(std::uint64_t arg);
-  void on_port_active(std::uint64_t);
+  struct CqArm {
+    std::uint32_t cqn;
+    std::uint32_t consumer;  // software's consumer index when it armed
+  };
+  void on_arm(CqArm a) { arm_now(a, false); }
+  void on_arm_solicited(CqArm a) { arm_now(a, true); }
+  void arm_now(CqArm a, bool solicited_only);
+  struct CqTimer {
+    std::uint32_t cqn;
+    std::uint32_t epoch;  // the CQ's timer epoch when it was started
+  };
+  void on_cq_timer(CqTimer timer);
+  void on_port_active();
 
   AdapterCore& core_;
   std::vector<Cq> cqs_;

@@ -35,24 +35,24 @@ void DoorbellUnit::mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
       unit_.reserve(core_.edge(arrive), decode, static_cast<std::uint64_t>(kind) + 1) + decode;
   ++core_.counters.doorbells;
   if (kind != DoorbellKind::kCqArm) ++qp->doorbells_in_flight;
-  std::uint64_t arg = qpn | (std::uint64_t(producer) << 32);
+  const Doorbell doorbell{qpn, producer};
   if (kind == DoorbellKind::kSend) {
     const unsigned len = gp.get_data_length();
     if (len > kBlueFlameHeader && len - kBlueFlameHeader <= core_.params.sq_stride) {
       // BlueFlame: the WQE came with the doorbell. Its slot is free (software posts only into
       // free slots), so decoding it now is invisible until the doorbell takes effect.
       s_.send_ring.decode(*qp, producer - 1, gp.get_data_ptr() + kBlueFlameHeader);
-      arg |= 1ull << 31;
+      core_.actions.at<&DoorbellUnit::on_blueflame_doorbell>(decoded, this, doorbell);
+    } else {
+      core_.actions.at<&DoorbellUnit::on_sq_doorbell>(decoded, this, doorbell);
     }
-    core_.actions.at<&DoorbellUnit::on_sq_doorbell>(decoded, this, arg);
   } else if (kind == DoorbellKind::kRecv) {
-    core_.actions.at<&DoorbellUnit::on_rq_doorbell>(decoded, this, arg);
+    core_.actions.at<&DoorbellUnit::on_rq_doorbell>(decoded, this, doorbell);
   } else if (kind == DoorbellKind::kCqArm) {
     std::uint32_t flags = 0;
     if (gp.get_data_length() >= 8) std::memcpy(&flags, gp.get_data_ptr() + 4, 4);
-    if (flags & kArmSolicited) arg |= 1ull << 31;
-    // the "qpn" field names the CQ
-    core_.actions.at<&CompletionEngine::on_cq_arm>(decoded, &s_.completions, arg);
+    // the "qpn" field names the CQ, the "producer" field carries software's consumer index
+    s_.completions.arm(decoded, qpn, producer, (flags & kArmSolicited) != 0);
   }
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -64,11 +64,10 @@ bool DoorbellUnit::stale(QpContext& qp) {
   return true;
 }
 
-void DoorbellUnit::on_sq_doorbell(std::uint64_t arg) {
-  QpContext& qp = core_.qps[arg & 0x7fffffffu];
+void DoorbellUnit::sq_doorbell(Doorbell d, bool blueflame) {
+  QpContext& qp = core_.qps[d.qpn];
   if (stale(qp)) return;
-  const bool blueflame = (arg >> 31) & 1u;
-  const auto producer = static_cast<std::uint32_t>(arg >> 32);
+  const std::uint32_t producer = d.producer;
   if (seq_le(producer, qp.sq.producer)) return;  // stale or repeated doorbell
   qp.sq.producer = producer;
   qp.trace_sq_depth();
@@ -87,10 +86,10 @@ void DoorbellUnit::on_sq_doorbell(std::uint64_t arg) {
   s_.send_fetcher.start(qp);
 }
 
-void DoorbellUnit::on_rq_doorbell(std::uint64_t arg) {
-  QpContext& qp = core_.qps[arg & 0xffffffffu];
+void DoorbellUnit::on_rq_doorbell(Doorbell d) {
+  QpContext& qp = core_.qps[d.qpn];
   if (stale(qp)) return;
-  const auto producer = static_cast<std::uint32_t>(arg >> 32);
+  const std::uint32_t producer = d.producer;
   if (seq_le(producer, qp.rq.producer)) return;
   qp.rq.producer = producer;
   qp.trace_rq_depth();

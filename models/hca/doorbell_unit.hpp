@@ -33,8 +33,16 @@ class DoorbellUnit {
   void mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
 
  private:
-  void on_sq_doorbell(std::uint64_t arg);  // qpn | BlueFlame << 31 | producer << 32
-  void on_rq_doorbell(std::uint64_t arg);  // qpn | producer << 32
+  // A send or receive doorbell as decoded: the QP and software's new producer index.
+  struct Doorbell {
+    std::uint32_t qpn;
+    std::uint32_t producer;
+  };
+  void on_sq_doorbell(Doorbell d) { sq_doorbell(d, false); }
+  // The doorbell brought the WQE at producer - 1 with it (decoded already).
+  void on_blueflame_doorbell(Doorbell d) { sq_doorbell(d, true); }
+  void sq_doorbell(Doorbell d, bool blueflame);
+  void on_rq_doorbell(Doorbell d);
   // Counts the doorbell as decoded; true if it was rung before a RESET of its QP.
   bool stale(QpContext& qp);
 

@@ -5,13 +5,6 @@
 
 namespace hcasim {
 
-namespace {
-std::uint64_t to_arg(Packet* p) { return reinterpret_cast<std::uintptr_t>(p); }
-Packet* from_arg(std::uint64_t a) {
-  return reinterpret_cast<Packet*>(static_cast<std::uintptr_t>(a));
-}
-}  // namespace
-
 Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t port_address,
          std::uint32_t mtu, unsigned vls, PacketPool& packets, TraceSink* trace)
     : sc_module(name),
@@ -156,11 +149,10 @@ void Hca::b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
 }
 
 void Hca::deliver(Packet* packet, Picos arrival) {
-  core_.actions.at<&Hca::on_packet_arrived>(arrival, this, to_arg(packet));
+  core_.actions.at<&Hca::on_packet_arrived>(arrival, this, packet);
 }
 
-void Hca::on_packet_arrived(std::uint64_t packet) {
-  Packet* p = from_arg(packet);
+void Hca::on_packet_arrived(Packet* p) {
   ++core_.counters.packets_rx;
   const Picos cost = core_.cycles(core_.params.rx_cycles);
   const Picos at =

@@ -123,7 +123,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
   void b_mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   // The receive engine: takes an arrived packet (rx_cycles), frees its fabric credits and
   // hands it to its QP's transport.
-  void on_packet_arrived(std::uint64_t packet);
+  void on_packet_arrived(Packet* p);
 
   // Declaration order is construction order: each stage is built after the ones it uses.
   AdapterCore core_;

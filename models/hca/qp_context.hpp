@@ -117,6 +117,13 @@ struct QpTrace {
   TracedInt sq_depth, rq_depth;
 };
 
+// A QP as a timed action names it: its number and epoch, so that an action scheduled before a
+// RESET finds no QP.
+struct QpRef {
+  std::uint32_t qpn;
+  std::uint32_t epoch;
+};
+
 struct QpContext {
   std::uint32_t qpn = 0, send_cqn = 0, recv_cqn = 0;
   QpState state = QpState::kRts;
@@ -142,6 +149,7 @@ struct QpContext {
   bool receiving() const { return state >= QpState::kRtr && state != QpState::kError; }
   void trace_sq_depth() { trace.sq_depth.set(sq.producer - sq.acked); }
   void trace_rq_depth() { trace.rq_depth.set(rq.producer - rq.used); }
+  QpRef ref() const { return QpRef{qpn, epoch}; }
 };
 
 // The adapter's QPs by number. Numbers are never reused: a destroyed QP keeps its slot.
@@ -160,11 +168,10 @@ class QpTable {
   QpContext* find(std::uint32_t qpn) {
     return qpn < qps_.size() && !qps_[qpn]->destroyed ? qps_[qpn].get() : nullptr;
   }
-  // Timed actions on a QP carry its epoch; one scheduled before a RESET finds no QP.
-  static std::uint64_t arg(const QpContext& qp) { return qp.qpn | (std::uint64_t(qp.epoch) << 32); }
-  QpContext* live(std::uint64_t arg) {
-    QpContext& qp = *qps_[arg & 0xffffffffu];
-    return qp.epoch == static_cast<std::uint32_t>(arg >> 32) ? &qp : nullptr;
+  // The QP a timed action names, or nullptr if a RESET came between (another epoch).
+  QpContext* live(QpRef ref) {
+    QpContext& qp = *qps_[ref.qpn];
+    return qp.epoch == ref.epoch ? &qp : nullptr;
   }
 
  private:

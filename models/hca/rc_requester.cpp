@@ -160,9 +160,9 @@ void RcRequester::handle_ack(QpContext& qp, Packet* p, Picos at) {
       ++req.rnr_retries;
       req.waiting_rnr = true;
       const Picos wait = static_cast<Picos>(params.rnr_timer_us * 1e6 + 0.5);
-      core_.actions.at<&RcRequester::on_resend>(core_.edge(at + wait), this, QpTable::arg(qp));
+      core_.actions.at<&RcRequester::on_resend>(core_.edge(at + wait), this, qp.ref());
     } else {
-      on_resend(QpTable::arg(qp));
+      on_resend(qp.ref());
     }
     return;
   }
@@ -253,12 +253,11 @@ void RcRequester::arm_ack_timer(QpContext& qp, Picos from) {
   qp.req.ack_timer_armed = true;
   qp.req.timer_acked = qp.sq.acked;
   const Picos timeout = static_cast<Picos>(core_.params.ack_timeout_us * 1e6 + 0.5);
-  core_.actions.at<&RcRequester::on_ack_timeout>(core_.edge(from + timeout), this,
-                                                 QpTable::arg(qp));
+  core_.actions.at<&RcRequester::on_ack_timeout>(core_.edge(from + timeout), this, qp.ref());
 }
 
-void RcRequester::on_ack_timeout(std::uint64_t qp_arg) {
-  QpContext* live = core_.qps.live(qp_arg);
+void RcRequester::on_ack_timeout(QpRef ref) {
+  QpContext* live = core_.qps.live(ref);
   if (!live) return;
   QpContext& qp = *live;
   SendQueue& sq = qp.sq;
@@ -271,7 +270,7 @@ void RcRequester::on_ack_timeout(std::uint64_t qp_arg) {
     req.ack_timer_armed = true;
     req.timer_acked = sq.acked;
     core_.actions.at<&RcRequester::on_ack_timeout>(core_.edge(req.last_tx + timeout), this,
-                                                   QpTable::arg(qp));
+                                                   qp.ref());
     return;
   }
   if (sq.acked != req.timer_acked || req.waiting_rnr) {  // progress: keep watching
@@ -288,11 +287,11 @@ void RcRequester::on_ack_timeout(std::uint64_t qp_arg) {
   ++req.retries;
   rewind(qp, sq.at(sq.acked).first_psn);  // go back to the oldest unacknowledged message
   arm_ack_timer(qp, now_ps());
-  on_resend(QpTable::arg(qp));
+  on_resend(qp.ref());
 }
 
-void RcRequester::on_resend(std::uint64_t qp_arg) {
-  QpContext* live = core_.qps.live(qp_arg);
+void RcRequester::on_resend(QpRef ref) {
+  QpContext* live = core_.qps.live(ref);
   if (!live) return;
   QpContext& qp = *live;
   qp.req.waiting_rnr = false;

@@ -44,8 +44,8 @@ class RcRequester {
   // Go back to the message holding `psn`; packets after it already sent are sent again.
   void rewind(QpContext& qp, std::uint32_t psn);
   void arm_ack_timer(QpContext& qp, Picos from);
-  void on_ack_timeout(std::uint64_t qp_arg);
-  void on_resend(std::uint64_t qp_arg);
+  void on_ack_timeout(QpRef ref);
+  void on_resend(QpRef ref);
 
   AdapterCore& core_;
   SendScheduler& scheduler_;

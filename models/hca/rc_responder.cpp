@@ -183,12 +183,12 @@ void RcResponder::acknowledge(QpContext& qp, Picos at, Picos committed) {
   } else if (!resp.ack_delay_pending) {
     resp.ack_delay_pending = true;
     core_.actions.at<&RcResponder::on_ack_delay>(at + core_.cycles(core_.params.ack_delay_cycles),
-                                                 this, QpTable::arg(qp));
+                                                 this, qp.ref());
   }
 }
 
-void RcResponder::on_ack_delay(std::uint64_t qp_arg) {
-  QpContext* live = core_.qps.live(qp_arg);
+void RcResponder::on_ack_delay(QpRef ref) {
+  QpContext* live = core_.qps.live(ref);
   if (!live) return;
   QpContext& qp = *live;
   ResponderState& resp = qp.resp;
@@ -232,11 +232,11 @@ void RcResponder::handle_read_request(QpContext& qp, Packet* p, Picos at) {
   core_.packets.put(p);
   // The response engine starts once the request is set up (context, translation).
   core_.actions.at<&RcResponder::on_tx_kick>(at + core_.cycles(core_.params.read_response_cycles),
-                                             this, QpTable::arg(qp));
+                                             this, qp.ref());
 }
 
-void RcResponder::on_tx_kick(std::uint64_t qp_arg) {
-  QpContext* live = core_.qps.live(qp_arg);
+void RcResponder::on_tx_kick(QpRef ref) {
+  QpContext* live = core_.qps.live(ref);
   if (!live || !live->receiving()) return;  // READ responses go out from RTR on
   scheduler_.enqueue(*live);
   scheduler_.pump();

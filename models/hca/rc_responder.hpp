@@ -50,8 +50,8 @@ class RcResponder {
   void send_ack(QpContext& qp, std::uint32_t psn, NakCode nak, Picos at);
   // A message was received: acknowledge it, coalesced.
   void acknowledge(QpContext& qp, Picos at, Picos committed);
-  void on_ack_delay(std::uint64_t qp_arg);
-  void on_tx_kick(std::uint64_t qp_arg);
+  void on_ack_delay(QpRef ref);
+  void on_tx_kick(QpRef ref);
 
   AdapterCore& core_;
   SendScheduler& scheduler_;

@@ -6,13 +6,6 @@
 
 namespace hcasim {
 
-namespace {
-std::uint64_t to_arg(Packet* p) { return reinterpret_cast<std::uintptr_t>(p); }
-Packet* from_arg(std::uint64_t a) {
-  return reinterpret_cast<Packet*>(static_cast<std::uintptr_t>(a));
-}
-}  // namespace
-
 void SendScheduler::attach_window_trace(const std::string& adapter) {
   in_flight_trace_.attach(core_.trace, adapter + ".tx.packets_in_flight", 16);
 }
@@ -51,13 +44,12 @@ void SendScheduler::pump() {
       qp.sched.last_ready = ready;
       ++in_flight_;
       in_flight_trace_.set(in_flight_);
-      core_.actions.at<&SendScheduler::on_packet_ready>(ready, this, to_arg(p));
+      core_.actions.at<&SendScheduler::on_packet_ready>(ready, this, p);
     }
   }
 }
 
-void SendScheduler::on_packet_ready(std::uint64_t packet) {
-  Packet* p = from_arg(packet);
+void SendScheduler::on_packet_ready(Packet* p) {
   const PacketKind kind = p->kind;
   const std::uint32_t src_qpn = p->src_qpn;
   send_now(p, core_.edge(now_ps()), core_.cycles(core_.params.packet_cycles));

@@ -27,7 +27,7 @@ class SendScheduler {
   void send_now(Packet* p, Picos at, Picos cost);
 
  private:
-  void on_packet_ready(std::uint64_t packet);
+  void on_packet_ready(Packet* p);
   void transmit(Packet* p, Picos ready);
 
   AdapterCore& core_;

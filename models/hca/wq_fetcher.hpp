@@ -36,7 +36,7 @@ class WqFetcher {
     const Picos landed = core_.dma.read(q.addr + std::uint64_t(slot) * stride, q.fetch_buf.data(),
                                         n * stride, core_.edge(now_ps()));
     core_.actions.template at<&WqFetcher::on_fetched>(client_.issued(n, landed), this,
-                                                      qp.qpn | (std::uint64_t(n) << 32));
+                                                      Batch{qp.qpn, n});
   }
 
   // The DMA target one batch needs.
@@ -45,9 +45,14 @@ class WqFetcher {
   }
 
  private:
-  void on_fetched(std::uint64_t arg) {
-    QpContext& qp = core_.qps[arg & 0xffffffffu];
-    const auto n = static_cast<std::uint32_t>(arg >> 32);
+  struct Batch {
+    std::uint32_t qpn;
+    std::uint32_t count;  // WQEs
+  };
+
+  void on_fetched(Batch batch) {
+    QpContext& qp = core_.qps[batch.qpn];
+    const std::uint32_t n = batch.count;
     auto& q = client_.queue(qp);
     q.fetching = false;
     if (q.fetch_epoch != qp.epoch) {  // fetched before a RESET: the WQEs are gone
