@@ -7,7 +7,7 @@
 namespace hcasim {
 
 void CompletionEngine::attach_trace(const std::string& adapter) {
-  cqe_writer_.attach(core_.trace, adapter + ".cqe", {"idle", "send", "recv", "error"});
+  cqe_writer_.attach<CqeOp>(core_.trace, adapter + ".cqe");
 }
 
 // ---- firmware commands ------------------------------------------------------------------------
@@ -183,7 +183,7 @@ void CompletionEngine::write_cqe(std::uint32_t cqn, Cqe cqe, Picos at) {
   const std::uint32_t slot = cq.producer - cq.base;  // index within the current ring
   cqe.owner = cqe_owner_for(slot, cq.entries);
   const Picos cost = core_.cycles(core_.params.cqe_cycles);
-  const std::uint64_t op = cqe.status != 0 ? 3 : (cqe.is_recv ? 2 : 1);
+  const CqeOp op = cqe.status != 0 ? CqeOp::kError : (cqe.is_recv ? CqeOp::kRecv : CqeOp::kSend);
   const Picos built = cqe_writer_.reserve(core_.edge(at), cost, op) + cost;
   cq.written_lands = core_.dma.write(cq.ring + std::uint64_t(slot % cq.entries) * sizeof(Cqe), &cqe,
                                      sizeof cqe, built);

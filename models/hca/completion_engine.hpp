@@ -9,6 +9,7 @@
 
 #include "models/core/occupancy.hpp"
 #include "models/hca/adapter_core.hpp"
+#include "models/hca/stage_ops.hpp"
 #include "models/hca/verb_status.hpp"
 #include "models/hca/wqe_format.hpp"
 

@@ -5,7 +5,7 @@
 namespace hcasim {
 
 void DoorbellUnit::attach_trace(const std::string& adapter) {
-  unit_.attach(core_.trace, adapter + ".doorbell", {"idle", "send_queue", "recv_queue", "cq_arm"});
+  unit_.attach<DoorbellOp>(core_.trace, adapter + ".doorbell");
 }
 
 void DoorbellUnit::mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
@@ -31,8 +31,7 @@ void DoorbellUnit::mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   std::uint32_t producer = 0;
   std::memcpy(&producer, gp.get_data_ptr(), 4);
   const Picos arrive = now_ps() + delay.value();
-  const Picos decoded =
-      unit_.reserve(core_.edge(arrive), decode, static_cast<std::uint64_t>(kind) + 1) + decode;
+  const Picos decoded = unit_.reserve(core_.edge(arrive), decode, doorbell_op(kind)) + decode;
   ++core_.counters.doorbells;
   if (kind != DoorbellKind::kCqArm) ++qp->doorbells_in_flight;
   const Doorbell doorbell{qpn, producer};

@@ -12,6 +12,7 @@
 #include "models/hca/completion_engine.hpp"
 #include "models/hca/qp_lifecycle.hpp"
 #include "models/hca/send_scheduler.hpp"
+#include "models/hca/stage_ops.hpp"
 #include "models/hca/work_rings.hpp"
 
 namespace hcasim {

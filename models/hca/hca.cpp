@@ -31,8 +31,7 @@ Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t po
   doorbells_.attach_trace(base);
   send_ring_.attach_trace(base);
   scheduler_.attach_packetizer_trace(base);
-  rx_engine_.attach(trace, base + ".rx",
-                    {"idle", "send", "rdma_write", "read_request", "read_response", "ack", "nak"});
+  rx_engine_.attach<PacketOp>(trace, base + ".rx");
   completions_.attach_trace(base);
 }
 
@@ -155,9 +154,7 @@ void Hca::deliver(Packet* packet, Picos arrival) {
 void Hca::on_packet_arrived(Packet* p) {
   ++core_.counters.packets_rx;
   const Picos cost = core_.cycles(core_.params.rx_cycles);
-  const Picos at =
-      rx_engine_.reserve(core_.edge(now_ps()), cost, static_cast<std::uint64_t>(p->kind) + 1) +
-      cost;
+  const Picos at = rx_engine_.reserve(core_.edge(now_ps()), cost, packet_op(p->kind)) + cost;
   // The receive buffer frees once the receive engine has taken the packet: credits go back.
   fabric_port_.rx_freed(p->vl, credit_blocks(*p), at);
   QpContext* qp = core_.qps.find(p->dst_qpn);

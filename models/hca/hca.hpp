@@ -41,6 +41,7 @@
 #include "models/hca/rc_responder.hpp"
 #include "models/hca/rc_transport.hpp"
 #include "models/hca/send_scheduler.hpp"
+#include "models/hca/stage_ops.hpp"
 #include "models/hca/verb_status.hpp"
 #include "models/hca/work_rings.hpp"
 #include "models/hca/wqe_format.hpp"

@@ -11,8 +11,7 @@ void SendScheduler::attach_window_trace(const std::string& adapter) {
 }
 
 void SendScheduler::attach_packetizer_trace(const std::string& adapter) {
-  packetizer_.attach(core_.trace, adapter + ".packetizer",
-                     {"idle", "send", "rdma_write", "read_request", "read_response", "ack", "nak"});
+  packetizer_.attach<PacketOp>(core_.trace, adapter + ".packetizer");
 }
 
 void SendScheduler::enqueue(QpContext& qp) {
@@ -60,7 +59,7 @@ void SendScheduler::on_packet_ready(Packet* p) {
 }
 
 void SendScheduler::send_now(Packet* p, Picos at, Picos cost) {
-  const Picos built = packetizer_.reserve(at, cost, static_cast<std::uint64_t>(p->kind) + 1) + cost;
+  const Picos built = packetizer_.reserve(at, cost, packet_op(p->kind)) + cost;
   transmit(p, built);
 }
 

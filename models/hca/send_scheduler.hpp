@@ -9,6 +9,7 @@
 #include "models/core/occupancy.hpp"
 #include "models/fabric/fabric_port.hpp"
 #include "models/hca/adapter_core.hpp"
+#include "models/hca/stage_ops.hpp"
 
 namespace hcasim {
 
