@@ -77,17 +77,19 @@ struct HostStub : sc_core::sc_module {
   }
 };
 
-inline HcaParams default_hca_params() {
+// A parameter struct with its declared defaults.
+template <class P>
+P defaults() {
   ParamRegistry r;
-  r.declare<HcaParams>();
-  return ParamValues(r).load<HcaParams>();
+  r.declare<P>();
+  return ParamValues(r).load<P>();
 }
 
 // Host memory and the core a stage runs on.
 struct StageBench {
   HostStub host{"host"};
   PacketPool packets{4096};
-  AdapterCore core{"hca", default_hca_params(), 1, 2048, packets, nullptr, host.dma};
+  AdapterCore core{"hca", defaults<HcaParams>(), 1, 2048, packets, nullptr, host.dma};
 };
 
 }  // namespace hcasim::hca_stage
