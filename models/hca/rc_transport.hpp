@@ -41,13 +41,13 @@ class RcTransport final : public Transport {
     }
   }
 
-  void leaving(QpContext& qp, const Packet& p, Picos at) override {
+  void before_send(QpContext& qp, const Packet& p, Picos at) override {
     if (p.kind == PacketKind::kSend || p.kind == PacketKind::kRdmaWrite ||
         p.kind == PacketKind::kReadRequest)
       requester_.request_leaving(qp, at);
   }
 
-  void left(QpContext& qp, PacketKind kind) override {
+  void after_send(QpContext& qp, PacketKind kind) override {
     if (kind == PacketKind::kReadResponse) responder_.response_sent(qp);
   }
 

@@ -52,7 +52,7 @@ void SendScheduler::on_packet_ready(Packet* p) {
   const PacketKind kind = p->kind;
   const std::uint32_t src_qpn = p->src_qpn;
   send_now(p, core_.edge(now_ps()), core_.cycles(core_.params.packet_cycles));
-  if (QpContext* qp = core_.qps.find(src_qpn)) qp->transport->left(*qp, kind);
+  if (QpContext* qp = core_.qps.find(src_qpn)) qp->transport->after_send(*qp, kind);
   --in_flight_;
   in_flight_trace_.set(in_flight_);
   pump();
@@ -65,7 +65,7 @@ void SendScheduler::send_now(Packet* p, Picos at, Picos cost) {
 
 void SendScheduler::transmit(Packet* p, Picos ready) {
   ++core_.counters.packets_tx;
-  if (QpContext* qp = core_.qps.find(p->src_qpn)) qp->transport->leaving(*qp, *p, ready);
+  if (QpContext* qp = core_.qps.find(p->src_qpn)) qp->transport->before_send(*qp, *p, ready);
   port_.send(p, ready);
 }
 

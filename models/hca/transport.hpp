@@ -19,10 +19,12 @@ class Transport {
   virtual bool next_packet(QpContext& qp, Packet*& out, Picos& ready) = 0;
   // A packet for this QP, taken by the receive engine at `at` (the QP is receiving).
   virtual void receive(QpContext& qp, Packet* p, Picos at) = 0;
-  // `p`, built by the packetizer, goes to the link at `at`.
-  virtual void leaving(QpContext& qp, const Packet& p, Picos at) = 0;
-  // A packet of kind `kind` that the scheduler released has gone to the link.
-  virtual void left(QpContext& qp, PacketKind kind) = 0;
+  // `p` (any packet from this QP, ACKs included), built by the packetizer, is about to be
+  // handed to the link, its first bit ready at `at`.
+  virtual void before_send(QpContext& qp, const Packet& p, Picos at) = 0;
+  // A packet of kind `kind` that the scheduler released (from next_packet) has been handed to
+  // the link and left the packet window.
+  virtual void after_send(QpContext& qp, PacketKind kind) = 0;
   // A batch of receive WQEs has been fetched.
   virtual void receives_fetched(QpContext& qp) = 0;
 };

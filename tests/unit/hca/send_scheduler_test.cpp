@@ -23,7 +23,7 @@ struct CountingTransport : Transport {
   std::vector<std::uint32_t> remaining;  // packets still to send, by QP
   std::vector<Picos> asked;              // when each packet was asked for
   std::vector<std::uint32_t> sent;       // QPs, in the order their packets went to the link
-  std::uint32_t left_calls = 0;
+  std::uint32_t after_send_calls = 0;
 
   explicit CountingTransport(AdapterCore& c) : core(c) {}
   bool next_packet(QpContext& qp, Packet*& out, Picos& ready) override {
@@ -33,8 +33,8 @@ struct CountingTransport : Transport {
     return --remaining[qp.qpn] > 0;
   }
   void receive(QpContext&, Packet* p, Picos) override { core.packets.put(p); }
-  void leaving(QpContext& qp, const Packet&, Picos) override { sent.push_back(qp.qpn); }
-  void left(QpContext&, PacketKind) override { ++left_calls; }
+  void before_send(QpContext& qp, const Packet&, Picos) override { sent.push_back(qp.qpn); }
+  void after_send(QpContext&, PacketKind) override { ++after_send_calls; }
   void receives_fetched(QpContext&) override {}
 };
 
@@ -87,7 +87,7 @@ TEST(SendScheduler, QpsTakeTurnsByWeightAndLeaveWhenTheyRunDry) {
   const std::vector<std::uint32_t> order = {0, 1, 1, 2, 0, 1, 1, 2, 0, 2, 0, 2};
   EXPECT_EQ(b.transport.sent, order);
   EXPECT_EQ(b.far.from, order);
-  EXPECT_EQ(b.transport.left_calls, 12u);
+  EXPECT_EQ(b.transport.after_send_calls, 12u);
   EXPECT_EQ(b.core.counters.packets_tx, 12u);
   // The window (16) holds all twelve: every packet was asked for at once.
   EXPECT_EQ(b.transport.asked, std::vector<Picos>(12, 0));
