@@ -11,6 +11,8 @@
 #include <systemc>
 
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "models/core/sim_time.hpp"
@@ -63,6 +65,23 @@ class Calendar {
   sc_core::sc_event event_;
 };
 
+namespace detail {
+template <class Method>
+struct ActionMethod;
+template <class C, class A>
+struct ActionMethod<void (C::*)(A)> {
+  using Arg = std::remove_cv_t<std::remove_reference_t<A>>;
+};
+template <class C>
+struct ActionMethod<void (C::*)()> {
+  using Arg = void;
+};
+}  // namespace detail
+
+// The argument type of an action method (void for a method without one).
+template <auto Method>
+using ActionArg = typename detail::ActionMethod<decltype(Method)>::Arg;
+
 // A model's handle on the calendar: schedules its actions and counts how many ran.
 class ActionQueue {
  public:
@@ -73,11 +92,35 @@ class ActionQueue {
   void schedule_at(Picos t, Fn fn, void* self, std::uint64_t arg = 0) {
     calendar_.schedule(t, fn, self, arg, &executed_);
   }
-  // Member-function convenience: q.at<&Hca::on_doorbell>(t, this, qpn).
+  // Member-function convenience: q.at<&Hca::on_doorbell>(t, this, doorbell). The method takes
+  // one argument of its own type (a number, a pointer, a small struct: trivially copyable, at
+  // most 8 bytes), which the calendar entry carries by value, or none. No casts and no
+  // allocation: the argument is copied into the entry's word and back out when the action runs.
   template <auto Method, class C>
-  void at(Picos t, C* self, std::uint64_t arg = 0) {
+  void at(Picos t, C* self, ActionArg<Method> arg) {
+    using Arg = ActionArg<Method>;
+    static_assert(std::is_trivially_copyable_v<Arg> && sizeof(Arg) <= sizeof(std::uint64_t),
+                  "an action's argument must fit the calendar entry's word");
+    std::uint64_t word = 0;
+    std::memcpy(&word, &arg, sizeof arg);
     schedule_at(
-        t, [](void* s, std::uint64_t a) { (static_cast<C*>(s)->*Method)(a); }, self, arg);
+        t,
+        [](void* s, std::uint64_t w) {
+          Arg a;
+          std::memcpy(&a, &w, sizeof a);
+          (static_cast<C*>(s)->*Method)(a);
+        },
+        self, word);
+  }
+  // An action without an argument (a method taking one gets a value-initialized one).
+  template <auto Method, class C>
+  void at(Picos t, C* self) {
+    if constexpr (std::is_void_v<ActionArg<Method>>) {
+      schedule_at(
+          t, [](void* s, std::uint64_t) { (static_cast<C*>(s)->*Method)(); }, self, 0);
+    } else {
+      at<Method>(t, self, ActionArg<Method>{});
+    }
   }
   std::uint64_t executed() const { return executed_; }
 

@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "models/core/sim_time.hpp"
+#include "models/core/trace_labels.hpp"
 #include "models/core/trace_source.hpp"
 
 namespace hcasim {
@@ -37,13 +39,22 @@ class BusyResource {
 // A BusyResource whose busy/idle periods appear in the trace as a 0/1 signal. The periods are
 // known when reserved, so they are reported ahead of time (set_at) and cost no events.
 // With op labels, a second enum signal "<stage>_op" names what the stage works on (value 0,
-// the first label, while idle).
+// the first label, while idle): best from an enum E that defines its labels
+// (models/core/trace_labels.hpp), attach<E>() and reserve(..., E::kValue).
 class TracedResource : public BusyResource {
  public:
   void attach(TraceSink* sink, const std::string& stage,
               const std::vector<std::string>& op_labels = {}) {
     busy_.attach(sink, stage + "_busy", 1);
     if (!op_labels.empty()) op_.attach_enum(sink, stage + "_op", op_labels);
+  }
+  template <class E>
+  void attach(TraceSink* sink, const std::string& stage) {
+    attach(sink, stage, label_list<E>());
+  }
+  template <class E, class = std::enable_if_t<std::is_enum_v<E>>>
+  Picos reserve(Picos earliest, Picos duration, E op) {
+    return reserve(earliest, duration, static_cast<std::uint64_t>(op));
   }
   Picos reserve(Picos earliest, Picos duration, std::uint64_t op = 1) {
     const Picos start = BusyResource::reserve(earliest, duration);

@@ -1,0 +1,56 @@
+#pragma once
+// Reliable-connection requester: turns the send queue's WQEs into packets (SEND and RDMA
+// WRITE split at the MTU with their payload gathered by DMA read, RDMA READ as one request),
+// checks local protection once per message, completes messages when ACKs (or READ responses)
+// cover them, and recovers: go-back-N resend on a sequence NAK or a transport timeout, a wait
+// of rnr_timer_us on a receiver-not-ready NAK, within the retry budgets.
+#include <cstdint>
+
+#include "models/hca/adapter_core.hpp"
+#include "models/hca/completion_engine.hpp"
+#include "models/hca/qp_lifecycle.hpp"
+#include "models/hca/send_scheduler.hpp"
+
+namespace hcasim {
+
+class RcRequester {
+ public:
+  RcRequester(AdapterCore& core, SendScheduler& scheduler, CompletionEngine& completions,
+              QpLifecycle& lifecycle)
+      : core_(core), scheduler_(scheduler), completions_(completions), lifecycle_(lifecycle) {}
+
+  // The QP has send WQEs to packetize now.
+  bool has_work(const QpContext& qp) const {
+    return qp.sending() && !qp.req.waiting_rnr && qp.sq.sent != qp.sq.fetched;
+  }
+  // The next request packet (Transport::next_packet).
+  bool next_packet(QpContext& qp, Packet*& out, Picos& ready);
+  // A request packet goes to the link at `at`: the transport timer runs from it.
+  void request_leaving(QpContext& qp, Picos at);
+
+  void handle_ack(QpContext& qp, Packet* p, Picos at);  // ACK or NAK
+  void handle_read_response(QpContext& qp, Packet* p, Picos at);
+
+ private:
+  // Local protection of a message, checked before any of its bytes leave.
+  bool locally_permitted(const SendWork& w);
+  // A message failed its local check: it and everything outstanding complete, the QP errs.
+  void fail_local(QpContext& qp, SendWork& w, Picos at);
+  Packet* read_request(QpContext& qp, SendWork& w);
+  Packet* data_packet(QpContext& qp, SendWork& w, Picos start, Picos& ready);
+  // The NAK's error for the send completion (kSuccess for an ACK).
+  static WcStatus nak_status(const Packet& p);
+  void complete_send(QpContext& qp, SendWork& w, WcStatus status, Picos at);
+  // Go back to the message holding `psn`; packets after it already sent are sent again.
+  void rewind(QpContext& qp, std::uint32_t psn);
+  void arm_ack_timer(QpContext& qp, Picos from);
+  void on_ack_timeout(QpRef ref);
+  void on_resend(QpRef ref);
+
+  AdapterCore& core_;
+  SendScheduler& scheduler_;
+  CompletionEngine& completions_;
+  QpLifecycle& lifecycle_;
+};
+
+}  // namespace hcasim

@@ -1,0 +1,72 @@
+#include "models/hca/send_scheduler.hpp"
+
+#include <algorithm>
+
+#include "models/hca/transport.hpp"
+
+namespace hcasim {
+
+void SendScheduler::attach_window_trace(const std::string& adapter) {
+  in_flight_trace_.attach(core_.trace, adapter + ".tx.packets_in_flight", 16);
+}
+
+void SendScheduler::attach_packetizer_trace(const std::string& adapter) {
+  packetizer_.attach<PacketOp>(core_.trace, adapter + ".packetizer");
+}
+
+void SendScheduler::enqueue(QpContext& qp) {
+  if (qp.sched.in_tx_ring) return;
+  qp.sched.in_tx_ring = true;
+  ring_.push_back(qp.qpn);
+}
+
+void SendScheduler::pump() {
+  while (in_flight_ < core_.params.tx_window && !ring_.empty()) {
+    if (next_ >= ring_.size()) next_ = 0;
+    QpContext& qp = core_.qps[ring_[next_]];
+    Packet* p = nullptr;
+    Picos ready = 0;
+    const bool more = qp.transport->next_packet(qp, p, ready);
+    // Weighted round-robin: a queue pair sends up to `weight` packets before the next one.
+    if (!more) {
+      qp.sched.in_tx_ring = false;
+      qp.sched.burst = 0;
+      ring_.erase(ring_.begin() + static_cast<std::ptrdiff_t>(next_));
+    } else if (++qp.sched.burst >= qp.sched.weight) {
+      qp.sched.burst = 0;
+      ++next_;
+    }
+    if (p) {
+      // One queue pair's packets leave in PSN order even when a later one is ready sooner (an
+      // inline packet behind a DMA-gathered one); same-time actions run in schedule order.
+      ready = std::max(ready, qp.sched.last_ready);
+      qp.sched.last_ready = ready;
+      ++in_flight_;
+      in_flight_trace_.set(in_flight_);
+      core_.actions.at<&SendScheduler::on_packet_ready>(ready, this, p);
+    }
+  }
+}
+
+void SendScheduler::on_packet_ready(Packet* p) {
+  const PacketKind kind = p->kind;
+  const std::uint32_t src_qpn = p->src_qpn;
+  send_now(p, core_.edge(now_ps()), core_.cycles(core_.params.packet_cycles));
+  if (QpContext* qp = core_.qps.find(src_qpn)) qp->transport->after_send(*qp, kind);
+  --in_flight_;
+  in_flight_trace_.set(in_flight_);
+  pump();
+}
+
+void SendScheduler::send_now(Packet* p, Picos at, Picos cost) {
+  const Picos built = packetizer_.reserve(at, cost, packet_op(p->kind)) + cost;
+  transmit(p, built);
+}
+
+void SendScheduler::transmit(Packet* p, Picos ready) {
+  ++core_.counters.packets_tx;
+  if (QpContext* qp = core_.qps.find(p->src_qpn)) qp->transport->before_send(*qp, *p, ready);
+  port_.send(p, ready);
+}
+
+}  // namespace hcasim

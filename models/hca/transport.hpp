@@ -1,0 +1,32 @@
+#pragma once
+// The transport service a QP runs: what it sends next, what it does with the packets that
+// arrive for it, and its hooks on the send path. The adapter's other stages (doorbells, WQE
+// fetch, send scheduling, the packetizer, completions) are the same for every service; the
+// reliable connection (RcTransport) is the one implemented.
+#include <cstdint>
+
+#include "models/core/sim_time.hpp"
+#include "models/fabric/packet.hpp"
+#include "models/hca/qp_context.hpp"
+
+namespace hcasim {
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // The QP's next packet, if it has one to send now (`out`, and `ready`: when its payload is
+  // gathered); returns whether the QP has more to send after it.
+  virtual bool next_packet(QpContext& qp, Packet*& out, Picos& ready) = 0;
+  // A packet for this QP, taken by the receive engine at `at` (the QP is receiving).
+  virtual void receive(QpContext& qp, Packet* p, Picos at) = 0;
+  // `p` (any packet from this QP, ACKs included), built by the packetizer, is about to be
+  // handed to the link, its first bit ready at `at`.
+  virtual void before_send(QpContext& qp, const Packet& p, Picos at) = 0;
+  // A packet of kind `kind` that the scheduler released (from next_packet) has been handed to
+  // the link and left the packet window.
+  virtual void after_send(QpContext& qp, PacketKind kind) = 0;
+  // A batch of receive WQEs has been fetched.
+  virtual void receives_fetched(QpContext& qp) = 0;
+};
+
+}  // namespace hcasim
