@@ -204,7 +204,15 @@ void VcdWriter::record(SignalId id, std::uint64_t time_ps, std::uint64_t bits, b
     throw std::logic_error("trace signal '" + signals_[id].path + "' changed as " +
                            (real ? "a real" : "an integer") + " but declared otherwise");
   }
-  if (!started_) start();
+  if (!started_) {
+    // A change at time 0 before the trace started (a model setting its value during
+    // elaboration) is the signal's initial value, so signals may still be declared after it.
+    if (time_ps == 0) {
+      current_[id] = bits & masks_[id];
+      return;
+    }
+    start();
+  }
   if (time_ps < pending_time_) {
     throw std::logic_error("trace signal '" + signals_[id].path + "' changed at " +
                            std::to_string(time_ps) + " ps, before the last change at " +

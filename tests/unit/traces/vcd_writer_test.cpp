@@ -378,6 +378,23 @@ TEST(VcdWriterChanges, ChangesAtTimeZeroEnterDumpvars) {
   EXPECT_EQ(vcd.changes_of("m.a").size(), 1u);
 }
 
+// A model that sets a value during elaboration (time 0) must not stop later models from
+// declaring their signals: the set is the initial value.
+TEST(VcdWriterChanges, ASetAtTimeZeroStillAllowsLaterDeclarations) {
+  const fs::path dir = test_dir();
+  VcdWriter w((dir / "trace.vcd").string());
+  const auto a = w.declare_integer("m.a", 8, 1);
+  w.change_integer(a, 0, 7);
+  const auto b =
+      w.declare_integer("m.b", 8, 2);  // threw before: "declared after the trace started"
+  w.change_integer(b, 5, 3);
+  w.finish(5);
+  const Vcd vcd = parse_vcd(read_file(dir / "trace.vcd"));
+  EXPECT_EQ(vcd.dumpvars.at(vcd.var("m.a")->code), "111");
+  EXPECT_EQ(vcd.dumpvars.at(vcd.var("m.b")->code), "10");
+  EXPECT_EQ(vcd.changes_of("m.b").size(), 1u);
+}
+
 TEST(VcdWriterChanges, FinishWritesFinalTimestampLast) {
   const fs::path dir = test_dir();
   VcdWriter w((dir / "trace.vcd").string());
@@ -501,11 +518,11 @@ TEST(VcdWriterErrors, DeclareAfterStartThrowsNamingSignal) {
             std::string::npos);
 }
 
-TEST(VcdWriterErrors, DeclareAfterFirstChangeThrows) {
+TEST(VcdWriterErrors, DeclareAfterTheFirstTimedChangeThrows) {
   const fs::path dir = test_dir();
   VcdWriter w((dir / "trace.vcd").string());
   const auto a = w.declare_integer("m.a", 8, 0);
-  w.change_integer(a, 0, 1);
+  w.change_integer(a, 10, 1);  // after time 0: the trace has started
   EXPECT_THROW(w.declare_integer("m.b", 8, 0), std::logic_error);
 }
 
