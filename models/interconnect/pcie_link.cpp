@@ -34,10 +34,27 @@ Picos PcieLink::write_wire_ps(std::uint64_t len) const {
   return params_.wire_ps(len + div_ceil(len, params_.max_payload) * params_.request_overhead);
 }
 
+Picos PcieLink::host_tlp(Picos now, Picos wire) {
+  // design decision: the root port interleaves downstream TLPs, and PCIe ordering lets posted
+  // writes pass completions, so a TLP the host sends (a doorbell, an MMIO read request) waits
+  // at most for the completion TLP on the wire -- not behind every completion already booked
+  // for DMA reads issued earlier (up to microseconds ahead). Host TLPs keep their own order,
+  // and their bytes are still charged to the direction (after what is booked, delaying later
+  // completions), so its throughput accounting stays exact.
+  Picos earliest = now;
+  if (down_.busy_until() > now) {
+    const Picos tlp = params_.wire_ps(params_.completion_bytes() + params_.completion_overhead);
+    earliest += std::min(down_.busy_until() - now, tlp);
+  }
+  const Picos start = host_tlps_.reserve(earliest, wire);
+  down_.reserve(start, wire);
+  return start;
+}
+
 Picos PcieLink::mmio_write(std::uint64_t offset, const void* data, unsigned len) {
   const Picos now = now_ps();
   const Picos wire = params_.wire_ps(len + params_.request_overhead);
-  const Picos arrive = down_.reserve(now, wire) + wire + params_.latency_ps();
+  const Picos arrive = host_tlp(now, wire) + wire + params_.latency_ps();
   mmio_gp_.set_command(tlm::TLM_WRITE_COMMAND);
   mmio_gp_.set_address(offset);
   mmio_gp_.set_data_ptr(static_cast<unsigned char*>(const_cast<void*>(data)));
@@ -55,7 +72,7 @@ Picos PcieLink::mmio_read(std::uint64_t offset, void* data, unsigned len) {
   const Picos now = now_ps();
   // Request downstream (header only), the device answers, completion with data upstream.
   const Picos req_wire = params_.wire_ps(params_.request_overhead);
-  const Picos at_device = down_.reserve(now, req_wire) + req_wire + params_.latency_ps();
+  const Picos at_device = host_tlp(now, req_wire) + req_wire + params_.latency_ps();
   mmio_gp_.set_command(tlm::TLM_READ_COMMAND);
   mmio_gp_.set_address(offset);
   mmio_gp_.set_data_ptr(static_cast<unsigned char*>(data));

@@ -74,6 +74,8 @@ class PcieLink : public sc_core::sc_module {
   tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
   Picos dma_read(Picos start, tlm::tlm_generic_payload& gp);
+  // A TLP host software sends downstream (see the .cpp): returns when it starts on the wire.
+  Picos host_tlp(Picos now, Picos wire);
   Picos dma_write(Picos start, tlm::tlm_generic_payload& gp);
   void land_write(std::uint64_t slot);
   void land_msi(std::uint64_t vector);
@@ -92,6 +94,7 @@ class PcieLink : public sc_core::sc_module {
   HostMemory& memory_;
   BusyResource up_;
   BusyResource down_;
+  BusyResource host_tlps_;  // the order of the host's own downstream TLPs
   ActionQueue actions_;
   std::vector<PendingWrite> pending_;  // ring of writes in flight (they land in FIFO order)
   std::size_t pending_head_ = 0;

@@ -91,6 +91,26 @@ TEST(PcieCalibration, DoorbellReachesTheDeviceInAFewHundredNanoseconds) {
   EXPECT_EQ(second - returned, rig.params.wire_ps(8 + rig.params.request_overhead));
 }
 
+// A doorbell rung while completions of a large DMA read are booked downstream does not queue
+// behind them (posted writes pass completions; the root port interleaves TLPs): it waits for at
+// most the one completion TLP on the wire. Its bytes still count, after the booked ones.
+TEST(PcieCalibration, DoorbellIsNotQueuedBehindBookedReadCompletions) {
+  Rig rig;
+  const PcieParams& p = rig.params;
+  const Picos read_done = rig.device.dma(true, 4096, 1 << 16, 0);  // ~11 us of completions
+  ASSERT_GT(read_done, 10'000'000u);
+  std::uint64_t value = 1;
+  const Picos db_wire = p.wire_ps(8 + p.request_overhead);
+  const Picos tlp = p.wire_ps(p.completion_bytes() + p.completion_overhead);
+  const Picos busy_before = rig.link.downstream().busy_ps();
+  const Picos arrived = rig.link.mmio_write(0x10, &value, 8);
+  EXPECT_EQ(arrived, tlp + db_wire + p.latency_ps());  // before: after the whole read
+  EXPECT_EQ(rig.link.downstream().busy_ps(), busy_before + db_wire);
+  // A read issued now starts its completions after the first read's and the doorbell's bytes.
+  const Picos second = rig.device.dma(true, 1 << 20, 64, 0);
+  EXPECT_EQ(second, read_done + db_wire + p.wire_ps(64 + p.completion_overhead));
+}
+
 TEST(PcieCalibration, MmioReadIsANonPostedRoundTrip) {
   Rig rig;
   std::uint32_t value = 0;
