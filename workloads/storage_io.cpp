@@ -207,7 +207,6 @@ void StorageIo::prepare(Job& job, BlockIo& io, unsigned slot, bool write, std::u
   std::uint8_t* p = sys_.host.memory->at(buf, params_.bs);
   if (write && params_.verify) {
     for (std::uint32_t i = 0; i < params_.bs; ++i) p[i] = pattern(io.offset + i);
-    job.written[offset / params_.bs] = true;
   } else if (!write && params_.verify) {
     std::fill(p, p + params_.bs, 0);  // what a read leaves here comes from the device
   }
@@ -233,6 +232,10 @@ void StorageIo::account(const BlockIo& io) {
       ++it->second;
     }
     return;
+  }
+  if (io.write && params_.verify) {  // only a write that succeeded put its pattern there
+    Job& job = *static_cast<Job*>(io.user);
+    job.written[(io.offset - job.base) / params_.bs] = true;
   }
   if (io.completed < ramp_) return;
   Direction& d = dir_[io.write ? 1 : 0];
@@ -323,10 +326,15 @@ void StorageIo::verify_pass(Job& job) {
   BlockIo& io = job.ios.front();
   for (std::uint64_t b = 0; b < job.written.size(); ++b) {
     if (!job.written[b]) continue;
-    prepare(job, io, 0, false, b * params_.bs);
-    job.driver->execute(c, io, us_to_ps(1));
-    if (io.transport_error || io.status != i2o::ReqStatus::kSuccess) {
-      ++verify_mismatches_;
+    // A read the device fails (storage.error_rate) is tried again, a few times.
+    bool read = false;
+    for (int attempt = 0; attempt < 8 && !read; ++attempt) {
+      prepare(job, io, 0, false, b * params_.bs);
+      job.driver->execute(c, io, us_to_ps(1));
+      read = !io.transport_error && io.status == i2o::ReqStatus::kSuccess;
+    }
+    if (!read) {
+      ++verify_read_errors_;
       continue;
     }
     const std::uint8_t* p = sys_.host.memory->at(job.buffers, params_.bs);

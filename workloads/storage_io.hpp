@@ -13,7 +13,7 @@
 //   fio.size_mb   each job's region of the device (job j starts at j * size)
 //   fio.ops / fio.runtime_us   when a job stops issuing (whichever comes first)
 //   fio.ramp_us   I/Os completing before this are not counted
-//   fio.verify    write jobs read back everything they wrote at the end and compare it
+//   fio.verify    each job reads back every block it wrote successfully and compares it
 //
 // Completions reach the driver through the completion service (host.cq_manager); request
 // frames come from a message pool (host.pool.mode, host.pool.elements per connection).
@@ -147,7 +147,7 @@ class StorageIo : public sc_core::sc_module, public Workload {
   std::uint64_t errors_ = 0;
   Direction dir_[2];
   std::vector<std::pair<std::uint16_t, std::uint64_t>> error_statuses_;
-  std::uint64_t verified_bytes_ = 0, verify_mismatches_ = 0;
+  std::uint64_t verified_bytes_ = 0, verify_mismatches_ = 0, verify_read_errors_ = 0;
 };
 
 }  // namespace hcasim

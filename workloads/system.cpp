@@ -22,6 +22,7 @@ void declare_all_params(ParamRegistry& r) {
   r.declare<SystemParams>();
   r.declare<FabricParams>();
   r.declare<SwitchParams>();
+  r.declare<FaultParams>();
 }
 
 namespace {
@@ -54,6 +55,7 @@ System::System(const ParamValues& values, TraceSink* trace)
       system_params(values.load<SystemParams>()),
       fabric_params(values.load<FabricParams>()),
       switch_params(values.load<SwitchParams>()),
+      fault_params(values.load<FaultParams>()),
       packets(std::make_unique<PacketPool>(link_params.mtu)),
       host_node(std::make_unique<Node>("host0", std::uint64_t(host_params.memory_mb) << 20,
                                        "host.memory_mb", system_params.host_adapters, pcie_params,
@@ -78,6 +80,19 @@ System::System(const ParamValues& values, TraceSink* trace)
       endpoints.push_back(FabricEndpoint{a.hca.get(), &a.hca->fabric_port(), a.hca->port_address(),
                                          hca_params.rx_buffer_bytes});
   fabric = build_fabric(fabric_params, link_params, switch_params, endpoints, trace);
+  if (fault_params.any()) {
+    if (fault_params.link_down_us > 0 && fault_params.link_down >= fabric.links.size())
+      throw ConfigError("key 'fault.link_down': link" + std::to_string(fault_params.link_down) +
+                        " does not exist; allowed: 0 .. " +
+                        std::to_string(fabric.links.size() - 1));
+    const std::uint64_t fault_seed = values.load<ScenarioParams>().seed;
+    for (std::size_t i = 0; i < fabric.links.size(); ++i) {
+      const bool down = fault_params.link_down_us > 0 && i == fault_params.link_down;
+      const Picos from = down ? us_to_ps(fault_params.link_down_at_us) : 0;
+      const Picos until = down ? from + us_to_ps(fault_params.link_down_us) : 0;
+      fabric.links[i]->inject_faults(fault_seed, fault_params.packet_error_rate, from, until);
+    }
+  }
 
   const std::uint64_t seed = values.load<ScenarioParams>().seed;
   platform = std::make_unique<SimPlatform>(raw, SimPlatformParams::from(host_params, seed));
@@ -133,6 +148,9 @@ void System::report(RunReport& out) const {
       add(dir + ".utilization", "ratio", "share of time the wire is busy",
           static_cast<double>(link->direction(side).busy_ps()) / sim_ps);
       add(dir + ".packets", "count", "packets sent", static_cast<double>(link->packets(side)));
+      if (fault_params.any())
+        add(dir + ".corrupted", "count", "packets corrupted or lost on the wire (fault.*)",
+            static_cast<double>(link->corrupted(side)));
     }
   }
   for (const Node* node : nodes()) {
@@ -167,6 +185,9 @@ void System::report_adapter(const AdapterSlot& a, double sim_ps, Add& add) const
         double(c.protection_errors));
     add(base + ".interrupts", "count", "completion events (MSI) raised", double(c.interrupts));
     add(base + ".timeouts", "count", "transport timeouts (resends)", double(c.timeouts));
+    if (fault_params.any())
+      add(base + ".icrc_drops", "count", "packets discarded as corrupted on the wire",
+          double(c.icrc_drops));
     const auto& port = a.hca->fabric_port().counters();
     add(base + ".port.credit_wait_ns", "ns", "time packets waited for link credits",
         static_cast<double>(port.credit_wait_ps) / 1000.0);

@@ -13,6 +13,7 @@
 #include "host_os/verbs/verbs_device.hpp"
 #include "models/core/params.hpp"
 #include "models/core/run_report.hpp"
+#include "models/fabric/fault_params.hpp"
 #include "models/fabric/link.hpp"
 #include "models/fabric/switch_params.hpp"
 #include "models/fabric/topology.hpp"
@@ -61,6 +62,7 @@ struct System {
   SystemParams system_params;
   FabricParams fabric_params;
   SwitchParams switch_params;
+  FaultParams fault_params;
   std::unique_ptr<PacketPool> packets;
   std::unique_ptr<Node> host_node;
   std::vector<std::unique_ptr<IoUnit>> ious;

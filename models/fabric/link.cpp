@@ -20,8 +20,21 @@ Picos Link::transmit(int from, Packet* packet, Picos ready) {
   // Busy is traced as future-stamped changes; the trace sink puts them in time order.
   busy_[from].set_at(start, 1);
   busy_[from].set_at(done, 0);
+  if (faults_ && ((start >= down_from_ && start < down_until_) ||
+                  (error_rate_ > 0 && errors_->uniform01() < error_rate_))) {
+    if (!packet->corrupted) ++corrupted_[from];  // counted where it was first damaged
+    packet->corrupted = true;
+  }
   to_side[1 - from]->deliver(packet, done + params_.propagation_ps());
   return done;
+}
+
+void Link::inject_faults(std::uint64_t seed, double error_rate, Picos down_from, Picos down_until) {
+  faults_ = error_rate > 0 || down_until > down_from;
+  error_rate_ = error_rate;
+  down_from_ = down_from;
+  down_until_ = down_until;
+  errors_ = std::make_unique<RandomStream>(seed, std::string(name()) + ".errors");
 }
 
 void Link::return_credits(int receiver_side, unsigned vl, std::uint32_t blocks, Picos at) {

@@ -6,7 +6,10 @@
 // link knows, so a receiver that frees buffer space can return the credits to the far sender.
 #include <systemc>
 
+#include <memory>
+
 #include "models/core/occupancy.hpp"
+#include "models/core/random.hpp"
 #include "models/core/trace_source.hpp"
 #include "models/fabric/link_params.hpp"
 #include "models/fabric/packet_sink.hpp"
@@ -32,6 +35,13 @@ class Link : public sc_core::sc_module {
   // `at` (>= now); they travel back to the far side's FabricPort (ignored if it has none).
   void return_credits(int receiver_side, unsigned vl, std::uint32_t blocks, Picos at);
 
+  // Faults on this link (fault_params.hpp): corrupts packets with probability `error_rate`,
+  // and loses every packet that starts on the wire in [down_from, down_until).
+  void inject_faults(std::uint64_t seed, double error_rate, Picos down_from, Picos down_until);
+  // Packets first corrupted or lost on this link, per direction (a damaged packet the switch
+  // forwards counts once, where it was damaged).
+  std::uint64_t corrupted(int from) const { return corrupted_[from]; }
+
   const LinkParams& params() const { return params_; }
   const BusyResource& direction(int from) const { return wire_[from]; }
   std::uint64_t packets(int from) const { return packets_[from]; }
@@ -43,7 +53,12 @@ class Link : public sc_core::sc_module {
   BusyResource wire_[2];
   std::uint64_t packets_[2] = {0, 0};
   std::uint64_t bytes_[2] = {0, 0};
+  std::uint64_t corrupted_[2] = {0, 0};
   TracedInt busy_[2];
+  bool faults_ = false;
+  double error_rate_ = 0;
+  Picos down_from_ = 0, down_until_ = 0;
+  std::unique_ptr<RandomStream> errors_;
 };
 
 }  // namespace hcasim

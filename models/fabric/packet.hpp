@@ -33,6 +33,7 @@ struct Packet {
   bool has_imm = false;
   bool global = false;     // carries a GRH (crossing subnets)
   bool solicited = false;  // BTH SE bit: the last packet of a SEND the sender marked solicited
+  bool corrupted = false;  // damaged on a link: the receiver's ICRC check discards it
   NakCode nak = NakCode::kNone;
   std::uint16_t src_port = 0;  // fabric addresses (LIDs) of the two channel adapters
   std::uint16_t dst_port = 0;

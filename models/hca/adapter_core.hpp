@@ -23,7 +23,8 @@ struct HcaCounters {
                 interrupts = 0, timeouts = 0,
                 async_events = 0,            // raised (CQ error, QP fatal, port active)
       async_events_undelivered = 0,          // no event queue open, or it was full
-      cq_resizes = 0, completions_lost = 0;  // CQEs not written because their CQ had overrun
+      cq_resizes = 0, completions_lost = 0,  // CQEs not written because their CQ had overrun
+      icrc_drops = 0;                        // packets discarded as corrupted on the wire
 };
 
 struct AdapterCore {

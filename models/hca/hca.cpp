@@ -157,6 +157,11 @@ void Hca::on_packet_arrived(Packet* p) {
   const Picos at = rx_engine_.reserve(core_.edge(now_ps()), cost, packet_op(p->kind)) + cost;
   // The receive buffer frees once the receive engine has taken the packet: credits go back.
   fabric_port_.rx_freed(p->vl, credit_blocks(*p), at);
+  if (p->corrupted) {  // the ICRC check fails: dropped; the sender's transport resends it
+    ++core_.counters.icrc_drops;
+    core_.packets.put(p);
+    return;
+  }
   QpContext* qp = core_.qps.find(p->dst_qpn);
   if (!qp || !qp->receiving()) {  // RESET and INIT drop packets silently, as ERR does
     core_.packets.put(p);

@@ -204,17 +204,20 @@ void RcResponder::on_ack_delay(QpRef ref) {
 
 void RcResponder::handle_read_request(QpContext& qp, Packet* p, Picos at) {
   ResponderState& resp = qp.resp;
-  if (p->psn != resp.expected_psn) {
-    // A gap gets one sequence NAK; a duplicate READ is dropped (the lossless fabric does not
-    // produce them, and a resent request is answered when it arrives in sequence).
-    if (!resp.nak_outstanding && !seq_le(p->psn, resp.expected_psn - 1)) {
+  const bool duplicate = seq_le(p->psn, resp.expected_psn - 1);
+  if (p->psn != resp.expected_psn && !duplicate) {
+    // A gap gets one sequence NAK; packets are dropped until the resend arrives in sequence.
+    if (!resp.nak_outstanding) {
       resp.nak_outstanding = true;
       send_ack(qp, resp.expected_psn, NakCode::kPsnSequence, at);
     }
     core_.packets.put(p);
     return;
   }
-  resp.nak_outstanding = false;
+  // A duplicate READ (its responses were lost, or the requester resent it after a timeout) is
+  // executed again, as the transport requires: its responses go out once more with their
+  // original PSNs, and the expected PSN stays where it is.
+  if (!duplicate) resp.nak_outstanding = false;
   if (!core_.regions.check(p->rkey, p->remote_addr, p->dma_len, kRemoteRead)) {
     ++core_.counters.protection_errors;
     send_ack(qp, p->psn, NakCode::kRemoteAccess, at);
@@ -223,7 +226,7 @@ void RcResponder::handle_read_request(QpContext& qp, Packet* p, Picos at) {
   }
   const std::uint32_t responses =
       std::max<std::uint32_t>(1, (p->dma_len + core_.mtu - 1) / core_.mtu);
-  resp.expected_psn += responses;
+  if (!duplicate) resp.expected_psn += responses;
   if (!resp.reads_pending()) {
     resp.read_jobs.clear();
     resp.read_head = 0;

@@ -116,6 +116,27 @@ TEST(StorageIo, RandomReadIopsSaturateAtTheControllerBound) {
   EXPECT_NEAR(iops, bound, 0.02 * bound);
 }
 
+// Packets lost on the links while the unit RDMA-READs the data of writes: a READ whose
+// responses were lost is resent and executed again by the host's adapter, so every write
+// completes and reads back intact (this hung when duplicate READs were dropped).
+TEST(StorageIo, WritesSurvivePacketLossAndReadBackIntact) {
+  FioRun run({{"fio.rw", "randwrite"},
+              {"fio.bs", "16384"},
+              {"fio.numjobs", "2"},
+              {"fio.iodepth", "4"},
+              {"fio.ops", "300"},
+              {"fio.size_mb", "2"},
+              {"fio.verify", "true"},
+              {"fault.packet_error_rate", "0.005"}});
+  const StorageIo& w = *run.workload;
+  ASSERT_TRUE(w.finished());
+  EXPECT_EQ(w.errors(), 0u);
+  EXPECT_EQ(w.writes().ios, 600u);
+  EXPECT_EQ(w.verify_mismatches(), 0u);
+  EXPECT_GT(w.verified_bytes(), 0u);
+  EXPECT_GT(run.system->iou.hca->counters().timeouts, 0u);  // some READ had to be resent
+}
+
 TEST(StorageIo, DeviceErrorsReachTheJobAsMediaErrors) {
   FioRun run({{"fio.rw", "randrw"}, {"fio.ops", "50"}, {"storage.error_rate", "1"}});
   const StorageIo& w = *run.workload;
