@@ -266,7 +266,7 @@ void StorageIo::job(unsigned j) {
     BlockIo& io = job.ios.front();
     while (next_io(job, write, offset)) {
       prepare(job, io, 0, write, offset);
-      job.driver->execute(c, io, retry);
+      job.driver->execute(c, io, job.wake, retry);
       account(io);
     }
   } else {
@@ -330,7 +330,7 @@ void StorageIo::verify_pass(Job& job) {
     bool read = false;
     for (int attempt = 0; attempt < 8 && !read; ++attempt) {
       prepare(job, io, 0, false, b * params_.bs);
-      job.driver->execute(c, io, us_to_ps(1));
+      job.driver->execute(c, io, job.wake, us_to_ps(1));
       read = !io.transport_error && io.status == i2o::ReqStatus::kSuccess;
     }
     if (!read) {

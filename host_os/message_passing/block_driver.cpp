@@ -86,8 +86,7 @@ void BlockDriver::on_element(SimPlatform::Context& server, verbs::MessagePool::R
   io.driver->send_frame(server, io, io.element);
 }
 
-void BlockDriver::execute(SimContext& c, BlockIo& io, Picos retry) {
-  sc_core::sc_event wake;
+void BlockDriver::execute(SimContext& c, BlockIo& io, sc_core::sc_event& wake, Picos retry) {
   io.wake = &wake;
   io.done = nullptr;
   while (submit(c, io) == EAGAIN) {

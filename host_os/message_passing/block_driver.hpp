@@ -91,9 +91,9 @@ class BlockDriver {
   // Asynchronous submit: 0 (the I/O is in flight or queued for an element; `io.done` runs when
   // it completes), or EAGAIN with a synchronous pool that has no free element (nothing taken).
   int submit(SimContext& c, BlockIo& io);
-  // Synchronous: submits and sleeps until the I/O completes (retrying after `retry` while the
-  // pool has no element). The thread's CPU is free meanwhile.
-  void execute(SimContext& c, BlockIo& io, Picos retry);
+  // Synchronous: submits and sleeps on `wake` (the thread's own event) until the I/O completes,
+  // retrying after `retry` while the pool has no element. The thread's CPU is free meanwhile.
+  void execute(SimContext& c, BlockIo& io, sc_core::sc_event& wake, Picos retry);
 
   // The I/O unit's phases of the request with this transaction context (an observation the
   // simulation hands over; not part of the protocol).
