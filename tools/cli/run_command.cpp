@@ -1,12 +1,18 @@
 #include "tools/cli/run_command.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "models/core/scenario_file.hpp"
@@ -28,6 +34,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kOutputs[] = {"summary.json", "latency.csv", "trace.vcd", "trace.gtkw"};
+// What an interrupted run keeps of its trace (see InterruptGuard).
+constexpr const char* kPartialTrace = "trace.vcd.partial";
 
 struct RunOptions {
   std::string scenario;
@@ -49,6 +57,7 @@ void check_name(const std::string& name) {
 bool is_run_output(const std::string& name) {
   for (const char* f : kOutputs)
     if (name == f) return true;
+  if (name == kPartialTrace) return true;
   static const std::regex kFilter("trace_enum_[0-9]+\\.txt");
   return std::regex_match(name, kFilter);
 }
@@ -61,6 +70,119 @@ bool is_run_temporary(const std::string& name) {
 void remove_stale_temporaries(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir))
     if (is_run_temporary(e.path().filename().string())) fs::remove(e.path());
+}
+
+// design decision: a folder that holds another scenario's results is refused (exit 2), not
+// cleaned: they may be the only copy of a long run. The same scenario's results are replaced,
+// whatever their seed or settings, so that re-running a scenario needs no extra step. A run's
+// results are recognised by summary.json, the file it commits last but one; leftovers of an
+// interrupted run (trace.vcd.partial, *.tmp) are not results and are removed.
+void check_out_folder(const fs::path& dir, const std::string& scenario) {
+  const fs::path summary = dir / "summary.json";
+  std::error_code ec;
+  if (!fs::exists(summary, ec)) return;
+  std::string holder;
+  try {
+    std::ifstream in(summary);
+    const nlohmann::json j = nlohmann::json::parse(in);
+    holder = j.at("scenario").get<std::string>();
+  } catch (const nlohmann::json::exception&) {
+    throw ConfigError("--out: folder '" + dir.string() +
+                      "' holds a summary.json that is not a hcasim run's; choose another "
+                      "folder (a run writes summary.json, latency.csv and trace.* there)");
+  }
+  if (holder == scenario) return;
+  throw ConfigError("--out: folder '" + dir.string() + "' holds the results of scenario '" +
+                    holder + "', not '" + scenario +
+                    "'; choose another folder, or remove its summary.json to replace them");
+}
+
+// While a run simulates, SIGINT and SIGTERM keep the promise that no file looks complete when
+// it is not: the streamed trace (trace.vcd.tmp) is renamed to trace.vcd.partial, stderr says
+// where it is and that no summary was written, and the process then dies of the signal as it
+// would have (so a shell or a sweep sees the interruption). Only async-signal-safe calls are
+// made in the handler; the paths are prepared beforehand.
+class InterruptGuard {
+ public:
+  InterruptGuard(const fs::path& out_dir, bool tracing) {
+    trace_temp_ = (out_dir / "trace.vcd").string() + ".tmp";  // AtomicFile's temporary name
+    trace_partial_ = (out_dir / kPartialTrace).string();
+    tracing_ = tracing;
+    instance_ = this;
+    struct sigaction sa {};
+    sa.sa_handler = &InterruptGuard::on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;  // a second signal ends the process at once
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+    // A signal the parent ignores (nohup, a background job) stays ignored.
+    if (old_int_.sa_handler == SIG_IGN) sigaction(SIGINT, &old_int_, nullptr);
+    if (old_term_.sa_handler == SIG_IGN) sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    instance_ = nullptr;
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+  // The outputs are being committed: a signal now waits until they are all in place (then it
+  // ends the process with its default action, leaving complete files).
+  void commit_begins() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, &blocked_before_);
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    committing_ = true;
+  }
+  void commit_ends() {
+    if (!committing_) return;
+    committing_ = false;
+    pthread_sigmask(SIG_SETMASK, &blocked_before_, nullptr);
+  }
+
+ private:
+  static void say(const char* text) {
+    const ssize_t n = ::write(2, text, std::strlen(text));
+    (void)n;  // nothing to do if stderr is gone
+  }
+  static void on_signal(int sig) {
+    const InterruptGuard* g = instance_;
+    say(sig == SIGINT ? "\nhcasim run: interrupted by SIGINT"
+                      : "\nhcasim run: interrupted by SIGTERM");
+    say("; the run is incomplete: no summary.json or latency.csv was written");
+    if (g && g->tracing_ && std::rename(g->trace_temp_.c_str(), g->trace_partial_.c_str()) == 0) {
+      say("; partial output: ");
+      say(g->trace_partial_.c_str());
+      say(" (the trace up to the interruption)");
+    }
+    say("\n");
+    raise(sig);  // the handler was reset (SA_RESETHAND): this ends the process once we return
+  }
+
+  static inline InterruptGuard* instance_ = nullptr;
+  bool tracing_ = false;
+  std::string trace_temp_;
+  std::string trace_partial_;
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+  sigset_t blocked_before_{};
+  bool committing_ = false;
+};
+
+// Names of keys the user set that the built model never read, one warning each on stderr.
+void warn_unread_keys(const ParamValues& values) {
+  const std::vector<std::string> unread = values.unread_keys();
+  if (unread.empty()) return;
+  const std::string kind = values.text("workload.kind");
+  for (const auto& name : unread)
+    std::cerr << "hcasim: warning: key '" << name << "' (set by " << values.origin(name)
+              << ") is not used by workload.kind = " << kind
+              << " on this system; it has no effect\n";
 }
 
 // Old results in the output folder would look like this run's if it failed half-way, so they
@@ -87,6 +209,7 @@ int simulate(const RunOptions& opt) {
     // every figure (op class, contention path) that this scenario's summary.json will hold.
     System system(values, nullptr);
     std::unique_ptr<Workload> workload = make_workload(values, system, nullptr);
+    warn_unread_keys(values);
     RunReport report;
     report.scenario = scenario.name;
     report.seed = scenario.seed;
@@ -96,6 +219,7 @@ int simulate(const RunOptions& opt) {
     return 0;
   }
   const fs::path out_dir = opt.out.empty() ? fs::path("out") / scenario.name : fs::path(opt.out);
+  check_out_folder(out_dir, scenario.name);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec || !fs::is_directory(out_dir))
@@ -104,6 +228,7 @@ int simulate(const RunOptions& opt) {
   remove_stale_temporaries(out_dir);
 
   // 2. Elaborate.
+  InterruptGuard interrupt(out_dir, scenario.trace == "vcd");
   std::unique_ptr<VcdWriter> vcd;
   std::unique_ptr<TimeOrderingSink> ordered;
   TraceSink* trace = nullptr;
@@ -114,6 +239,7 @@ int simulate(const RunOptions& opt) {
   }
   System system(values, trace);
   std::unique_ptr<Workload> workload = make_workload(values, system, trace);
+  warn_unread_keys(values);
   remove_old_outputs(out_dir);  // nothing can be wrong with the input any more
 
   // 3. Simulate.
@@ -133,6 +259,7 @@ int simulate(const RunOptions& opt) {
   report.sim_time_ps = now_ps();
   workload->report(report);
   system.report(report);
+  interrupt.commit_begins();
   try {
     if (vcd) {
       const std::uint64_t end = std::max<std::uint64_t>(report.sim_time_ps, ordered->flush_all());
@@ -143,8 +270,10 @@ int simulate(const RunOptions& opt) {
     write_summary_json(report, (out_dir / "summary.json").string());
   } catch (...) {
     remove_old_outputs(out_dir);
+    interrupt.commit_ends();
     throw;
   }
+  interrupt.commit_ends();
   WallStats ws;
   ws.wall_seconds = wall;
   ws.sim_events = system.model_actions() + sc_core::sc_delta_count();
