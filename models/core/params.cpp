@@ -46,6 +46,7 @@ bool parse_integer(const std::string& text, std::int64_t& out) {
   if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
     b += 2;
     base = 16;
+    if (*b == '-') return false;  // from_chars would read "0x-5" as -5
   }
   auto [p, ec] = std::from_chars(b, e, out, base);
   return ec == std::errc() && p == e && b != e;
