@@ -1,12 +1,8 @@
 #include "tools/cli/run_command.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +12,7 @@
 #include <regex>
 
 #include "models/core/scenario_file.hpp"
+#include "tools/cli/interrupt_guard.hpp"
 #include "traces/gtkw_writer.hpp"
 #include "traces/latency_csv.hpp"
 #include "traces/summary_json.hpp"
@@ -34,8 +31,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kOutputs[] = {"summary.json", "latency.csv", "trace.vcd", "trace.gtkw"};
-// What an interrupted run keeps of its trace (see InterruptGuard).
-constexpr const char* kPartialTrace = "trace.vcd.partial";
 
 struct RunOptions {
   std::string scenario;
@@ -57,7 +52,7 @@ void check_name(const std::string& name) {
 bool is_run_output(const std::string& name) {
   for (const char* f : kOutputs)
     if (name == f) return true;
-  if (name == kPartialTrace) return true;
+  if (name == InterruptGuard::kPartialTrace) return true;
   static const std::regex kFilter("trace_enum_[0-9]+\\.txt");
   return std::regex_match(name, kFilter);
 }
@@ -75,7 +70,7 @@ void remove_stale_temporaries(const fs::path& dir) {
 // design decision: a folder that holds another scenario's results is refused (exit 2), not
 // cleaned: they may be the only copy of a long run. The same scenario's results are replaced,
 // whatever their seed or settings, so that re-running a scenario needs no extra step. A run's
-// results are recognised by summary.json, the file it commits last but one; leftovers of an
+// results are recognised by summary.json, the file it commits last; leftovers of an
 // interrupted run (trace.vcd.partial, *.tmp) are not results and are removed.
 void check_out_folder(const fs::path& dir, const std::string& scenario) {
   const fs::path summary = dir / "summary.json";
@@ -96,83 +91,6 @@ void check_out_folder(const fs::path& dir, const std::string& scenario) {
                     holder + "', not '" + scenario +
                     "'; choose another folder, or remove its summary.json to replace them");
 }
-
-// While a run simulates, SIGINT and SIGTERM keep the promise that no file looks complete when
-// it is not: the streamed trace (trace.vcd.tmp) is renamed to trace.vcd.partial, stderr says
-// where it is and that no summary was written, and the process then dies of the signal as it
-// would have (so a shell or a sweep sees the interruption). Only async-signal-safe calls are
-// made in the handler; the paths are prepared beforehand.
-class InterruptGuard {
- public:
-  InterruptGuard(const fs::path& out_dir, bool tracing) {
-    trace_temp_ = (out_dir / "trace.vcd").string() + ".tmp";  // AtomicFile's temporary name
-    trace_partial_ = (out_dir / kPartialTrace).string();
-    tracing_ = tracing;
-    instance_ = this;
-    struct sigaction sa {};
-    sa.sa_handler = &InterruptGuard::on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;  // a second signal ends the process at once
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-    // A signal the parent ignores (nohup, a background job) stays ignored.
-    if (old_int_.sa_handler == SIG_IGN) sigaction(SIGINT, &old_int_, nullptr);
-    if (old_term_.sa_handler == SIG_IGN) sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  ~InterruptGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-    instance_ = nullptr;
-  }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
-  // The outputs are being committed: a signal now waits until they are all in place (then it
-  // ends the process with its default action, leaving complete files).
-  void commit_begins() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, &blocked_before_);
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-    committing_ = true;
-  }
-  void commit_ends() {
-    if (!committing_) return;
-    committing_ = false;
-    pthread_sigmask(SIG_SETMASK, &blocked_before_, nullptr);
-  }
-
- private:
-  static void say(const char* text) {
-    const ssize_t n = ::write(2, text, std::strlen(text));
-    (void)n;  // nothing to do if stderr is gone
-  }
-  static void on_signal(int sig) {
-    const InterruptGuard* g = instance_;
-    say(sig == SIGINT ? "\nhcasim run: interrupted by SIGINT"
-                      : "\nhcasim run: interrupted by SIGTERM");
-    say("; the run is incomplete: no summary.json or latency.csv was written");
-    if (g && g->tracing_ && std::rename(g->trace_temp_.c_str(), g->trace_partial_.c_str()) == 0) {
-      say("; partial output: ");
-      say(g->trace_partial_.c_str());
-      say(" (the trace up to the interruption)");
-    }
-    say("\n");
-    raise(sig);  // the handler was reset (SA_RESETHAND): this ends the process once we return
-  }
-
-  static inline InterruptGuard* instance_ = nullptr;
-  bool tracing_ = false;
-  std::string trace_temp_;
-  std::string trace_partial_;
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-  sigset_t blocked_before_{};
-  bool committing_ = false;
-};
 
 // Names of keys the user set that the built model never read, one warning each on stderr.
 void warn_unread_keys(const ParamValues& values) {
@@ -228,7 +146,9 @@ int simulate(const RunOptions& opt) {
   remove_stale_temporaries(out_dir);
 
   // 2. Elaborate.
-  InterruptGuard interrupt(out_dir, scenario.trace == "vcd");
+  InterruptGuard interrupt((out_dir / "trace.vcd").string() + ".tmp",  // AtomicFile's temporary
+                           (out_dir / InterruptGuard::kPartialTrace).string(),
+                           scenario.trace == "vcd");
   std::unique_ptr<VcdWriter> vcd;
   std::unique_ptr<TimeOrderingSink> ordered;
   TraceSink* trace = nullptr;
