@@ -154,16 +154,17 @@ RunResult interrupt_run(const fs::path& dir, int sig, const std::vector<std::str
                                 "--out", "res"};
   args.insert(args.end(), extra.begin(), extra.end());
   const Child child = start_program(kExe, args, dir);
-  // The model is built (and the stale outputs gone) once stdout or the trace shows activity;
-  // without a trace, the run is given a moment to elaborate.
+  // Traced, the simulation is under way once the trace has data (it is buffered 64 KiB at a
+  // time); untraced, the output folder appears just before the handler is installed, so the
+  // signal is sent a moment after it does.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   const fs::path temp = dir / "res" / "trace.vcd.tmp";
   const bool tracing = extra.empty();
+  std::error_code ec;
   while (std::chrono::steady_clock::now() < deadline) {
-    std::error_code ec;
     if (tracing && fs::exists(temp, ec) && fs::file_size(temp, ec) > 0) break;
-    if (!tracing) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    if (!tracing && fs::is_directory(dir / "res", ec)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
