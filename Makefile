@@ -4,7 +4,9 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SCENARIO ?= workloads/scenarios/default.ini
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test bench asan-test tsan-test ci format clean
+FUZZ_SECONDS ?= 20
+
+.PHONY: all deps configure build run test bench asan-test tsan-test fuzz ci format clean
 
 all: build
 
@@ -38,8 +40,15 @@ tsan-test: deps
 	@cmake --build build-tsan -j $(JOBS)
 	ctest --test-dir build-tsan --output-on-failure -j $(JOBS)
 
+# libFuzzer (clang) over the scenario-file and --set parsers and the I2O frame codec, under
+# ASan + UBSan, FUZZ_SECONDS per target from the checked-in seeds (tests/fuzz/).
+fuzz: deps
+	@cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DHCASIM_WERROR=ON -DHCASIM_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan out
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz out

@@ -13,6 +13,7 @@ packages=(
   gtkwave                        # vcd2fst/fst2vcd used by the trace tests; viewer for users
   gnuplot-nox                    # `hcasim plot` and sweep plots (PNG)
   libpng-dev                     # the plot tests decode the PNGs they check
+  clang libclang-rt-14-dev       # `make fuzz`: clang++ and libFuzzer (libclang_rt.fuzzer)
 )
 
 missing=()

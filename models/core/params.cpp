@@ -46,6 +46,7 @@ bool parse_integer(const std::string& text, std::int64_t& out) {
   if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
     b += 2;
     base = 16;
+    if (*b == '-') return false;  // from_chars would read "0x-5" as -5
   }
   auto [p, ec] = std::from_chars(b, e, out, base);
   return ec == std::errc() && p == e && b != e;
@@ -154,11 +155,15 @@ void ParamValues::set(const std::string& name, const std::string& text, const Va
       break;
   }
   values_[name] = canonical;
+  origins_[name] = origin.where;
 }
 
 std::string ParamValues::text(const std::string& name) const {
   auto it = values_.find(name);
-  if (it != values_.end()) return it->second;
+  if (it != values_.end()) {
+    read_.insert(name);
+    return it->second;
+  }
   const ParamSpec* s = registry_->find(name);
   if (!s) throw std::logic_error("parameter not declared: " + name);
   return s->default_text;
@@ -178,5 +183,25 @@ double ParamValues::real(const std::string& name) const {
 }
 
 bool ParamValues::boolean(const std::string& name) const { return text(name) == "true"; }
+
+std::vector<std::string> ParamValues::set_names() const {
+  std::vector<std::string> names;
+  names.reserve(values_.size());
+  for (const auto& kv : values_) names.push_back(kv.first);
+  return names;
+}
+
+const std::string& ParamValues::origin(const std::string& name) const {
+  static const std::string kDefault = "default";
+  auto it = origins_.find(name);
+  return it == origins_.end() ? kDefault : it->second;
+}
+
+std::vector<std::string> ParamValues::unread_keys() const {
+  std::vector<std::string> names;
+  for (const auto& kv : values_)
+    if (read_.count(kv.first) == 0) names.push_back(kv.first);
+  return names;
+}
 
 }  // namespace hcasim

@@ -13,6 +13,7 @@
 // what `hcasim params` prints) and loads validated values from a scenario (ParamValues::load).
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,8 @@ class ParamValues {
   // origin, the key and what is allowed.
   void set(const std::string& name, const std::string& text, const ValueOrigin& origin);
   bool is_set(const std::string& name) const { return values_.count(name) != 0; }
-  // The value's canonical text (or the default).
+  // The value's canonical text (or the default). Every typed read below goes through it, and
+  // it records the name as read (see unread_keys).
   std::string text(const std::string& name) const;
   const ParamRegistry& registry() const { return *registry_; }
 
@@ -73,9 +75,21 @@ class ParamValues {
   template <class Params>
   Params load() const;
 
+  // The names given a value (by a scenario file, --set, --seed, ...), in name order, and where
+  // each value came from ("pingpong.ini:12", "--set pingpong.size=4").
+  std::vector<std::string> set_names() const;
+  const std::string& origin(const std::string& name) const;
+  // The names given a value that nothing has read yet: once the model is built, these are the
+  // user's settings that the chosen workload and topology ignore.
+  std::vector<std::string> unread_keys() const;
+
  private:
   const ParamRegistry* registry_;
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::string> origins_;
+  // design decision: reads are recorded in a const accessor (mutable) because the model's
+  // builders take the values as const; they are read on one thread, before simulation starts.
+  mutable std::set<std::string> read_;
 };
 
 // ---- visitors -----------------------------------------------------------------------------

@@ -56,6 +56,8 @@ std::map<std::string, int> scan_lines(const std::string& path, const std::string
   return line_of;
 }
 
+void load_text(const std::string& text, const std::string& path, ParamValues& values, int depth);
+
 void load_file(const std::string& path, ParamValues& values, int depth) {
   if (depth > 8) throw ConfigError(path + ": includes nested more than 8 deep");
   std::error_code ec;
@@ -68,7 +70,10 @@ void load_file(const std::string& path, ParamValues& values, int depth) {
   if (!in) throw ConfigError(path + ": cannot open scenario file");
   std::stringstream buf;
   buf << in.rdbuf();
-  const std::string text = buf.str();
+  load_text(buf.str(), path, values, depth);
+}
+
+void load_text(const std::string& text, const std::string& path, ParamValues& values, int depth) {
   const auto line_of = scan_lines(path, text);
 
   po::options_description none;
@@ -105,6 +110,10 @@ void load_file(const std::string& path, ParamValues& values, int depth) {
 
 void load_scenario_file(const std::string& path, ParamValues& values) {
   load_file(path, values, 0);
+}
+
+void load_scenario_text(const std::string& text, const std::string& path, ParamValues& values) {
+  load_text(text, path, values, 0);
 }
 
 void apply_set_option(const std::string& assignment, ParamValues& values) {

@@ -5,11 +5,14 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "models/core/scenario_file.hpp"
+#include "tools/cli/interrupt_guard.hpp"
 #include "traces/gtkw_writer.hpp"
 #include "traces/latency_csv.hpp"
 #include "traces/summary_json.hpp"
@@ -49,6 +52,7 @@ void check_name(const std::string& name) {
 bool is_run_output(const std::string& name) {
   for (const char* f : kOutputs)
     if (name == f) return true;
+  if (name == InterruptGuard::kPartialTrace) return true;
   static const std::regex kFilter("trace_enum_[0-9]+\\.txt");
   return std::regex_match(name, kFilter);
 }
@@ -61,6 +65,42 @@ bool is_run_temporary(const std::string& name) {
 void remove_stale_temporaries(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir))
     if (is_run_temporary(e.path().filename().string())) fs::remove(e.path());
+}
+
+// design decision: a folder that holds another scenario's results is refused (exit 2), not
+// cleaned: they may be the only copy of a long run. The same scenario's results are replaced,
+// whatever their seed or settings, so that re-running a scenario needs no extra step. A run's
+// results are recognised by summary.json, the file it commits last; leftovers of an
+// interrupted run (trace.vcd.partial, *.tmp) are not results and are removed.
+void check_out_folder(const fs::path& dir, const std::string& scenario) {
+  const fs::path summary = dir / "summary.json";
+  std::error_code ec;
+  if (!fs::exists(summary, ec)) return;
+  std::string holder;
+  try {
+    std::ifstream in(summary);
+    const nlohmann::json j = nlohmann::json::parse(in);
+    holder = j.at("scenario").get<std::string>();
+  } catch (const nlohmann::json::exception&) {
+    throw ConfigError("--out: folder '" + dir.string() +
+                      "' holds a summary.json that is not a hcasim run's; choose another "
+                      "folder (a run writes summary.json, latency.csv and trace.* there)");
+  }
+  if (holder == scenario) return;
+  throw ConfigError("--out: folder '" + dir.string() + "' holds the results of scenario '" +
+                    holder + "', not '" + scenario +
+                    "'; choose another folder, or remove its summary.json to replace them");
+}
+
+// Names of keys the user set that the built model never read, one warning each on stderr.
+void warn_unread_keys(const ParamValues& values) {
+  const std::vector<std::string> unread = values.unread_keys();
+  if (unread.empty()) return;
+  const std::string kind = values.text("workload.kind");
+  for (const auto& name : unread)
+    std::cerr << "hcasim: warning: key '" << name << "' (set by " << values.origin(name)
+              << ") is not used by workload.kind = " << kind
+              << " on this system; it has no effect\n";
 }
 
 // Old results in the output folder would look like this run's if it failed half-way, so they
@@ -87,6 +127,7 @@ int simulate(const RunOptions& opt) {
     // every figure (op class, contention path) that this scenario's summary.json will hold.
     System system(values, nullptr);
     std::unique_ptr<Workload> workload = make_workload(values, system, nullptr);
+    warn_unread_keys(values);
     RunReport report;
     report.scenario = scenario.name;
     report.seed = scenario.seed;
@@ -96,6 +137,7 @@ int simulate(const RunOptions& opt) {
     return 0;
   }
   const fs::path out_dir = opt.out.empty() ? fs::path("out") / scenario.name : fs::path(opt.out);
+  check_out_folder(out_dir, scenario.name);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec || !fs::is_directory(out_dir))
@@ -104,6 +146,9 @@ int simulate(const RunOptions& opt) {
   remove_stale_temporaries(out_dir);
 
   // 2. Elaborate.
+  InterruptGuard interrupt((out_dir / "trace.vcd").string() + ".tmp",  // AtomicFile's temporary
+                           (out_dir / InterruptGuard::kPartialTrace).string(),
+                           scenario.trace == "vcd");
   std::unique_ptr<VcdWriter> vcd;
   std::unique_ptr<TimeOrderingSink> ordered;
   TraceSink* trace = nullptr;
@@ -114,6 +159,7 @@ int simulate(const RunOptions& opt) {
   }
   System system(values, trace);
   std::unique_ptr<Workload> workload = make_workload(values, system, trace);
+  warn_unread_keys(values);
   remove_old_outputs(out_dir);  // nothing can be wrong with the input any more
 
   // 3. Simulate.
@@ -133,6 +179,7 @@ int simulate(const RunOptions& opt) {
   report.sim_time_ps = now_ps();
   workload->report(report);
   system.report(report);
+  interrupt.commit_begins();
   try {
     if (vcd) {
       const std::uint64_t end = std::max<std::uint64_t>(report.sim_time_ps, ordered->flush_all());
@@ -143,8 +190,10 @@ int simulate(const RunOptions& opt) {
     write_summary_json(report, (out_dir / "summary.json").string());
   } catch (...) {
     remove_old_outputs(out_dir);
+    interrupt.commit_ends();
     throw;
   }
+  interrupt.commit_ends();
   WallStats ws;
   ws.wall_seconds = wall;
   ws.sim_events = system.model_actions() + sc_core::sc_delta_count();

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -65,14 +66,40 @@ struct TempDir {
   }
 };
 
+// The child names its scenario by the temporary file; the user knows it as the point.
+std::string as_point(std::string msg, const SweepPoint& p, const fs::path& tmp_file) {
+  for (auto at = msg.find(tmp_file.string()); at != std::string::npos;
+       at = msg.find(tmp_file.string()))
+    msg.replace(at, tmp_file.string().size(), "point " + p.id);
+  return msg;
+}
+
+// Keys the built model never reads (the child's "hcasim: warning: key 'K' ..." lines), the first
+// warning of each key and how many points had it: a swept key that no point reads would make
+// the whole sweep measure nothing.
+struct UnusedKeys {
+  std::map<std::string, std::pair<std::string, std::size_t>> first_and_count;
+  void collect(const std::string& err) {
+    std::istringstream in(err);
+    for (std::string line; std::getline(in, line);) {
+      const std::string prefix = "hcasim: warning: key '";
+      if (line.rfind(prefix, 0) != 0) continue;
+      const std::string key =
+          line.substr(prefix.size(), line.find('\'', prefix.size()) - prefix.size());
+      auto& entry = first_and_count[key];
+      if (entry.second++ == 0) entry.first = line;
+    }
+  }
+  void print(std::size_t points) const {
+    for (const auto& [key, entry] : first_and_count)
+      std::cerr << entry.first << " (in " << entry.second << " of " << points << " points)\n";
+  }
+};
+
 void judge(const SweepSpec& s, const SweepPoint& p, const fs::path& tmp_file, int status,
-           const std::string& out, const std::string& err) {
+           const std::string& out, const std::string& err, UnusedKeys& unused) {
   if (status == 2) {
-    std::string msg = err;
-    // The child names its scenario by the temporary file; the user knows it as the point.
-    for (auto at = msg.find(tmp_file.string()); at != std::string::npos;
-         at = msg.find(tmp_file.string()))
-      msg.replace(at, tmp_file.string().size(), "point " + p.id);
+    std::string msg = as_point(err, p, tmp_file);
     const std::string prefix = "hcasim run: error: ";
     if (msg.rfind(prefix, 0) == 0) msg.erase(0, prefix.size());
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
@@ -81,6 +108,7 @@ void judge(const SweepSpec& s, const SweepPoint& p, const fs::path& tmp_file, in
   if (status != 0)
     throw std::runtime_error("checking " + describe(s, p) + " failed (exit " +
                              std::to_string(status) + "): " + err);
+  unused.collect(as_point(err, p, tmp_file));
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(out);
@@ -133,9 +161,11 @@ void check_sweep_points(const SweepSpec& s, unsigned jobs) {
     throw;
   }
   // Judged in point order, so the same bad file always gives the same message.
+  UnusedKeys unused;
   for (std::size_t i = 0; i < s.points.size(); ++i)
     judge(s, s.points[i], file(i, ".ini"), status_of[i], read_text(file(i, ".out")),
-          read_text(file(i, ".err")));
+          read_text(file(i, ".err")), unused);
+  unused.print(s.points.size());
 }
 
 }  // namespace hcasim::cli

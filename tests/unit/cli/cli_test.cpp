@@ -26,161 +26,12 @@
 #include "models/core/params.hpp"
 #include "workloads/system.hpp"
 
-extern char** environ;
+#include "tests/unit/cli/cli_support.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-const std::string kExe = HCASIM_EXE;
-const fs::path kScenarios = fs::path(HCASIM_SOURCE_DIR) / "workloads" / "scenarios";
-const std::string kDefaultIni = (kScenarios / "default.ini").string();
-const char* const kOutputs[] = {"summary.json", "latency.csv", "trace.vcd", "trace.gtkw"};
-
-struct RunResult {
-  int status = -1;  // exit status; -1 when the child did not exit normally
-  std::string out;
-  std::string err;
-};
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  ASSERT_TRUE(out.good()) << "cannot write " << p;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  return lines;
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(' ');
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(' ') - b + 1);
-}
-
-// A fresh, empty folder for the running test: cli_test_out/<suite>_<test> under the working dir.
-fs::path fresh_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = std::string(info->test_suite_name()) + "_" + info->name();
-  for (char& c : name)
-    if (c == '/') c = '_';
-  const fs::path dir = fs::absolute("cli_test_out") / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-// Runs `program args...` with `cwd` as working folder; stdout and stderr go through files in cwd.
-// HCASIM_SCENARIOS is dropped from the environment so that `hcasim list` sees the bundled folder.
-RunResult run_program(const std::string& program, const std::vector<std::string>& args,
-                      const fs::path& cwd) {
-  static int counter = 0;
-  const std::string tag = "capture_" + std::to_string(counter++);
-  const std::string out_path = (cwd / (tag + ".stdout")).string();
-  const std::string err_path = (cwd / (tag + ".stderr")).string();
-  const std::string cwd_s = cwd.string();
-
-  std::vector<std::string> argv_s{program};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_s;
-  for (char** e = environ; *e; ++e)
-    if (std::string(*e).rfind("HCASIM_SCENARIOS=", 0) != 0) env_s.push_back(*e);
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = fork();
-  if (pid < 0) {
-    ADD_FAILURE() << "fork failed: " << std::strerror(errno);
-    return {};
-  }
-  if (pid == 0) {
-    const int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || chdir(cwd_s.c_str()) != 0) _exit(126);
-    close(o);
-    close(e);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  RunResult r;
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  r.out = read_text(out_path);
-  r.err = read_text(err_path);
-  fs::remove(out_path);
-  fs::remove(err_path);
-  return r;
-}
-
-RunResult hcasim(const std::vector<std::string>& args, const fs::path& cwd) {
-  return run_program(kExe, args, cwd);
-}
-
-std::string describe(const RunResult& r) {
-  return "exit " + std::to_string(r.status) + "\n--- stdout:\n" + r.out + "--- stderr:\n" + r.err;
-}
-
-// Output files (and their temporaries) anywhere under `dir`, relative to it.
-std::vector<std::string> outputs_under(const fs::path& dir) {
-  std::vector<std::string> found;
-  if (!fs::exists(dir)) return found;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    const std::string n = e.path().filename().string();
-    bool is_output =
-        n.rfind("trace_enum_", 0) == 0 || (n.size() > 4 && n.compare(n.size() - 4, 4, ".tmp") == 0);
-    for (const char* o : kOutputs) is_output = is_output || n == o;
-    if (is_output) found.push_back(fs::relative(e.path(), dir).string());
-  }
-  std::sort(found.begin(), found.end());
-  return found;
-}
-
-// Every file of a folder tree with its contents.
-std::map<std::string, std::string> snapshot(const fs::path& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) files[fs::relative(e.path(), dir).string()] = read_text(e.path());
-  return files;
-}
-
-json load_json(const fs::path& p) {
-  try {
-    return json::parse(read_text(p));
-  } catch (const json::exception& e) {
-    ADD_FAILURE() << p << " does not parse: " << e.what();
-    return json::object();
-  }
-}
-
-std::string find_on_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "");
-  for (std::string d; std::getline(dirs, d, ':');) {
-    const fs::path p = fs::path(d.empty() ? "." : d) / name;
-    if (access(p.c_str(), X_OK) == 0) return p.string();
-  }
-  return "";
-}
+using namespace hcasim_cli_test;
+using hcasim_cli_test::hcasim;  // the function, not the namespace of the same name
 
 // ---------------------------------------------------------------------------------------------
 // 1. Bad inputs: exit 2, a message naming the problem, and no output files.
@@ -347,6 +198,70 @@ TEST(CliRun, BadInputLeavesEarlierResultsUntouched) {
     EXPECT_EQ(r.status, 2) << b.name << "\n" << describe(r);
     EXPECT_EQ(snapshot(dir / "res"), before) << b.name << " changed the earlier results";
   }
+}
+
+// docs/bad-input.md holds the table of these cases, generated from them, so that it cannot drift
+// from what hcasim does. HCASIM_UPDATE_DOCS=1 rewrites the table in place.
+const char* const kTableBegin =
+    "<!-- bad-input table: generated by tests/unit/cli/cli_test.cpp -->";
+const char* const kTableEnd = "<!-- end of bad-input table -->";
+
+std::string markdown_cell(std::string text) {
+  const std::string source = kSourceDir.string() + "/";
+  for (auto at = text.find(source); at != std::string::npos; at = text.find(source))
+    text.erase(at, source.size());
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  std::string cell;
+  for (char c : text) {
+    if (c == '\n')
+      cell += "<br>";
+    else if (c == '|')
+      cell += "\\|";
+    else
+      cell += c;
+  }
+  return cell;
+}
+
+std::string bad_input_table(const fs::path& dir) {
+  std::string table = "| case | input | exit | what hcasim says (stderr) |\n|---|---|---|---|\n";
+  for (const auto& b : bad_inputs()) {
+    const RunResult r = run_bad_input(b, dir);
+    std::string input;
+    for (const auto& [name, text] : b.files)
+      input += "`" + name + "`: `" + markdown_cell(text) + "`<br>";
+    input += "`hcasim";
+    for (std::size_t i = 0; i < b.args.size(); ++i) {
+      input += " " + (b.args[i] == "@DEFAULT@" ? "workloads/scenarios/default.ini" : b.args[i]);
+      if (i == 0) input += " --out res";
+    }
+    input += "`";
+    table += "| " + b.name + " | " + markdown_cell(input) + " | " + std::to_string(r.status) +
+             " | " + markdown_cell(r.err) + " |\n";
+  }
+  return table;
+}
+
+TEST(CliDocs, BadInputTableMatchesWhatHcasimSays) {
+  const fs::path dir = fresh_dir();
+  const std::string table = bad_input_table(dir);
+  const fs::path doc = kSourceDir / "docs" / "bad-input.md";
+  std::string text = read_text(doc);
+  const auto begin = text.find(kTableBegin);
+  const auto end = text.find(kTableEnd);
+  ASSERT_NE(begin, std::string::npos) << doc << " lacks the line " << kTableBegin;
+  ASSERT_NE(end, std::string::npos) << doc << " lacks the line " << kTableEnd;
+  const auto from = begin + std::string(kTableBegin).size() + 1;
+  const char* update = std::getenv("HCASIM_UPDATE_DOCS");
+  if (update && std::string(update) == "1") {
+    text.replace(from, end - from, table);
+    write_text(doc, text);
+    return;
+  }
+  EXPECT_EQ(text.substr(from, end - from), table)
+      << doc
+      << " is out of date; regenerate it with\n  HCASIM_UPDATE_DOCS=1 ctest --test-dir build "
+      << "-R CliDocs.BadInputTableMatchesWhatHcasimSays";
 }
 
 TEST(CliRun, UnusableOutFolderIsBadInput) {

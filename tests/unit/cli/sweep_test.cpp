@@ -265,6 +265,25 @@ TEST(SweepLocal, BadSweepFilesExitTwoBeforeAnythingRuns) {
   }
 }
 
+// A key set for every point that the load workload never reads: named once, with how many
+// points had it, and the sweep still runs.
+TEST(SweepLocal, KeyNoPointReadsIsNamedOnce) {
+  const fs::path dir = fresh_dir();
+  std::string text = small_sweep();
+  text.replace(text.find("seeds = 2"), 9, "seeds = 1");
+  text.replace(text.find("load.warmup = 10\n"), 17, "load.warmup = 10\npingpong.count = 5\n");
+  write_text(dir / "knee.ini", text);
+  const auto r = run_hcasim({"sweep", "knee.ini", "--out", "res"}, dir);
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const std::string warning = "hcasim: warning: key 'pingpong.count' (set by point 0000:";
+  const auto at = r.err.find(warning);
+  ASSERT_NE(at, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(warning, at + 1), std::string::npos) << "named more than once\n" << r.err;
+  EXPECT_NE(r.err.find("is not used by workload.kind = load"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(in 6 of 6 points)"), std::string::npos) << r.err;
+  EXPECT_EQ(lines_of(read_text(dir / "res" / "results.csv")).size(), 7u);
+}
+
 TEST(SweepLocal, BadOptionsExitTwo) {
   const fs::path dir = fresh_dir();
   write_text(dir / "knee.ini", small_sweep());

@@ -1,0 +1,41 @@
+#pragma once
+// While a run simulates, SIGINT and SIGTERM keep the promise that no output file looks complete
+// when it is not: the streamed trace (trace.vcd.tmp) is renamed to trace.vcd.partial, stderr
+// says where it is and that no summary was written, and the process then dies of the signal as
+// it would have, so a shell or a sweep sees the interruption (docs/bad-input.md).
+#include <signal.h>
+
+#include <string>
+
+namespace hcasim::cli {
+
+class InterruptGuard {
+ public:
+  static constexpr const char* kPartialTrace = "trace.vcd.partial";
+
+  // Installs the handler for SIGINT and SIGTERM (unless the parent ignores them: nohup, a
+  // background job). `trace_temp` is renamed to `trace_partial` on a signal when `tracing`.
+  InterruptGuard(std::string trace_temp, std::string trace_partial, bool tracing);
+  ~InterruptGuard();  // restores the previous handlers
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+  // The outputs are being committed: a signal now waits until commit_ends(), when all of them
+  // are in place, and then ends the process with its default action.
+  void commit_begins();
+  void commit_ends();
+
+ private:
+  static void on_signal(int sig);
+
+  static InterruptGuard* instance_;
+  std::string trace_temp_;
+  std::string trace_partial_;
+  bool tracing_;
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+  sigset_t blocked_before_{};
+  bool committing_ = false;
+};
+
+}  // namespace hcasim::cli
