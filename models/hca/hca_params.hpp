@@ -64,7 +64,8 @@ struct HcaParams {
     v.real(ack_timeout_us, "hca.ack_timeout_us", "us", 500.0, 1.0, 1e7,
            "requester resends unacknowledged packets after this long without progress");
     v.integer(retry_count, "hca.retry_count", "retries", 7, 0, 7,
-              "transport resends before a retry-exceeded error completion");
+              "transport retries (after a timeout or a sequence NAK) before a "
+              "retry-exceeded error completion (7 is seven, unlike hca.rnr_retry)");
     v.integer(qp_message_cycles, "hca.qp_message_cycles", "cycles", 250, 0, 1000000,
               "occupancy of a queue pair's context per message sent: one queue pair is handled "
               "by one execution unit at a time (caps one QP's message rate, not its latency)");

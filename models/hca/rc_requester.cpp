@@ -144,8 +144,10 @@ void RcRequester::handle_ack(QpContext& qp, Packet* p, Picos at) {
   SendQueue& sq = qp.sq;
   RequesterState& req = qp.req;
   const HcaParams& params = core_.params;
+  // Retry budgets as in InfiniBand: a sequence NAK spends the transport budget (retry_count,
+  // shared with timeouts), an RNR NAK its own (rnr_retry, where 7 alone means forever).
   if (p->kind == PacketKind::kNak &&
-      (p->nak == NakCode::kPsnSequence ||
+      ((p->nak == NakCode::kPsnSequence && req.retries < params.retry_count) ||
        (p->nak == NakCode::kRnr &&
         (params.rnr_retry == 7 || req.rnr_retries < params.rnr_retry)))) {
     // Recoverable: everything before the NAKed PSN is acknowledged; resend from it.
@@ -162,6 +164,7 @@ void RcRequester::handle_ack(QpContext& qp, Packet* p, Picos at) {
       const Picos wait = static_cast<Picos>(params.rnr_timer_us * 1e6 + 0.5);
       core_.actions.at<&RcRequester::on_resend>(core_.edge(at + wait), this, qp.ref());
     } else {
+      ++req.retries;
       on_resend(qp.ref());
     }
     return;
@@ -283,7 +286,7 @@ void RcRequester::on_ack_timeout(QpRef ref) {
     return;
   }
   ++core_.counters.timeouts;
-  if (core_.params.retry_count != 7 && req.retries >= core_.params.retry_count) {
+  if (req.retries >= core_.params.retry_count) {  // 7 is seven retries, not forever
     complete_send(qp, sq.at(sq.acked), WcStatus::kRetryExceeded, core_.edge(now_ps()));
     lifecycle_.error(qp, core_.edge(now_ps()));
     return;
