@@ -73,10 +73,10 @@ struct RequesterState {
   BusyResource context;           // per-message occupancy of this QP's context
   std::uint32_t rnr_retries = 0;  // used since the last progress
   bool waiting_rnr = false;
-  bool ack_timer_armed = false;   // transport timer
-  Picos last_tx = 0;              // last request packet sent (the timeout runs from it)
-  std::uint32_t timer_acked = 0;  // sq.acked when the timer was armed
-  std::uint32_t retries = 0;
+  bool ack_timer_armed = false;  // transport timer
+  Picos last_tx = 0;             // last request packet's last bit on the wire
+  Picos last_progress = 0;       // last ACK that completed a message, or READ response
+  std::uint32_t retries = 0;     // transport retries (timeouts, sequence NAKs) since progress
 };
 
 // Responder: takes incoming requests in PSN order, places them, acknowledges them (coalesced)

@@ -17,7 +17,7 @@ void QpLifecycle::reset(QpContext& qp) {
   req.rnr_retries = req.retries = 0;
   req.waiting_rnr = false;
   req.ack_timer_armed = false;
-  req.timer_acked = 0;
+  req.last_tx = req.last_progress = 0;
 
   ResponderState& resp = qp.resp;
   resp.deferred_ack = false;

@@ -116,9 +116,9 @@ Packet* RcRequester::data_packet(QpContext& qp, SendWork& w, Picos start, Picos&
   return p;
 }
 
-void RcRequester::request_leaving(QpContext& qp, Picos at) {
-  qp.req.last_tx = at;
-  if (!qp.req.ack_timer_armed) arm_ack_timer(qp, at);
+void RcRequester::request_on_wire(QpContext& qp, Picos done) {
+  qp.req.last_tx = std::max(qp.req.last_tx, done);
+  if (!qp.req.ack_timer_armed) arm_ack_timer(qp, done);
 }
 
 // ---- acknowledgements -------------------------------------------------------------------------
@@ -183,7 +183,10 @@ void RcRequester::handle_ack(QpContext& qp, Packet* p, Picos at) {
     complete_send(qp, w, failed ? error : WcStatus::kSuccess, at);
     if (failed) break;
   }
-  if (sq.acked != acked_before) req.rnr_retries = req.retries = 0;  // budgets are per message
+  if (sq.acked != acked_before) {  // progress: the budgets are per message, the timer restarts
+    req.rnr_retries = req.retries = 0;
+    req.last_progress = at;
+  }
   qp.trace_sq_depth();
   core_.packets.put(p);
   if (error != WcStatus::kSuccess) {
@@ -212,6 +215,10 @@ void RcRequester::handle_read_response(QpContext& qp, Packet* p, Picos at) {
     core_.packets.put(p);  // stray (e.g. after a resend); the transport ignores it
     return;
   }
+  // Progress: a READ's responses restart the transport timer (behind earlier READs of a long
+  // queue its last response may be far more than ack_timeout after its request).
+  qp.req.retries = 0;
+  qp.req.last_progress = at;
   // Scatter into the local SGEs at this response's offset.
   walk_sges(w.sge.data(), w.hdr.num_sge, (p->psn - w.first_psn) * core_.mtu, p->payload_len,
             [&](const Sge&, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
@@ -258,7 +265,6 @@ void RcRequester::rewind(QpContext& qp, std::uint32_t psn) {
 
 void RcRequester::arm_ack_timer(QpContext& qp, Picos from) {
   qp.req.ack_timer_armed = true;
-  qp.req.timer_acked = qp.sq.acked;
   const Picos timeout = static_cast<Picos>(core_.params.ack_timeout_us * 1e6 + 0.5);
   core_.actions.at<&RcRequester::on_ack_timeout>(core_.edge(from + timeout), this, qp.ref());
 }
@@ -273,15 +279,14 @@ void RcRequester::on_ack_timeout(QpRef ref) {
   const bool partly_sent = req.tx_offset != 0;  // a message partly sent is outstanding too
   if (!qp.sending() || (sq.acked == sq.sent && !partly_sent)) return;
   const Picos timeout = static_cast<Picos>(core_.params.ack_timeout_us * 1e6 + 0.5);
-  if (now_ps() < req.last_tx + timeout) {  // the timeout runs from the last packet sent
-    req.ack_timer_armed = true;
-    req.timer_acked = sq.acked;
-    core_.actions.at<&RcRequester::on_ack_timeout>(core_.edge(req.last_tx + timeout), this,
-                                                   qp.ref());
+  // The timeout runs from the later of the last request on the wire and the last progress (an
+  // ACK that completed a message, a READ response).
+  const Picos since = std::max(req.last_tx, req.last_progress);
+  if (now_ps() < since + timeout) {
+    arm_ack_timer(qp, since);
     return;
   }
-  if (sq.acked != req.timer_acked || req.waiting_rnr) {  // progress: keep watching
-    req.retries = 0;
+  if (req.waiting_rnr) {  // the RNR wait is not a timeout: keep watching
     arm_ack_timer(qp, now_ps());
     return;
   }

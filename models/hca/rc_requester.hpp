@@ -25,8 +25,9 @@ class RcRequester {
   }
   // The next request packet (Transport::next_packet).
   bool next_packet(QpContext& qp, Packet*& out, Picos& ready);
-  // A request packet goes to the link at `at`: the transport timer runs from it.
-  void request_leaving(QpContext& qp, Picos at);
+  // A request packet went onto the wire, its last bit leaving at `done`: the transport timer
+  // runs from it (not from when it was queued for link credits).
+  void request_on_wire(QpContext& qp, Picos done);
 
   void handle_ack(QpContext& qp, Packet* p, Picos at);  // ACK or NAK
   void handle_read_response(QpContext& qp, Packet* p, Picos at);
