@@ -99,6 +99,7 @@ struct ResponderState {
   Picos ack_commit = 0;
   bool deferred_ack = false;  // an ACK waiting behind READ responses
   std::uint32_t deferred_ack_psn = 0;
+  Picos deferred_ack_at = 0;  // when it could have left (its data landed)
   // RDMA READ responses still to send (served before the send queue)
   std::vector<ReadJob> read_jobs;
   std::size_t read_head = 0;

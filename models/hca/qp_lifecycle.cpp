@@ -22,6 +22,7 @@ void QpLifecycle::reset(QpContext& qp) {
   ResponderState& resp = qp.resp;
   resp.deferred_ack = false;
   resp.deferred_ack_psn = 0;
+  resp.deferred_ack_at = 0;
   resp.unacked_msgs = 0;
   resp.ack_delay_pending = false;
   resp.ack_commit = 0;

@@ -157,10 +157,12 @@ void RcResponder::send_ack(QpContext& qp, std::uint32_t psn, NakCode nak, Picos 
   at = std::max(at, core_.edge(resp.ack_commit));
   resp.ack_commit = 0;
   resp.unacked_msgs = 0;
-  if (nak == NakCode::kNone && resp.reads_pending()) {
-    // READ responses still to go: the ACK follows them (responder answers in PSN order).
+  if (nak == NakCode::kNone && (resp.reads_pending() || resp.responses_in_flight)) {
+    // READ responses still to go, or built but still waiting for their DMA read: the ACK
+    // follows them (the responder answers in PSN order).
     resp.deferred_ack = true;
     resp.deferred_ack_psn = psn;
+    resp.deferred_ack_at = at;
     return;
   }
   Packet* a =
@@ -266,7 +268,8 @@ void RcResponder::response_sent(QpContext& qp) {
   ResponderState& resp = qp.resp;
   if (--resp.responses_in_flight == 0 && resp.deferred_ack && !resp.reads_pending()) {
     resp.deferred_ack = false;  // the ACK held behind the READ responses goes now
-    send_ack(qp, resp.deferred_ack_psn, NakCode::kNone, core_.edge(now_ps()));
+    send_ack(qp, resp.deferred_ack_psn, NakCode::kNone,
+             std::max(core_.edge(now_ps()), resp.deferred_ack_at));
   }
 }
 

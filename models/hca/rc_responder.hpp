@@ -1,10 +1,11 @@
 #pragma once
 // Reliable-connection responder: takes incoming SEND and RDMA WRITE packets in PSN order,
 // places their payload (across a receive WQE's SGEs, or at the RDMA address) by DMA write,
-// completes receives, and acknowledges: ACKs coalesced (ack_coalesce, ack_delay_cycles) and
-// sent once the data has landed; NAKs for a PSN gap, receiver not ready, an access or a length
-// error. Answers RDMA READ requests with response packets read from host memory, ahead of the
-// QP's own sends.
+// completes receives, and acknowledges: ACKs coalesced (ack_coalesce, ack_delay_cycles), sent
+// once the data has landed and behind every READ response still to go (also one still waiting
+// for its DMA read); NAKs for a PSN gap, receiver not ready, an access or a length error.
+// Answers RDMA READ requests with response packets read from host memory, ahead of the QP's
+// own sends.
 #include <cstdint>
 #include <vector>
 
