@@ -17,7 +17,17 @@ enum class PacketKind : std::uint8_t {
   kNak,           // NAK: receiver not ready, PSN sequence error, remote access error (AETH)
 };
 
-enum class NakCode : std::uint8_t { kNone, kRnr, kPsnSequence, kRemoteAccess, kInvalidRequest };
+// The AETH's NAK codes: receiver not ready, PSN sequence error, remote access error, invalid
+// request (e.g. longer than the receive), remote operational error (the responder failed on
+// its own side, e.g. a receive buffer it may not write).
+enum class NakCode : std::uint8_t {
+  kNone,
+  kRnr,
+  kPsnSequence,
+  kRemoteAccess,
+  kInvalidRequest,
+  kRemoteOperational
+};
 
 // Header bytes (calibration.md): LRH 8, BTH 12, ICRC 4, VCRC 2; RETH 16; AETH 4; ImmDt 4.
 struct HeaderBytes {

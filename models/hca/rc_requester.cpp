@@ -19,9 +19,12 @@ bool RcRequester::next_packet(QpContext& qp, Packet*& out, Picos& ready) {
   if (new_message && qp.state == QpState::kSqd) return false;
   SendWork& w = sq.at(sq.sent);
   const Picos now = core_.edge(now_ps());
-  if (req.tx_offset == 0 && !locally_permitted(w)) {
-    fail_local(qp, w, now);
-    return false;
+  if (req.tx_offset == 0) {
+    const WcStatus local = local_check(w);
+    if (local != WcStatus::kSuccess) {
+      fail_local(qp, w, local, now);
+      return false;
+    }
   }
   if (new_message) ++sq.started;
   Picos start = now;
@@ -37,24 +40,31 @@ bool RcRequester::next_packet(QpContext& qp, Packet*& out, Picos& ready) {
   return sq.sent != sq.fetched;
 }
 
-bool RcRequester::locally_permitted(const SendWork& w) {
+WcStatus RcRequester::local_check(const SendWork& w) {
+  // The statuses rdma-core reports: a malformed WQE is a local QP operation error, a message
+  // over the largest size (2^31 bytes) a local length error, a refused buffer a local
+  // protection error.
   const auto op = static_cast<WrOpcode>(w.hdr.opcode);
-  bool ok = op == WrOpcode::kSend || op == WrOpcode::kSendImm || op == WrOpcode::kRdmaWrite ||
-            op == WrOpcode::kRdmaWriteImm || op == WrOpcode::kRdmaRead;
+  const bool known = op == WrOpcode::kSend || op == WrOpcode::kSendImm ||
+                     op == WrOpcode::kRdmaWrite || op == WrOpcode::kRdmaWriteImm ||
+                     op == WrOpcode::kRdmaRead;
+  if (!known || (op == WrOpcode::kRdmaRead && (w.hdr.flags & kInline)))
+    return WcStatus::kLocalQpOperation;
+  if (w.length > (1u << 31)) return WcStatus::kLocalLength;
   const std::uint32_t need = op == WrOpcode::kRdmaRead ? kLocalWrite : kLocalRead;
-  if (op == WrOpcode::kRdmaRead && (w.hdr.flags & kInline)) ok = false;
-  for (std::uint32_t i = 0; ok && i < w.hdr.num_sge; ++i)
-    ok = core_.regions.check(w.sge[i].lkey, w.sge[i].addr, w.sge[i].len, need);
-  return ok && w.length <= (1u << 31);
+  for (std::uint32_t i = 0; i < w.hdr.num_sge; ++i)
+    if (!core_.regions.check(w.sge[i].lkey, w.sge[i].addr, w.sge[i].len, need))
+      return WcStatus::kLocalProtection;
+  return WcStatus::kSuccess;
 }
 
-void RcRequester::fail_local(QpContext& qp, SendWork& w, Picos at) {
-  ++core_.counters.protection_errors;
+void RcRequester::fail_local(QpContext& qp, SendWork& w, WcStatus status, Picos at) {
+  if (status == WcStatus::kLocalProtection) ++core_.counters.protection_errors;
   // Completions stay in order: the earlier messages still outstanding are flushed, then this
   // one fails, then everything after it is flushed.
   SendQueue& sq = qp.sq;
   while (sq.acked != sq.sent) complete_send(qp, sq.at(sq.acked), WcStatus::kFlushed, at);
-  complete_send(qp, w, WcStatus::kLocalProtection, at);
+  complete_send(qp, w, status, at);
   sq.sent = sq.acked;
   lifecycle_.error(qp, at);
 }
@@ -131,6 +141,8 @@ WcStatus RcRequester::nak_status(const Packet& p) {
     case NakCode::kRemoteAccess:
       return WcStatus::kRemoteAccess;
     case NakCode::kInvalidRequest:
+      return WcStatus::kRemoteInvalidRequest;
+    case NakCode::kRemoteOperational:
       return WcStatus::kRemoteOperation;
     case NakCode::kPsnSequence:
       return WcStatus::kRetryExceeded;

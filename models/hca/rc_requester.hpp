@@ -33,10 +33,12 @@ class RcRequester {
   void handle_read_response(QpContext& qp, Packet* p, Picos at);
 
  private:
-  // Local protection of a message, checked before any of its bytes leave.
-  bool locally_permitted(const SendWork& w);
+  // A message's local checks, before any of its bytes leave: the WQE itself (opcode, inline
+  // READ), its length (2^31 bytes at most), then the protection of its buffers. kSuccess or the
+  // error it completes with.
+  WcStatus local_check(const SendWork& w);
   // A message failed its local check: it and everything outstanding complete, the QP errs.
-  void fail_local(QpContext& qp, SendWork& w, Picos at);
+  void fail_local(QpContext& qp, SendWork& w, WcStatus status, Picos at);
   Packet* read_request(QpContext& qp, SendWork& w);
   Packet* data_packet(QpContext& qp, SendWork& w, Picos start, Picos& ready);
   // The NAK's error for the send completion (kSuccess for an ACK).

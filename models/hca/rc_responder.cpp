@@ -23,11 +23,11 @@ void RcResponder::handle_request(QpContext& qp, Packet* p, Picos at) {
     no_receive(qp, p, at);
     return;
   }
-  const bool placed = place(qp, *p, at);
+  const WcStatus placed = place(qp, *p, at);
   resp.rx_offset += p->payload_len;
   ++resp.expected_psn;
-  if (!placed) {
-    fail_length(qp, p, at);
+  if (placed != WcStatus::kSuccess) {
+    fail_receive(qp, p, placed, at);
     return;
   }
   if (p->last) finish_message(qp, *p, consumes_recv, at);
@@ -80,39 +80,46 @@ void RcResponder::no_receive(QpContext& qp, Packet* p, Picos at) {
   core_.packets.put(p);
 }
 
-bool RcResponder::place(QpContext& qp, const Packet& p, Picos at) {
+WcStatus RcResponder::place(QpContext& qp, const Packet& p, Picos at) {
   ResponderState& resp = qp.resp;
   if (p.kind == PacketKind::kRdmaWrite) {  // at the remote address
     if (p.payload_len)
       resp.rx_committed =
           std::max(resp.rx_committed, core_.dma.write(resp.rx_remote_addr + resp.rx_offset,
                                                       p.payload.data(), p.payload_len, at));
-    return true;
+    return WcStatus::kSuccess;
   }
   // SEND: across the receive's SGEs, each checked for local write access.
   const RecvWork& r = qp.rq.at(qp.rq.used);
+  bool refused = false;
   const std::uint32_t placed =
       walk_sges(r.sge.data(), r.num_sge, resp.rx_offset, p.payload_len,
                 [&](const Sge& s, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
-                  if (!core_.regions.check(s.lkey, addr, take, kLocalWrite)) return false;
+                  refused = !core_.regions.check(s.lkey, addr, take, kLocalWrite);
+                  if (refused) return false;
                   resp.rx_committed = std::max(
                       resp.rx_committed, core_.dma.write(addr, p.payload.data() + done, take, at));
                   return true;
                 });
-  return placed == p.payload_len;  // shorter: longer than the receive buffers, or no access
+  if (refused) return WcStatus::kLocalProtection;
+  return placed == p.payload_len ? WcStatus::kSuccess : WcStatus::kLocalLength;
 }
 
-void RcResponder::fail_length(QpContext& qp, Packet* p, Picos at) {
-  ++core_.counters.protection_errors;
+void RcResponder::fail_receive(QpContext& qp, Packet* p, WcStatus status, Picos at) {
+  // rdma-core's statuses: the receive reports its own error; the requester learns of a message
+  // too long as an invalid request, of the responder's own failure as a remote operational
+  // error.
+  const bool protection = status == WcStatus::kLocalProtection;
+  if (protection) ++core_.counters.protection_errors;
   Cqe cqe{};
   cqe.wr_id = qp.rq.at(qp.rq.used).wr_id;
   cqe.qpn = qp.qpn;
   cqe.is_recv = 1;
   cqe.opcode = static_cast<std::uint8_t>(WrOpcode::kRecv);
-  cqe.status = static_cast<std::uint8_t>(WcStatus::kLocalLength);
+  cqe.status = static_cast<std::uint8_t>(status);
   ++qp.rq.used;
   completions_.write_cqe(qp.recv_cqn, cqe, at);
-  send_ack(qp, p->psn, NakCode::kInvalidRequest, at);
+  send_ack(qp, p->psn, protection ? NakCode::kRemoteOperational : NakCode::kInvalidRequest, at);
   core_.packets.put(p);
   lifecycle_.error(qp, at);
 }

@@ -43,9 +43,11 @@ class RcResponder {
   bool start_message(QpContext& qp, Packet* p, Picos at);
   // The packet needs a receive WQE and none is fetched: wait for one in flight, or RNR NAK.
   void no_receive(QpContext& qp, Packet* p, Picos at);
-  // Writes the payload to host memory; false if the receive's buffers cannot take it.
-  bool place(QpContext& qp, const Packet& p, Picos at);
-  void fail_length(QpContext& qp, Packet* p, Picos at);
+  // Writes the payload to host memory: kSuccess, or the receive's error if its buffers cannot
+  // take it (kLocalLength: too short; kLocalProtection: a key or access refused).
+  WcStatus place(QpContext& qp, const Packet& p, Picos at);
+  // The receive completes with `status`, the requester gets the matching NAK, the QP errs.
+  void fail_receive(QpContext& qp, Packet* p, WcStatus status, Picos at);
   void finish_message(QpContext& qp, const Packet& p, bool consumes_recv, Picos at);
   // Sends an ACK (or NAK) for `psn` once what came before it has landed.
   void send_ack(QpContext& qp, std::uint32_t psn, NakCode nak, Picos at);

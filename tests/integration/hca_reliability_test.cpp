@@ -1,6 +1,7 @@
-// The reliable connection's recovery as a verbs user sees it on real adapters: the retry
-// budgets (retry_count 7 is seven retries, sequence NAKs spend the budget too; only rnr_retry 7
-// means forever).
+// The reliable connection's recovery and error reporting as a verbs user sees them on real
+// adapters: the retry budgets (retry_count 7 is seven retries, sequence NAKs spend the budget
+// too; only rnr_retry 7 means forever) and the completion status rdma-core reports for each
+// kind of failure.
 #include "tests/integration/hca_test_bench.hpp"
 
 namespace hcasim {
@@ -91,6 +92,73 @@ TEST(HcaReliability, SequenceNaksSpendTheRetryBudget) {
         EXPECT_EQ(t.sys->host.hca->counters().timeouts, 0u);
       },
       {{"hca.retry_count", "2"}, {"hca.ack_timeout_us", "1000"}});
+  run_bench(b);
+}
+TEST(HcaReliability, BadLkeyOfAReceiveIsALocalProtectionError) {
+  Bench b([](Bench& t) {
+    const auto dst = t.iou().memory().allocate(64);
+    ASSERT_TRUE(t.iou().post_recv(*t.iqp, 41, Sge{dst, 64, 0xbad00}));
+    SendRequest w;
+    w.wr_id = 42;
+    w.sges = {t.host_buffer(64)};
+    ASSERT_TRUE(t.host().post_send(*t.hqp, w));
+    const WorkCompletion r = t.next(*t.icq, t.iou());
+    EXPECT_EQ(r.wr_id, 41u);
+    EXPECT_EQ(r.status, WcStatus::kLocalProtection);
+    const WorkCompletion s = t.next(*t.hcq, t.host());
+    EXPECT_EQ(s.wr_id, 42u);
+    EXPECT_EQ(s.status, WcStatus::kRemoteOperation);  // the responder failed on its own side
+  });
+  run_bench(b);
+}
+
+TEST(HcaReliability, MessageLongerThanTheReceiveIsLengthThenRemoteInvalidRequest) {
+  Bench b([](Bench& t) {
+    ASSERT_TRUE(t.iou().post_recv(*t.iqp, 43, t.iou_buffer(64)));
+    SendRequest w;
+    w.wr_id = 44;
+    w.sges = {t.host_buffer(128)};
+    ASSERT_TRUE(t.host().post_send(*t.hqp, w));
+    const WorkCompletion r = t.next(*t.icq, t.iou());
+    EXPECT_EQ(r.wr_id, 43u);
+    EXPECT_EQ(r.status, WcStatus::kLocalLength);
+    const WorkCompletion s = t.next(*t.hcq, t.host());
+    EXPECT_EQ(s.wr_id, 44u);
+    EXPECT_EQ(s.status, WcStatus::kRemoteInvalidRequest);
+    EXPECT_STREQ(to_string(s.status), "remote_invalid_request_error");
+  });
+  run_bench(b);
+}
+
+TEST(HcaReliability, SendLongerThanTwoGibibytesIsALocalLengthError) {
+  Bench b([](Bench& t) {
+    const Sge buf = t.host_buffer(64);
+    SendRequest w;
+    w.wr_id = 45;
+    // Two SGEs of 1 GiB + 1 byte: one byte more than the largest message (2^31 bytes).
+    w.sges = {Sge{buf.addr, (1u << 30) + 1, buf.lkey}, Sge{buf.addr, (1u << 30), buf.lkey}};
+    ASSERT_TRUE(t.host().post_send(*t.hqp, w));
+    const WorkCompletion c = t.next(*t.hcq, t.host());
+    EXPECT_EQ(c.wr_id, 45u);
+    EXPECT_EQ(c.status, WcStatus::kLocalLength);
+    EXPECT_EQ(t.sys->host.hca->counters().packets_tx, 0u);
+  });
+  run_bench(b);
+}
+
+TEST(HcaReliability, InvalidOpcodeIsALocalQpOperationError) {
+  Bench b([](Bench& t) {
+    SendRequest w;
+    w.wr_id = 46;
+    w.opcode = static_cast<WrOpcode>(7);  // no such operation
+    w.sges = {t.host_buffer(64)};
+    ASSERT_TRUE(t.host().post_send(*t.hqp, w));
+    const WorkCompletion c = t.next(*t.hcq, t.host());
+    EXPECT_EQ(c.wr_id, 46u);
+    EXPECT_EQ(c.status, WcStatus::kLocalQpOperation);
+    EXPECT_STREQ(to_string(c.status), "local_qp_operation_error");
+    EXPECT_EQ(t.sys->host.hca->counters().packets_tx, 0u);
+  });
   run_bench(b);
 }
 
