@@ -44,6 +44,7 @@ struct Packet {
   bool global = false;     // carries a GRH (crossing subnets)
   bool solicited = false;  // BTH SE bit: the last packet of a SEND the sender marked solicited
   NakCode nak = NakCode::kNone;
+  std::uint8_t rnr_timer = 0;  // AETH of an RNR NAK: the 5-bit timer code (rnr_timer.hpp)
   std::uint16_t src_port = 0;  // fabric addresses (LIDs) of the two channel adapters
   std::uint16_t dst_port = 0;
   std::uint8_t vl = 0;  // virtual lane

@@ -21,7 +21,7 @@ struct HcaParams {
   std::uint32_t sq_stride;
   bool blueflame;
   std::uint32_t rnr_retry;
-  double rnr_timer_us;
+  std::uint32_t min_rnr_timer;
   std::uint32_t ack_coalesce;
   std::uint32_t ack_delay_cycles;
   double ack_timeout_us;
@@ -55,8 +55,12 @@ struct HcaParams {
               "small inline WQEs are written into the doorbell register itself (no WQE fetch)");
     v.integer(rnr_retry, "hca.rnr_retry", "retries", 7, 0, 7,
               "receiver-not-ready retries before an error completion (7 = retry forever)");
-    v.real(rnr_timer_us, "hca.rnr_timer_us", "us", 10.0, 0.0, 1e6,
-           "wait after a receiver-not-ready NAK before sending again");
+    // design decision: code 1 (0.01 ms) by default, the 10 us wait the model used before the
+    // responder sent its timer; rdma-core's users often ask for 12 (0.64 ms).
+    v.integer(min_rnr_timer, "hca.min_rnr_timer", "code", 1, 0, 31,
+              "RNR timer the responder puts in its receiver-not-ready NAK, and the requester "
+              "waits before resending (InfiniBand's 5-bit code: 0 = 655.36 ms, 1 = 0.01 ms, "
+              "2 = 0.02 ms, ... 14 = 1.28 ms, ... 31 = 491.52 ms)");
     v.integer(ack_coalesce, "hca.ack_coalesce", "messages", 1, 1, 1024,
               "responder acknowledges once per this many received messages");
     v.integer(ack_delay_cycles, "hca.ack_delay_cycles", "cycles", 200, 0, 10000000,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "models/hca/rnr_timer.hpp"
 #include "models/hca/sge_walk.hpp"
 
 namespace hcasim {
@@ -164,6 +165,7 @@ void RcRequester::handle_ack(QpContext& qp, Packet* p, Picos at) {
         (params.rnr_retry == 7 || req.rnr_retries < params.rnr_retry)))) {
     // Recoverable: everything before the NAKed PSN is acknowledged; resend from it.
     const NakCode code = p->nak;
+    const std::uint8_t rnr_timer = p->rnr_timer;
     const std::uint32_t resend_psn = p->psn;
     p->psn = resend_psn - 1;  // turn the NAK into the ACK it implies, and handle that
     p->kind = PacketKind::kAck;
@@ -173,8 +175,9 @@ void RcRequester::handle_ack(QpContext& qp, Packet* p, Picos at) {
     if (code == NakCode::kRnr) {
       ++req.rnr_retries;
       req.waiting_rnr = true;
-      const Picos wait = static_cast<Picos>(params.rnr_timer_us * 1e6 + 0.5);
-      core_.actions.at<&RcRequester::on_resend>(core_.edge(at + wait), this, qp.ref());
+      // The wait is the one the responder asked for in its NAK.
+      core_.actions.at<&RcRequester::on_resend>(core_.edge(at + rnr_timer_ps(rnr_timer)), this,
+                                                qp.ref());
     } else {
       ++req.retries;
       on_resend(qp.ref());

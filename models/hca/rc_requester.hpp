@@ -3,7 +3,7 @@
 // WRITE split at the MTU with their payload gathered by DMA read, RDMA READ as one request),
 // checks local protection once per message, completes messages when ACKs (or READ responses)
 // cover them, and recovers: go-back-N resend on a sequence NAK or a transport timeout, a wait
-// of rnr_timer_us on a receiver-not-ready NAK, within the retry budgets.
+// of the time a receiver-not-ready NAK asks for, within the retry budgets.
 #include <cstdint>
 
 #include "models/hca/adapter_core.hpp"

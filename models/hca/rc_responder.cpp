@@ -175,6 +175,8 @@ void RcResponder::send_ack(QpContext& qp, std::uint32_t psn, NakCode nak, Picos 
   Packet* a =
       core_.new_packet(qp, nak == NakCode::kNone ? PacketKind::kAck : PacketKind::kNak, psn);
   a->nak = nak;
+  if (nak == NakCode::kRnr)  // how long the requester is to wait: this QP's minimum RNR timer
+    a->rnr_timer = static_cast<std::uint8_t>(core_.params.min_rnr_timer);
   ++core_.counters.acks_tx;
   scheduler_.send_now(a, at, core_.cycles(core_.params.ack_cycles));
 }

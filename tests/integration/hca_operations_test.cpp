@@ -235,7 +235,7 @@ TEST(HcaOperations, ReceiverNotReadyIsRetriedUntilAReceiveIsPosted) {
         EXPECT_GE(sc_core::sc_time_stamp(), sc_core::sc_time(25, sc_core::SC_US));
         EXPECT_GE(t.sys->iou.hca->counters().rnr_naks, 2u);
       },
-      {{"hca.rnr_timer_us", "10"}});
+      {{"hca.min_rnr_timer", "1"}});  // 10 us
   run_bench(b);
 }
 
@@ -251,7 +251,7 @@ TEST(HcaOperations, RnrRetriesExhaustedGiveAnError) {
         EXPECT_EQ(c.status, WcStatus::kRnrRetryExceeded);
         EXPECT_EQ(t.sys->iou.hca->counters().rnr_naks, 3u);  // first try + 2 retries
       },
-      {{"hca.rnr_retry", "2"}, {"hca.rnr_timer_us", "1"}});
+      {{"hca.rnr_retry", "2"}, {"hca.min_rnr_timer", "1"}});
   run_bench(b);
 }
 

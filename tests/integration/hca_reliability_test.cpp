@@ -1,7 +1,7 @@
 // The reliable connection's recovery and error reporting as a verbs user sees them on real
 // adapters: the retry budgets (retry_count 7 is seven retries, sequence NAKs spend the budget
-// too; only rnr_retry 7 means forever) and the completion status rdma-core reports for each
-// kind of failure.
+// too; only rnr_retry 7 means forever), the RNR wait taken from the timer the responder puts in
+// its NAK, and the completion status rdma-core reports for each kind of failure.
 #include "tests/integration/hca_test_bench.hpp"
 
 namespace hcasim {
@@ -94,6 +94,45 @@ TEST(HcaReliability, SequenceNaksSpendTheRetryBudget) {
       {{"hca.retry_count", "2"}, {"hca.ack_timeout_us", "1000"}});
   run_bench(b);
 }
+TEST(HcaReliability, RnrWaitIsTheTimerTheResponderSends) {
+  // min_rnr_timer 14 is 1.28 ms in the InfiniBand table: the requester waits that long after
+  // the NAK, although the receive is posted long before.
+  Bench b(
+      [](Bench& t) {
+        SendRequest w;
+        w.wr_id = 33;
+        w.sges = {t.host_buffer(64)};
+        ASSERT_TRUE(t.host().post_send(*t.hqp, w));
+        sc_core::wait(sc_time(100, SC_US));
+        ASSERT_TRUE(t.iou().post_recv(*t.iqp, 1, t.iou_buffer(64)));
+        const WorkCompletion c = t.next(*t.hcq, t.host());
+        EXPECT_EQ(c.status, WcStatus::kSuccess);
+        EXPECT_EQ(t.sys->iou.hca->counters().rnr_naks, 1u);
+        EXPECT_GE(sc_core::sc_time_stamp(), sc_time(1280, SC_US));
+        EXPECT_LT(sc_core::sc_time_stamp(), sc_time(1290, SC_US));
+      },
+      {{"hca.min_rnr_timer", "14"}});
+  run_bench(b);
+}
+
+TEST(HcaReliability, DefaultRnrTimerIsTenMicroseconds) {
+  // Code 1 (0.01 ms): the RNR NAK comes back about 2 us after the send; the resend 10 us later.
+  Bench b([](Bench& t) {
+    SendRequest w;
+    w.wr_id = 34;
+    w.sges = {t.host_buffer(64)};
+    ASSERT_TRUE(t.host().post_send(*t.hqp, w));
+    sc_core::wait(sc_time(5, SC_US));
+    ASSERT_TRUE(t.iou().post_recv(*t.iqp, 1, t.iou_buffer(64)));
+    const WorkCompletion c = t.next(*t.hcq, t.host());
+    EXPECT_EQ(c.status, WcStatus::kSuccess);
+    EXPECT_EQ(t.sys->iou.hca->counters().rnr_naks, 1u);
+    EXPECT_GE(sc_core::sc_time_stamp(), sc_time(10, SC_US));
+    EXPECT_LT(sc_core::sc_time_stamp(), sc_time(20, SC_US));
+  });
+  run_bench(b);
+}
+
 TEST(HcaReliability, BadLkeyOfAReceiveIsALocalProtectionError) {
   Bench b([](Bench& t) {
     const auto dst = t.iou().memory().allocate(64);
