@@ -59,14 +59,14 @@ TEST_P(FaultFreeFabric, NoTransportTimeouts) {
   EXPECT_EQ(r.system->host.hca->counters().rnr_naks + r.system->iou.hca->counters().rnr_naks, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Bundled, FaultFreeFabric,
-    ::testing::Combine(::testing::Values("lat_send", "lat_write", "lat_read", "bw_send",
-                                         "bw_write", "bw_read"),
-                       ::testing::Values("qdr_pcie2x8", "fdr_pcie3x8", "edr_pcie3x16")),
-    [](const ::testing::TestParamInfo<Case>& info) {
-      return std::get<0>(info.param) + "_on_" + std::get<1>(info.param);
-    });
+INSTANTIATE_TEST_SUITE_P(Bundled, FaultFreeFabric,
+                         ::testing::Combine(::testing::Values("lat_send", "lat_write", "lat_read",
+                                                              "bw_send", "bw_write", "bw_read"),
+                                            ::testing::Values("qdr_pcie2x8", "fdr_pcie3x8",
+                                                              "edr_pcie3x16")),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return std::get<0>(info.param) + "_on_" + std::get<1>(info.param);
+                         });
 
 // The report that found it: ib_send_bw at 1 MiB on FDR with PCIe x16, so the link is the
 // bottleneck, timed out five times and lost about a fifth of its bandwidth.
