@@ -189,7 +189,8 @@ void System::report_adapter(const AdapterSlot& a, double sim_ps, Add& add) const
       add(base + ".icrc_drops", "count", "packets discarded as corrupted on the wire",
           double(c.icrc_drops));
     const auto& port = a.hca->fabric_port().counters();
-    add(base + ".port.credit_wait_ns", "ns", "time packets waited for link credits",
+    add(base + ".port.credit_wait_ns", "ns",
+        "time ready packets waited for link credits with the wire free",
         static_cast<double>(port.credit_wait_ps) / 1000.0);
     const std::string pcie = pcie_link->name();
     add(pcie + ".upstream_utilization", "ratio", "device-to-host direction busy",

@@ -86,6 +86,7 @@ void FabricPort::send(Packet* packet, Picos ready, std::uint32_t tag) {
     commit(v, vl, w);
     return;
   }
+  if (v.fifo.empty()) v.head_since = now_ps();
   if (waiting_++ == 0) blocked_since_ = now_ps();
   counters_.max_queue = std::max(counters_.max_queue, waiting_);
   ++counters_.waited_packets;
@@ -159,10 +160,13 @@ void FabricPort::drain(unsigned vl) {
   while (!v.fifo.empty() && v.credits >= v.fifo.front().blocks) {
     Waiting w = v.fifo.front();
     v.fifo.pop();
-    if (now > w.ready) {
-      counters_.credit_wait_ps += now - w.ready;
-      w.ready = now;
-    }
+    // It could have started once ready, at the head and with the wire free; from then until
+    // now it waited for credits alone.
+    const Picos could_start =
+        std::max({w.ready, v.head_since, link_->direction(side_).busy_until()});
+    if (now > could_start) counters_.credit_wait_ps += now - could_start;
+    w.ready = std::max(w.ready, now);
+    v.head_since = now;
     if (--waiting_ == 0) counters_.blocked_ps += now - blocked_since_;
     commit(v, vl, w);
   }

@@ -89,7 +89,10 @@ class FabricPort : public sc_core::sc_module {
     std::uint64_t packets = 0;         // committed to the wire
     std::uint64_t blocks = 0;          // credit blocks consumed
     std::uint64_t waited_packets = 0;  // packets that had to wait for credits
-    Picos credit_wait_ps = 0;          // sum over packets of the time they waited for credits
+    // Sum over packets of the time each, ready and at the head of its VL's queue, waited for
+    // credits while the wire was free: the wire time credits cost. Waiting behind earlier
+    // packets or for the wire itself is not counted.
+    Picos credit_wait_ps = 0;
     Picos blocked_ps = 0;              // time with at least one packet waiting for credits
     std::uint64_t max_queue = 0;       // most packets waiting at once (all VLs)
     std::uint64_t credit_returns = 0;  // flow-control packets received
@@ -133,6 +136,7 @@ class FabricPort : public sc_core::sc_module {
     std::vector<Return> returns;  // [returns_head, end) in flight, ordered by arrival
     std::size_t returns_head = 0;
     bool wake_pending = false;
+    Picos head_since = 0;  // when the packet at the FIFO's head got there
     TracedInt credits_trace, queue_trace;
   };
   void absorb(unsigned vl, Picos now);

@@ -17,7 +17,17 @@ enum class PacketKind : std::uint8_t {
   kNak,           // NAK: receiver not ready, PSN sequence error, remote access error (AETH)
 };
 
-enum class NakCode : std::uint8_t { kNone, kRnr, kPsnSequence, kRemoteAccess, kInvalidRequest };
+// The AETH's NAK codes: receiver not ready, PSN sequence error, remote access error, invalid
+// request (e.g. longer than the receive), remote operational error (the responder failed on
+// its own side, e.g. a receive buffer it may not write).
+enum class NakCode : std::uint8_t {
+  kNone,
+  kRnr,
+  kPsnSequence,
+  kRemoteAccess,
+  kInvalidRequest,
+  kRemoteOperational
+};
 
 // Header bytes (calibration.md): LRH 8, BTH 12, ICRC 4, VCRC 2; RETH 16; AETH 4; ImmDt 4.
 struct HeaderBytes {
@@ -35,6 +45,7 @@ struct Packet {
   bool solicited = false;  // BTH SE bit: the last packet of a SEND the sender marked solicited
   bool corrupted = false;  // damaged on a link: the receiver's ICRC check discards it
   NakCode nak = NakCode::kNone;
+  std::uint8_t rnr_timer = 0;  // AETH of an RNR NAK: the 5-bit timer code (rnr_timer.hpp)
   std::uint16_t src_port = 0;  // fabric addresses (LIDs) of the two channel adapters
   std::uint16_t dst_port = 0;
   std::uint8_t vl = 0;  // virtual lane

@@ -63,6 +63,8 @@ VerbStatus Hca::create_eq(std::uint64_t ring, std::uint32_t entries, std::uint64
 std::uint32_t Hca::create_qp(std::uint32_t send_cqn, std::uint32_t recv_cqn, std::uint64_t sq_addr,
                              std::uint32_t sq_entries, std::uint64_t rq_addr,
                              std::uint32_t rq_entries, QpState initial) {
+  if (core_.qps.size() >= (1u << 24))  // InfiniBand's QP numbers have 24 bits
+    SC_REPORT_ERROR(name(), "more than 2^24 queue pairs on one adapter");
   QpContext& qp = core_.qps.add();
   qp.state = initial;
   qp.transport = &rc_;

@@ -21,7 +21,7 @@ struct HcaParams {
   std::uint32_t sq_stride;
   bool blueflame;
   std::uint32_t rnr_retry;
-  double rnr_timer_us;
+  std::uint32_t min_rnr_timer;
   std::uint32_t ack_coalesce;
   std::uint32_t ack_delay_cycles;
   double ack_timeout_us;
@@ -55,8 +55,12 @@ struct HcaParams {
               "small inline WQEs are written into the doorbell register itself (no WQE fetch)");
     v.integer(rnr_retry, "hca.rnr_retry", "retries", 7, 0, 7,
               "receiver-not-ready retries before an error completion (7 = retry forever)");
-    v.real(rnr_timer_us, "hca.rnr_timer_us", "us", 10.0, 0.0, 1e6,
-           "wait after a receiver-not-ready NAK before sending again");
+    // design decision: code 1 (0.01 ms) by default, the 10 us wait the model used before the
+    // responder sent its timer; rdma-core's users often ask for 12 (0.64 ms).
+    v.integer(min_rnr_timer, "hca.min_rnr_timer", "code", 1, 0, 31,
+              "RNR timer the responder puts in its receiver-not-ready NAK, and the requester "
+              "waits before resending (InfiniBand's 5-bit code: 0 = 655.36 ms, 1 = 0.01 ms, "
+              "2 = 0.02 ms, ... 14 = 1.28 ms, ... 31 = 491.52 ms)");
     v.integer(ack_coalesce, "hca.ack_coalesce", "messages", 1, 1, 1024,
               "responder acknowledges once per this many received messages");
     v.integer(ack_delay_cycles, "hca.ack_delay_cycles", "cycles", 200, 0, 10000000,
@@ -64,7 +68,8 @@ struct HcaParams {
     v.real(ack_timeout_us, "hca.ack_timeout_us", "us", 500.0, 1.0, 1e7,
            "requester resends unacknowledged packets after this long without progress");
     v.integer(retry_count, "hca.retry_count", "retries", 7, 0, 7,
-              "transport resends before a retry-exceeded error completion");
+              "transport retries (after a timeout or a sequence NAK) before a "
+              "retry-exceeded error completion (7 is seven, unlike hca.rnr_retry)");
     v.integer(qp_message_cycles, "hca.qp_message_cycles", "cycles", 250, 0, 1000000,
               "occupancy of a queue pair's context per message sent: one queue pair is handled "
               "by one execution unit at a time (caps one QP's message rate, not its latency)");

@@ -73,10 +73,10 @@ struct RequesterState {
   BusyResource context;           // per-message occupancy of this QP's context
   std::uint32_t rnr_retries = 0;  // used since the last progress
   bool waiting_rnr = false;
-  bool ack_timer_armed = false;   // transport timer
-  Picos last_tx = 0;              // last request packet sent (the timeout runs from it)
-  std::uint32_t timer_acked = 0;  // sq.acked when the timer was armed
-  std::uint32_t retries = 0;
+  bool ack_timer_armed = false;  // transport timer
+  Picos last_tx = 0;             // last request packet's last bit on the wire
+  Picos last_progress = 0;       // last ACK that completed a message, or READ response
+  std::uint32_t retries = 0;     // transport retries (timeouts, sequence NAKs) since progress
 };
 
 // Responder: takes incoming requests in PSN order, places them, acknowledges them (coalesced)
@@ -99,6 +99,7 @@ struct ResponderState {
   Picos ack_commit = 0;
   bool deferred_ack = false;  // an ACK waiting behind READ responses
   std::uint32_t deferred_ack_psn = 0;
+  Picos deferred_ack_at = 0;  // when it could have left (its data landed)
   // RDMA READ responses still to send (served before the send queue)
   std::vector<ReadJob> read_jobs;
   std::size_t read_head = 0;

@@ -17,11 +17,12 @@ void QpLifecycle::reset(QpContext& qp) {
   req.rnr_retries = req.retries = 0;
   req.waiting_rnr = false;
   req.ack_timer_armed = false;
-  req.timer_acked = 0;
+  req.last_tx = req.last_progress = 0;
 
   ResponderState& resp = qp.resp;
   resp.deferred_ack = false;
   resp.deferred_ack_psn = 0;
+  resp.deferred_ack_at = 0;
   resp.unacked_msgs = 0;
   resp.ack_delay_pending = false;
   resp.ack_commit = 0;

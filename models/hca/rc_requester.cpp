@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "models/hca/rnr_timer.hpp"
 #include "models/hca/sge_walk.hpp"
 
 namespace hcasim {
@@ -19,9 +20,12 @@ bool RcRequester::next_packet(QpContext& qp, Packet*& out, Picos& ready) {
   if (new_message && qp.state == QpState::kSqd) return false;
   SendWork& w = sq.at(sq.sent);
   const Picos now = core_.edge(now_ps());
-  if (req.tx_offset == 0 && !locally_permitted(w)) {
-    fail_local(qp, w, now);
-    return false;
+  if (req.tx_offset == 0) {
+    const WcStatus local = local_check(w);
+    if (local != WcStatus::kSuccess) {
+      fail_local(qp, w, local, now);
+      return false;
+    }
   }
   if (new_message) ++sq.started;
   Picos start = now;
@@ -37,24 +41,31 @@ bool RcRequester::next_packet(QpContext& qp, Packet*& out, Picos& ready) {
   return sq.sent != sq.fetched;
 }
 
-bool RcRequester::locally_permitted(const SendWork& w) {
+WcStatus RcRequester::local_check(const SendWork& w) {
+  // The statuses rdma-core reports: a malformed WQE is a local QP operation error, a message
+  // over the largest size (2^31 bytes) a local length error, a refused buffer a local
+  // protection error.
   const auto op = static_cast<WrOpcode>(w.hdr.opcode);
-  bool ok = op == WrOpcode::kSend || op == WrOpcode::kSendImm || op == WrOpcode::kRdmaWrite ||
-            op == WrOpcode::kRdmaWriteImm || op == WrOpcode::kRdmaRead;
+  const bool known = op == WrOpcode::kSend || op == WrOpcode::kSendImm ||
+                     op == WrOpcode::kRdmaWrite || op == WrOpcode::kRdmaWriteImm ||
+                     op == WrOpcode::kRdmaRead;
+  if (!known || (op == WrOpcode::kRdmaRead && (w.hdr.flags & kInline)))
+    return WcStatus::kLocalQpOperation;
+  if (w.length > (1u << 31)) return WcStatus::kLocalLength;
   const std::uint32_t need = op == WrOpcode::kRdmaRead ? kLocalWrite : kLocalRead;
-  if (op == WrOpcode::kRdmaRead && (w.hdr.flags & kInline)) ok = false;
-  for (std::uint32_t i = 0; ok && i < w.hdr.num_sge; ++i)
-    ok = core_.regions.check(w.sge[i].lkey, w.sge[i].addr, w.sge[i].len, need);
-  return ok && w.length <= (1u << 31);
+  for (std::uint32_t i = 0; i < w.hdr.num_sge; ++i)
+    if (!core_.regions.check(w.sge[i].lkey, w.sge[i].addr, w.sge[i].len, need))
+      return WcStatus::kLocalProtection;
+  return WcStatus::kSuccess;
 }
 
-void RcRequester::fail_local(QpContext& qp, SendWork& w, Picos at) {
-  ++core_.counters.protection_errors;
+void RcRequester::fail_local(QpContext& qp, SendWork& w, WcStatus status, Picos at) {
+  if (status == WcStatus::kLocalProtection) ++core_.counters.protection_errors;
   // Completions stay in order: the earlier messages still outstanding are flushed, then this
   // one fails, then everything after it is flushed.
   SendQueue& sq = qp.sq;
   while (sq.acked != sq.sent) complete_send(qp, sq.at(sq.acked), WcStatus::kFlushed, at);
-  complete_send(qp, w, WcStatus::kLocalProtection, at);
+  complete_send(qp, w, status, at);
   sq.sent = sq.acked;
   lifecycle_.error(qp, at);
 }
@@ -116,9 +127,9 @@ Packet* RcRequester::data_packet(QpContext& qp, SendWork& w, Picos start, Picos&
   return p;
 }
 
-void RcRequester::request_leaving(QpContext& qp, Picos at) {
-  qp.req.last_tx = at;
-  if (!qp.req.ack_timer_armed) arm_ack_timer(qp, at);
+void RcRequester::request_on_wire(QpContext& qp, Picos done) {
+  qp.req.last_tx = std::max(qp.req.last_tx, done);
+  if (!qp.req.ack_timer_armed) arm_ack_timer(qp, done);
 }
 
 // ---- acknowledgements -------------------------------------------------------------------------
@@ -131,6 +142,8 @@ WcStatus RcRequester::nak_status(const Packet& p) {
     case NakCode::kRemoteAccess:
       return WcStatus::kRemoteAccess;
     case NakCode::kInvalidRequest:
+      return WcStatus::kRemoteInvalidRequest;
+    case NakCode::kRemoteOperational:
       return WcStatus::kRemoteOperation;
     case NakCode::kPsnSequence:
       return WcStatus::kRetryExceeded;
@@ -144,12 +157,15 @@ void RcRequester::handle_ack(QpContext& qp, Packet* p, Picos at) {
   SendQueue& sq = qp.sq;
   RequesterState& req = qp.req;
   const HcaParams& params = core_.params;
+  // Retry budgets as in InfiniBand: a sequence NAK spends the transport budget (retry_count,
+  // shared with timeouts), an RNR NAK its own (rnr_retry, where 7 alone means forever).
   if (p->kind == PacketKind::kNak &&
-      (p->nak == NakCode::kPsnSequence ||
+      ((p->nak == NakCode::kPsnSequence && req.retries < params.retry_count) ||
        (p->nak == NakCode::kRnr &&
         (params.rnr_retry == 7 || req.rnr_retries < params.rnr_retry)))) {
     // Recoverable: everything before the NAKed PSN is acknowledged; resend from it.
     const NakCode code = p->nak;
+    const std::uint8_t rnr_timer = p->rnr_timer;
     const std::uint32_t resend_psn = p->psn;
     p->psn = resend_psn - 1;  // turn the NAK into the ACK it implies, and handle that
     p->kind = PacketKind::kAck;
@@ -159,9 +175,11 @@ void RcRequester::handle_ack(QpContext& qp, Packet* p, Picos at) {
     if (code == NakCode::kRnr) {
       ++req.rnr_retries;
       req.waiting_rnr = true;
-      const Picos wait = static_cast<Picos>(params.rnr_timer_us * 1e6 + 0.5);
-      core_.actions.at<&RcRequester::on_resend>(core_.edge(at + wait), this, qp.ref());
+      // The wait is the one the responder asked for in its NAK.
+      core_.actions.at<&RcRequester::on_resend>(core_.edge(at + rnr_timer_ps(rnr_timer)), this,
+                                                qp.ref());
     } else {
+      ++req.retries;
       on_resend(qp.ref());
     }
     return;
@@ -180,7 +198,10 @@ void RcRequester::handle_ack(QpContext& qp, Packet* p, Picos at) {
     complete_send(qp, w, failed ? error : WcStatus::kSuccess, at);
     if (failed) break;
   }
-  if (sq.acked != acked_before) req.rnr_retries = req.retries = 0;  // budgets are per message
+  if (sq.acked != acked_before) {  // progress: the budgets are per message, the timer restarts
+    req.rnr_retries = req.retries = 0;
+    req.last_progress = at;
+  }
   qp.trace_sq_depth();
   core_.packets.put(p);
   if (error != WcStatus::kSuccess) {
@@ -209,6 +230,10 @@ void RcRequester::handle_read_response(QpContext& qp, Packet* p, Picos at) {
     core_.packets.put(p);  // stray (e.g. after a resend); the transport ignores it
     return;
   }
+  // Progress: a READ's responses restart the transport timer (behind earlier READs of a long
+  // queue its last response may be far more than ack_timeout after its request).
+  qp.req.retries = 0;
+  qp.req.last_progress = at;
   // Scatter into the local SGEs at this response's offset.
   walk_sges(w.sge.data(), w.hdr.num_sge, (p->psn - w.first_psn) * core_.mtu, p->payload_len,
             [&](const Sge&, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
@@ -255,7 +280,6 @@ void RcRequester::rewind(QpContext& qp, std::uint32_t psn) {
 
 void RcRequester::arm_ack_timer(QpContext& qp, Picos from) {
   qp.req.ack_timer_armed = true;
-  qp.req.timer_acked = qp.sq.acked;
   const Picos timeout = static_cast<Picos>(core_.params.ack_timeout_us * 1e6 + 0.5);
   core_.actions.at<&RcRequester::on_ack_timeout>(core_.edge(from + timeout), this, qp.ref());
 }
@@ -270,20 +294,19 @@ void RcRequester::on_ack_timeout(QpRef ref) {
   const bool partly_sent = req.tx_offset != 0;  // a message partly sent is outstanding too
   if (!qp.sending() || (sq.acked == sq.sent && !partly_sent)) return;
   const Picos timeout = static_cast<Picos>(core_.params.ack_timeout_us * 1e6 + 0.5);
-  if (now_ps() < req.last_tx + timeout) {  // the timeout runs from the last packet sent
-    req.ack_timer_armed = true;
-    req.timer_acked = sq.acked;
-    core_.actions.at<&RcRequester::on_ack_timeout>(core_.edge(req.last_tx + timeout), this,
-                                                   qp.ref());
+  // The timeout runs from the later of the last request on the wire and the last progress (an
+  // ACK that completed a message, a READ response).
+  const Picos since = std::max(req.last_tx, req.last_progress);
+  if (now_ps() < since + timeout) {
+    arm_ack_timer(qp, since);
     return;
   }
-  if (sq.acked != req.timer_acked || req.waiting_rnr) {  // progress: keep watching
-    req.retries = 0;
+  if (req.waiting_rnr) {  // the RNR wait is not a timeout: keep watching
     arm_ack_timer(qp, now_ps());
     return;
   }
   ++core_.counters.timeouts;
-  if (core_.params.retry_count != 7 && req.retries >= core_.params.retry_count) {
+  if (req.retries >= core_.params.retry_count) {  // 7 is seven retries, not forever
     complete_send(qp, sq.at(sq.acked), WcStatus::kRetryExceeded, core_.edge(now_ps()));
     lifecycle_.error(qp, core_.edge(now_ps()));
     return;

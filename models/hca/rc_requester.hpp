@@ -3,7 +3,7 @@
 // WRITE split at the MTU with their payload gathered by DMA read, RDMA READ as one request),
 // checks local protection once per message, completes messages when ACKs (or READ responses)
 // cover them, and recovers: go-back-N resend on a sequence NAK or a transport timeout, a wait
-// of rnr_timer_us on a receiver-not-ready NAK, within the retry budgets.
+// of the time a receiver-not-ready NAK asks for, within the retry budgets.
 #include <cstdint>
 
 #include "models/hca/adapter_core.hpp"
@@ -25,17 +25,20 @@ class RcRequester {
   }
   // The next request packet (Transport::next_packet).
   bool next_packet(QpContext& qp, Packet*& out, Picos& ready);
-  // A request packet goes to the link at `at`: the transport timer runs from it.
-  void request_leaving(QpContext& qp, Picos at);
+  // A request packet went onto the wire, its last bit leaving at `done`: the transport timer
+  // runs from it (not from when it was queued for link credits).
+  void request_on_wire(QpContext& qp, Picos done);
 
   void handle_ack(QpContext& qp, Packet* p, Picos at);  // ACK or NAK
   void handle_read_response(QpContext& qp, Packet* p, Picos at);
 
  private:
-  // Local protection of a message, checked before any of its bytes leave.
-  bool locally_permitted(const SendWork& w);
+  // A message's local checks, before any of its bytes leave: the WQE itself (opcode, inline
+  // READ), its length (2^31 bytes at most), then the protection of its buffers. kSuccess or the
+  // error it completes with.
+  WcStatus local_check(const SendWork& w);
   // A message failed its local check: it and everything outstanding complete, the QP errs.
-  void fail_local(QpContext& qp, SendWork& w, Picos at);
+  void fail_local(QpContext& qp, SendWork& w, WcStatus status, Picos at);
   Packet* read_request(QpContext& qp, SendWork& w);
   Packet* data_packet(QpContext& qp, SendWork& w, Picos start, Picos& ready);
   // The NAK's error for the send completion (kSuccess for an ACK).

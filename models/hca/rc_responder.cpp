@@ -23,11 +23,11 @@ void RcResponder::handle_request(QpContext& qp, Packet* p, Picos at) {
     no_receive(qp, p, at);
     return;
   }
-  const bool placed = place(qp, *p, at);
+  const WcStatus placed = place(qp, *p, at);
   resp.rx_offset += p->payload_len;
   ++resp.expected_psn;
-  if (!placed) {
-    fail_length(qp, p, at);
+  if (placed != WcStatus::kSuccess) {
+    fail_receive(qp, p, placed, at);
     return;
   }
   if (p->last) finish_message(qp, *p, consumes_recv, at);
@@ -80,39 +80,46 @@ void RcResponder::no_receive(QpContext& qp, Packet* p, Picos at) {
   core_.packets.put(p);
 }
 
-bool RcResponder::place(QpContext& qp, const Packet& p, Picos at) {
+WcStatus RcResponder::place(QpContext& qp, const Packet& p, Picos at) {
   ResponderState& resp = qp.resp;
   if (p.kind == PacketKind::kRdmaWrite) {  // at the remote address
     if (p.payload_len)
       resp.rx_committed =
           std::max(resp.rx_committed, core_.dma.write(resp.rx_remote_addr + resp.rx_offset,
                                                       p.payload.data(), p.payload_len, at));
-    return true;
+    return WcStatus::kSuccess;
   }
   // SEND: across the receive's SGEs, each checked for local write access.
   const RecvWork& r = qp.rq.at(qp.rq.used);
+  bool refused = false;
   const std::uint32_t placed =
       walk_sges(r.sge.data(), r.num_sge, resp.rx_offset, p.payload_len,
                 [&](const Sge& s, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
-                  if (!core_.regions.check(s.lkey, addr, take, kLocalWrite)) return false;
+                  refused = !core_.regions.check(s.lkey, addr, take, kLocalWrite);
+                  if (refused) return false;
                   resp.rx_committed = std::max(
                       resp.rx_committed, core_.dma.write(addr, p.payload.data() + done, take, at));
                   return true;
                 });
-  return placed == p.payload_len;  // shorter: longer than the receive buffers, or no access
+  if (refused) return WcStatus::kLocalProtection;
+  return placed == p.payload_len ? WcStatus::kSuccess : WcStatus::kLocalLength;
 }
 
-void RcResponder::fail_length(QpContext& qp, Packet* p, Picos at) {
-  ++core_.counters.protection_errors;
+void RcResponder::fail_receive(QpContext& qp, Packet* p, WcStatus status, Picos at) {
+  // rdma-core's statuses: the receive reports its own error; the requester learns of a message
+  // too long as an invalid request, of the responder's own failure as a remote operational
+  // error.
+  const bool protection = status == WcStatus::kLocalProtection;
+  if (protection) ++core_.counters.protection_errors;
   Cqe cqe{};
   cqe.wr_id = qp.rq.at(qp.rq.used).wr_id;
   cqe.qpn = qp.qpn;
   cqe.is_recv = 1;
   cqe.opcode = static_cast<std::uint8_t>(WrOpcode::kRecv);
-  cqe.status = static_cast<std::uint8_t>(WcStatus::kLocalLength);
+  cqe.status = static_cast<std::uint8_t>(status);
   ++qp.rq.used;
   completions_.write_cqe(qp.recv_cqn, cqe, at);
-  send_ack(qp, p->psn, NakCode::kInvalidRequest, at);
+  send_ack(qp, p->psn, protection ? NakCode::kRemoteOperational : NakCode::kInvalidRequest, at);
   core_.packets.put(p);
   lifecycle_.error(qp, at);
 }
@@ -157,15 +164,19 @@ void RcResponder::send_ack(QpContext& qp, std::uint32_t psn, NakCode nak, Picos 
   at = std::max(at, core_.edge(resp.ack_commit));
   resp.ack_commit = 0;
   resp.unacked_msgs = 0;
-  if (nak == NakCode::kNone && resp.reads_pending()) {
-    // READ responses still to go: the ACK follows them (responder answers in PSN order).
+  if (nak == NakCode::kNone && (resp.reads_pending() || resp.responses_in_flight)) {
+    // READ responses still to go, or built but still waiting for their DMA read: the ACK
+    // follows them (the responder answers in PSN order).
     resp.deferred_ack = true;
     resp.deferred_ack_psn = psn;
+    resp.deferred_ack_at = at;
     return;
   }
   Packet* a =
       core_.new_packet(qp, nak == NakCode::kNone ? PacketKind::kAck : PacketKind::kNak, psn);
   a->nak = nak;
+  if (nak == NakCode::kRnr)  // how long the requester is to wait: this QP's minimum RNR timer
+    a->rnr_timer = static_cast<std::uint8_t>(core_.params.min_rnr_timer);
   ++core_.counters.acks_tx;
   scheduler_.send_now(a, at, core_.cycles(core_.params.ack_cycles));
 }
@@ -269,7 +280,8 @@ void RcResponder::response_sent(QpContext& qp) {
   ResponderState& resp = qp.resp;
   if (--resp.responses_in_flight == 0 && resp.deferred_ack && !resp.reads_pending()) {
     resp.deferred_ack = false;  // the ACK held behind the READ responses goes now
-    send_ack(qp, resp.deferred_ack_psn, NakCode::kNone, core_.edge(now_ps()));
+    send_ack(qp, resp.deferred_ack_psn, NakCode::kNone,
+             std::max(core_.edge(now_ps()), resp.deferred_ack_at));
   }
 }
 

@@ -1,10 +1,11 @@
 #pragma once
 // Reliable-connection responder: takes incoming SEND and RDMA WRITE packets in PSN order,
 // places their payload (across a receive WQE's SGEs, or at the RDMA address) by DMA write,
-// completes receives, and acknowledges: ACKs coalesced (ack_coalesce, ack_delay_cycles) and
-// sent once the data has landed; NAKs for a PSN gap, receiver not ready, an access or a length
-// error. Answers RDMA READ requests with response packets read from host memory, ahead of the
-// QP's own sends.
+// completes receives, and acknowledges: ACKs coalesced (ack_coalesce, ack_delay_cycles), sent
+// once the data has landed and behind every READ response still to go (also one still waiting
+// for its DMA read); NAKs for a PSN gap, receiver not ready, an access or a length error.
+// Answers RDMA READ requests with response packets read from host memory, ahead of the QP's
+// own sends.
 #include <cstdint>
 #include <vector>
 
@@ -42,9 +43,11 @@ class RcResponder {
   bool start_message(QpContext& qp, Packet* p, Picos at);
   // The packet needs a receive WQE and none is fetched: wait for one in flight, or RNR NAK.
   void no_receive(QpContext& qp, Packet* p, Picos at);
-  // Writes the payload to host memory; false if the receive's buffers cannot take it.
-  bool place(QpContext& qp, const Packet& p, Picos at);
-  void fail_length(QpContext& qp, Packet* p, Picos at);
+  // Writes the payload to host memory: kSuccess, or the receive's error if its buffers cannot
+  // take it (kLocalLength: too short; kLocalProtection: a key or access refused).
+  WcStatus place(QpContext& qp, const Packet& p, Picos at);
+  // The receive completes with `status`, the requester gets the matching NAK, the QP errs.
+  void fail_receive(QpContext& qp, Packet* p, WcStatus status, Picos at);
   void finish_message(QpContext& qp, const Packet& p, bool consumes_recv, Picos at);
   // Sends an ACK (or NAK) for `psn` once what came before it has landed.
   void send_ack(QpContext& qp, std::uint32_t psn, NakCode nak, Picos at);

@@ -41,10 +41,10 @@ class RcTransport final : public Transport {
     }
   }
 
-  void before_send(QpContext& qp, const Packet& p, Picos at) override {
-    if (p.kind == PacketKind::kSend || p.kind == PacketKind::kRdmaWrite ||
-        p.kind == PacketKind::kReadRequest)
-      requester_.request_leaving(qp, at);
+  void on_wire(QpContext& qp, PacketKind kind, Picos done) override {
+    if (kind == PacketKind::kSend || kind == PacketKind::kRdmaWrite ||
+        kind == PacketKind::kReadRequest)
+      requester_.request_on_wire(qp, done);
   }
 
   void after_send(QpContext& qp, PacketKind kind) override {

@@ -63,10 +63,22 @@ void SendScheduler::send_now(Packet* p, Picos at, Picos cost) {
   transmit(p, built);
 }
 
+// A packet's tag for the fabric port: its QP and kind, which on_wire needs once the packet
+// itself belongs to the link. design decision: QP numbers have 24 bits, as in InfiniBand
+// (Hca::create_qp refuses more).
+constexpr std::uint32_t kTagQpnBits = 24;
+
 void SendScheduler::transmit(Packet* p, Picos ready) {
   ++core_.counters.packets_tx;
-  if (QpContext* qp = core_.qps.find(p->src_qpn)) qp->transport->before_send(*qp, *p, ready);
-  port_.send(p, ready);
+  const std::uint32_t tag = (static_cast<std::uint32_t>(p->kind) << kTagQpnBits) | p->src_qpn;
+  port_.send(p, ready, tag);
+}
+
+void SendScheduler::on_wire(void* self, std::uint32_t tag, unsigned, std::uint32_t, Picos done) {
+  auto& scheduler = *static_cast<SendScheduler*>(self);
+  const std::uint32_t qpn = tag & ((1u << kTagQpnBits) - 1);
+  if (QpContext* qp = scheduler.core_.qps.find(qpn))
+    qp->transport->on_wire(*qp, static_cast<PacketKind>(tag >> kTagQpnBits), done);
 }
 
 }  // namespace hcasim

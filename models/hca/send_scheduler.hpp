@@ -15,7 +15,9 @@ namespace hcasim {
 
 class SendScheduler {
  public:
-  SendScheduler(AdapterCore& core, FabricPort& port) : core_(core), port_(port) {}
+  SendScheduler(AdapterCore& core, FabricPort& port) : core_(core), port_(port) {
+    port_.on_sent(&SendScheduler::on_wire, this);
+  }
   void attach_window_trace(const std::string& adapter);
   void attach_packetizer_trace(const std::string& adapter);
 
@@ -30,6 +32,9 @@ class SendScheduler {
  private:
   void on_packet_ready(Packet* p);
   void transmit(Packet* p, Picos ready);
+  // The fabric port committed a packet to the wire (FabricPort::SentHook): tells its QP's
+  // transport, which the packet's tag names.
+  static void on_wire(void* self, std::uint32_t tag, unsigned vl, std::uint32_t blocks, Picos done);
 
   AdapterCore& core_;
   FabricPort& port_;

@@ -19,9 +19,10 @@ class Transport {
   virtual bool next_packet(QpContext& qp, Packet*& out, Picos& ready) = 0;
   // A packet for this QP, taken by the receive engine at `at` (the QP is receiving).
   virtual void receive(QpContext& qp, Packet* p, Picos at) = 0;
-  // `p` (any packet from this QP, ACKs included), built by the packetizer, is about to be
-  // handed to the link, its first bit ready at `at`.
-  virtual void before_send(QpContext& qp, const Packet& p, Picos at) = 0;
+  // A packet of kind `kind` from this QP (ACKs included) went onto the wire: the fabric port had
+  // the link credits for it and its last bit leaves at `done` (it may have waited for credits
+  // since the packetizer handed it over).
+  virtual void on_wire(QpContext& qp, PacketKind kind, Picos done) = 0;
   // A packet of kind `kind` that the scheduler released (from next_packet) has been handed to
   // the link and left the packet window.
   virtual void after_send(QpContext& qp, PacketKind kind) = 0;

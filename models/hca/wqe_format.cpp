@@ -32,6 +32,10 @@ const char* to_string(WcStatus s) {
       return "rnr_retry_exceeded";
     case WcStatus::kFlushed:
       return "work_request_flushed";
+    case WcStatus::kRemoteInvalidRequest:
+      return "remote_invalid_request_error";
+    case WcStatus::kLocalQpOperation:
+      return "local_qp_operation_error";
   }
   return "unknown";
 }

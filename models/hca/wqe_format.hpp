@@ -18,16 +18,18 @@ enum class WrOpcode : std::uint8_t {
 
 enum WqeFlag : std::uint8_t { kSignaled = 1, kInline = 2, kSolicited = 4 };
 
-// Completion status, as users of verbs know them.
+// Completion status, as users of verbs know them (rdma-core's IBV_WC_* in the comments).
 enum class WcStatus : std::uint8_t {
   kSuccess = 0,
-  kLocalLength = 1,
-  kLocalProtection = 2,
-  kRemoteAccess = 3,
-  kRemoteOperation = 4,
-  kRetryExceeded = 5,
-  kRnrRetryExceeded = 6,
-  kFlushed = 7,
+  kLocalLength = 1,           // LOC_LEN_ERR: longer than the receive, or than 2^31 bytes
+  kLocalProtection = 2,       // LOC_PROT_ERR: a local buffer's key or access refused
+  kRemoteAccess = 3,          // REM_ACCESS_ERR: the responder refused the rkey or access
+  kRemoteOperation = 4,       // REM_OP_ERR: the responder failed on its own side
+  kRetryExceeded = 5,         // RETRY_EXC_ERR: transport retries used up
+  kRnrRetryExceeded = 6,      // RNR_RETRY_EXC_ERR: receiver-not-ready retries used up
+  kFlushed = 7,               // WR_FLUSH_ERR: the QP was in error
+  kRemoteInvalidRequest = 8,  // REM_INV_REQ_ERR: the responder found the request invalid
+  kLocalQpOperation = 9,      // LOC_QP_OP_ERR: the WQE itself is malformed (bad opcode)
 };
 const char* to_string(WcStatus s);
 

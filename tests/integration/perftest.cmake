@@ -7,3 +7,9 @@ foreach(t latency bandwidth sweep open_loop options)
     LIBS hcasim_workloads
     LABELS integration)
 endforeach()
+# Every bundled perftest scenario on every preset: no transport timeout on a fault-free fabric.
+hcasim_add_gtest(integration_perftest_fault_free
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/perftest_fault_free_test.cpp
+  LIBS hcasim_workloads
+  LABELS integration
+  TIMEOUT 60)

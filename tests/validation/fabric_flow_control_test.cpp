@@ -138,7 +138,10 @@ TEST(FabricFlowControl, OnePacketOfCreditsLimitsThroughputToTheCreditLoop) {
   // 604.56 ns of packet per 1605.44 ns of loop: about 38 % of the link's goodput.
   EXPECT_NEAR(run.gbps() / (run.lp.data_gbps() * 4096.0 / 4122.0),
               double(run.wire()) / double(run.loop()), 0.01);
-  EXPECT_GT(run.src->port.counters().credit_wait_ps, 0u);
+  // Each packet but the first finds the wire idle for the rest of the loop before its credit
+  // is back; the packets queued behind it wait for it, not for credits.
+  EXPECT_EQ(run.src->port.counters().credit_wait_ps,
+            (LoopRun::kPackets - 1) * (run.loop() - run.wire()));
   EXPECT_EQ(run.src->port.counters().credit_returns, LoopRun::kPackets);
 }
 
@@ -150,6 +153,9 @@ TEST(FabricFlowControl, TwoPacketsOfCreditsDoubleTheThroughput) {
   ASSERT_LE(2 * run.wire(), run.loop());
   EXPECT_EQ(run.last_arrival(),
             (LoopRun::kPackets / 2 - 1) * run.loop() + 2 * run.wire() + run.lp.propagation_ps());
+  // The wire idles for the rest of each loop; the second packet of a burst waits for the wire.
+  EXPECT_EQ(run.src->port.counters().credit_wait_ps,
+            (LoopRun::kPackets / 2 - 1) * (run.loop() - 2 * run.wire()));
 }
 
 TEST(FabricFlowControl, AmpleCreditsReachTheLinkRate) {
@@ -158,6 +164,7 @@ TEST(FabricFlowControl, AmpleCreditsReachTheLinkRate) {
   // Back to back: the wire is never idle.
   EXPECT_EQ(run.last_arrival(), LoopRun::kPackets * run.wire() + run.lp.propagation_ps());
   EXPECT_EQ(run.src->port.counters().waited_packets, 0u);
+  EXPECT_EQ(run.src->port.counters().credit_wait_ps, 0u);
 }
 
 // The same receiver with credits for one packet, now behind the switch: the switch's output

@@ -33,7 +33,7 @@ struct CountingTransport : Transport {
     return --remaining[qp.qpn] > 0;
   }
   void receive(QpContext&, Packet* p, Picos) override { core.packets.put(p); }
-  void before_send(QpContext& qp, const Packet&, Picos) override { sent.push_back(qp.qpn); }
+  void on_wire(QpContext& qp, PacketKind, Picos) override { sent.push_back(qp.qpn); }
   void after_send(QpContext&, PacketKind) override { ++after_send_calls; }
   void receives_fetched(QpContext&) override {}
 };
