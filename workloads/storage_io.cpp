@@ -74,6 +74,11 @@ StorageIo::StorageIo(sc_core::sc_module_name name, System& system, const Storage
                       std::to_string(params_.numjobs) +
                       " jobs and host.cq_manager = " + stack.cq_manager + " needs " +
                       std::to_string(first_job_cpu + params_.numjobs));
+  // The pattern, decoded once (not per I/O).
+  random_ = params_.rw.compare(0, 4, "rand") == 0;
+  mixed_ = params_.rw == "randrw";
+  reads_ = params_.rw == "read" || params_.rw == "randread";
+  segment_bytes_ = segment_size(params_.bs, params_.segment_bytes);
   const bool sync_engine = params_.engine == "sync";
   const std::uint32_t depth = sync_engine ? 1 : params_.iodepth;
   ramp_ = us_to_ps(params_.ramp_us);
@@ -173,15 +178,9 @@ std::uint8_t StorageIo::pattern(std::uint64_t o) const {
 bool StorageIo::next_io(Job& job, bool& write, std::uint64_t& offset) {
   if (job.issued >= params_.ops || now_ps() >= stop_) return false;
   const std::uint64_t blocks = (std::uint64_t{params_.size_mb} << 20) / params_.bs;
-  const std::string& rw = params_.rw;
-  const bool random = rw.compare(0, 4, "rand") == 0;
-  if (rw == "randrw") {
-    write = job.rng.below(100) >= params_.rwmixread;
-  } else {
-    write = rw == "write" || rw == "randwrite";
-  }
+  write = mixed_ ? job.rng.below(100) >= params_.rwmixread : !reads_;
   std::uint64_t block;
-  if (random) {
+  if (random_) {
     block = job.rng.below(blocks);
   } else {
     block = job.next_seq;
@@ -197,7 +196,7 @@ void StorageIo::prepare(Job& job, BlockIo& io, unsigned slot, bool write, std::u
   io.offset = job.base + offset;
   io.length = params_.bs;
   const std::uint64_t buf = job.buffers + std::uint64_t{slot} * params_.bs;
-  const std::uint32_t seg = segment_size(params_.bs, params_.segment_bytes);
+  const std::uint32_t seg = segment_bytes_;
   io.segment_count = 0;
   for (std::uint32_t done = 0; done < params_.bs; done += seg)
     io.segments[io.segment_count++] = Sge{buf + done, std::min(seg, params_.bs - done), mr_.lkey};
@@ -362,8 +361,8 @@ double StorageIo::window_s() const {
 void StorageIo::report(RunReport& out) const {
   const char* names[2] = {"read", "write"};
   const double window = window_s();
-  const bool reads = params_.rw != "write" && params_.rw != "randwrite";
-  const bool writes = params_.rw != "read" && params_.rw != "randread";
+  const bool reads = reads_ || mixed_;
+  const bool writes = !reads_ || mixed_;
   for (int k = 0; k < 2; ++k) {
     const Direction& d = dir_[k];
     // The directions the pattern issues are always reported (zero before a run), so their

@@ -141,6 +141,8 @@ class StorageIo : public sc_core::sc_module, public Workload {
   std::unique_ptr<SimThread> starter_thread_;
   std::vector<std::unique_ptr<Job>> jobs_;
   verbs::Mr mr_{};
+  bool random_ = false, mixed_ = false, reads_ = false;  // fio.rw, decoded
+  std::uint32_t segment_bytes_ = 0;                      // host buffer segment (SGL entry)
   Picos ramp_ = 0, stop_ = 0;
   unsigned jobs_left_ = 0;
   bool stopping_ = false, finished_ = false;

@@ -77,11 +77,7 @@ bool AdapterDriver::post_send(SimContext& c, Wq& wq, const SendRequest& wr, bool
   platform_.load(c, table_.generation, std::memory_order_acquire);  // look the WQ up
   if (wq.destroyed) return false;
   c.run(params_.post_send_cycles);
-  const VerbStatus s = adapter_.try_post_send(*wq.qp, wr, ring);
-  if (s == VerbStatus::kTooManySges) throw std::invalid_argument("too many SGEs");
-  if (s == VerbStatus::kInlineTooLarge)
-    throw std::invalid_argument("inline data larger than max_inline");
-  return s == VerbStatus::kOk;
+  return adapter_.post_send(*wq.qp, wr, ring);
 }
 
 void AdapterDriver::ring_send(SimContext&, Wq& wq) { adapter_.ring_send_doorbell(*wq.qp); }

@@ -168,8 +168,8 @@ VerbStatus AdapterContext::destroy_qp(QueuePair& qp) {
   return status;
 }
 
-bool AdapterContext::post_send(QueuePair& qp, const SendRequest& wr) {
-  const VerbStatus s = try_post_send(qp, wr);
+bool AdapterContext::post_send(QueuePair& qp, const SendRequest& wr, bool ring) {
+  const VerbStatus s = try_post_send(qp, wr, ring);
   if (s == VerbStatus::kTooManySges) throw std::invalid_argument("too many SGEs");
   if (s == VerbStatus::kInlineTooLarge)
     throw std::invalid_argument("inline data larger than max_inline");

@@ -143,7 +143,8 @@ class AdapterContext {
   }
   // The same, true when posted; false when the queue is full or the state refuses it. Too many
   // SGEs or too much inline data throws std::invalid_argument (a caller's bug).
-  bool post_send(QueuePair& qp, const SendRequest& wr);
+  // `ring` as for try_post_send.
+  bool post_send(QueuePair& qp, const SendRequest& wr, bool ring = true);
   bool post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge& sge) {
     return post_recv(qp, wr_id, &sge, 1);
   }

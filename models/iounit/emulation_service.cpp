@@ -298,14 +298,10 @@ std::uint32_t EmulationService::take_op() {
   const std::uint32_t o = free_ops_.back();
   free_ops_.pop_back();
   ops_[o] = Op{};
-  ops_[o].in_use = true;
   return o;
 }
 
-void EmulationService::free_op(std::uint32_t o) {
-  ops_[o].in_use = false;
-  free_ops_.push_back(o);
-}
+void EmulationService::free_op(std::uint32_t o) { free_ops_.push_back(o); }
 
 void EmulationService::drop_data_op(std::uint32_t o) {
   // A data operation of a failed request that will not be (re)posted.

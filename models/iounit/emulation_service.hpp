@@ -126,7 +126,6 @@ class EmulationService : public sc_core::sc_module {
     std::uint32_t length = 0;
     std::uint64_t local = 0, remote = 0;
     std::uint32_t rkey = 0;
-    bool in_use = false;
     bool posted_before = false;  // a re-issue after a recovery is not a new piece
   };
   struct Item {
