@@ -75,7 +75,8 @@ struct StorageIoParams {
     v.real(ramp_us, "fio.ramp_us", "us", 0.0, 0.0, 1e12,
            "I/Os completing before this are not counted");
     v.boolean(verify, "fio.verify", false,
-              "write patterns: at the end each job reads back what it wrote and compares bytes");
+              "write patterns: at the end each job reads back every block it wrote successfully "
+              "and compares the bytes");
     v.integer(connections, "fio.connections", "QPs", 1, 1, 16,
               "reliable connections to the I/O unit (job j uses j % connections)");
     v.integer(checkers, "fio.checkers", "threads", 1, 1, 64,
