@@ -1,5 +1,6 @@
 // CQ fan-in through the driver's completion service (see cq_fanin.hpp).
 #include "workloads/cq_fanin.hpp"
+#include "models/core/lookahead.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -130,10 +131,10 @@ CqFanin::CqFanin(sc_core::sc_module_name name, System& system, const CqFaninPara
     for (std::size_t i = 0; i < cqs_.size(); ++i)
       if (cqs_[i]->cqn() == e.number) cq_failed_[i] = true;
     ++cq_errors_;
-    cq_failed_event_.notify(sc_core::SC_ZERO_TIME);
+    Lookahead::notify_delta(cq_failed_event_);
   });
-  sc_core::sc_spawn([this] { starter(); }, "starter");
-  sc_core::sc_spawn([this] { recovery(); }, "recovery");
+  Lookahead::spawn_thread([this] { starter(); }, "starter");
+  Lookahead::spawn_thread([this] { recovery(); }, "recovery");
 }
 
 // The driver's answer to a CQ error, or to a CQ past its high-water mark: resize the CQ (double
@@ -148,7 +149,7 @@ void CqFanin::recovery() {
     return false;
   };
   for (;;) {
-    while (!wanted()) sc_core::wait(cq_failed_event_);  // requests during a resize count too
+    while (!wanted()) Lookahead::wait_on(cq_failed_event_);  // requests during a resize count too
     t.start();
     for (std::size_t i = 0; i < cqs_.size(); ++i) {
       if (!cq_failed_[i] && !cq_filling_[i]) continue;
@@ -194,7 +195,7 @@ void CqFanin::starter() {
   for (std::size_t k = 0; k + 1 < threads_.size(); ++k) checkers.push_back(threads_[k].get());
   manager_->spawn_threads(checkers, [this] { return stopping_; });
   for (unsigned s = 0; s < senders_.size(); ++s)
-    sc_core::sc_spawn([this, s] { sender(s); }, ("sender" + std::to_string(s)).c_str());
+    Lookahead::spawn_thread([this, s] { sender(s); }, ("sender" + std::to_string(s)).c_str());
   updater();
 }
 
@@ -220,7 +221,7 @@ void CqFanin::post_request(SimContext& c, unsigned qp, const msg_pool::Handle& h
 void CqFanin::on_element(SimPlatform::Context&, verbs::MessagePool::Request& r) {
   auto* s = static_cast<Sender*>(r.user);
   s->served = true;
-  s->served_event.notify(sc_core::SC_ZERO_TIME);
+  Lookahead::notify_delta(s->served_event);
 }
 
 void CqFanin::sender(unsigned k) {
@@ -257,7 +258,7 @@ void CqFanin::sender(unsigned k) {
         if (measuring()) ++pool_waits_;
         ++waiting_;
         c.begin_block();
-        while (!s.served) sc_core::wait(s.served_event);
+        while (!s.served) Lookahead::wait_on(s.served_event);
         c.end_block(sys_.platform->params().wakeup_ps);
         --waiting_;
       } else if (st != msg_pool::Status::ok) {
@@ -289,7 +290,7 @@ void CqFanin::check_high_water(std::uint32_t qpn) {
   if (cq_filling_[i] || cq_failed_[i]) return;
   if (static_cast<double>(cq.pending()) < params_.cq_high_water * cq.cqe()) return;
   cq_filling_[i] = true;
-  cq_failed_event_.notify(sc_core::SC_ZERO_TIME);
+  Lookahead::notify_delta(cq_failed_event_);
 }
 
 void CqFanin::on_send_done(SimContext& c, const WorkCompletion& wc) {
@@ -383,7 +384,7 @@ void CqFanin::updater() {
   finished_ = true;
   manager_->wake_all(c);
   t.finish();
-  sc_core::sc_stop();
+  Lookahead::stop();
 }
 
 CqFanin::Summary CqFanin::summary() const {

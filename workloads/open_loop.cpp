@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ostream>
 
+#include "models/core/lookahead.hpp"
 #include "workloads/perftest.hpp"
 
 namespace hcasim {
@@ -150,7 +151,7 @@ Picos OpenLoop::next_gap() {
 void OpenLoop::reap() {
   // An arrival can end the spin only if it could be posted (room in the send queue).
   const bool timed = !closed_ && issued_ < total_ && issued_ - done_ < params_.depth;
-  if (timed && next_arrival_ > now_ps()) arrival_due_.notify(ps(next_arrival_ - now_ps()));
+  if (timed && next_arrival_ > now_ps()) Lookahead::notify_at(arrival_due_, next_arrival_);
   WorkCompletion wc[16];
   const int n = verbs_.spin_poll_cq_until(*ctx_, *host_cq_, wc, 16, wake_,
                                           [&] { return timed && now_ps() >= next_arrival_; });
@@ -208,7 +209,7 @@ void OpenLoop::host_thread() {
     reap();
   }
   finished_ = true;
-  sc_core::sc_stop();
+  Lookahead::stop();
 }
 
 double OpenLoop::achieved_rate() const {

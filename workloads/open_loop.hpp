@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "models/core/lookahead.hpp"
 #include "models/core/random.hpp"
 #include "models/core/run_report.hpp"
 #include "models/iounit/perftest_peer.hpp"
@@ -88,7 +89,7 @@ class OpenLoop : public sc_core::sc_module, public Workload {
 
  private:
   void host_thread();
-  void forward_wake() { wake_.notify(); }
+  void forward_wake() { Lookahead::notify(wake_); }
   void reap();  // spins until a completion lands or the next arrival is due; handles completions
   Picos next_gap();
 

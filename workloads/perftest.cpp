@@ -1,5 +1,6 @@
 // The perftest-style workloads (see perftest.hpp for what each test measures and how).
 #include "workloads/perftest.hpp"
+#include "models/core/lookahead.hpp"
 
 #include <algorithm>
 #include <cinttypes>
@@ -251,7 +252,7 @@ void Perftest::host_thread() {
     r.op.span_ps = bw_ ? r.elapsed_ps : now_ps() - started;
   }
   finished_ = true;
-  sc_core::sc_stop();
+  Lookahead::stop();
 }
 
 // Ping-pong of SENDs, step for step what PingPong does, so its 2-byte figure is PingPong's / 2.

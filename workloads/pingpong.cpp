@@ -1,4 +1,5 @@
 #include "workloads/pingpong.hpp"
+#include "models/core/lookahead.hpp"
 
 namespace hcasim {
 
@@ -74,7 +75,7 @@ void PingPong::host_thread() {
     post_reply_recv(i + 1);
   }
   finished_ = true;
-  sc_core::sc_stop();
+  Lookahead::stop();
 }
 
 void PingPong::report(RunReport& out) const { out.ops.push_back(rtt_); }

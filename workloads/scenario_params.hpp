@@ -12,6 +12,7 @@ struct ScenarioParams {
   std::string description;
   std::uint64_t seed;
   std::string trace;
+  bool lookahead;
 
   template <class V>
   void visit(V& v) {
@@ -20,6 +21,10 @@ struct ScenarioParams {
     v.integer(seed, "scenario.seed", "", 1, 0, INT64_MAX, "seed of every random stream");
     v.choice(trace, "scenario.trace", "vcd", {"vcd", "none"},
              "vcd: write trace.vcd + trace.gtkw; none: no waveform trace");
+    v.boolean(lookahead, "scenario.lookahead", true,
+              "let processes run ahead of the SystemC kernel while nothing else is due (the same "
+              "run, fewer kernel events: docs/lookahead.md); false sends every wait through the "
+              "kernel");
   }
 };
 

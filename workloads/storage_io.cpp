@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "models/core/config_error.hpp"
+#include "models/core/lookahead.hpp"
 
 namespace hcasim {
 
@@ -150,7 +151,7 @@ StorageIo::StorageIo(sc_core::sc_module_name name, System& system, const Storage
   starter_thread_ =
       std::make_unique<SimThread>(base + ".starter", *sys_.cpus[first_job_cpu], trace);
   jobs_left_ = params_.numjobs;
-  sc_core::sc_spawn([this] { starter(); }, "starter");
+  Lookahead::spawn_thread([this] { starter(); }, "starter");
 }
 
 StorageIo::~StorageIo() = default;
@@ -166,7 +167,7 @@ void StorageIo::starter() {
   for (const auto& t : checker_threads_) checkers.push_back(t.get());
   manager_->spawn_threads(checkers, [this] { return stopping_; });
   for (unsigned j = 0; j < jobs_.size(); ++j)
-    sc_core::sc_spawn([this, j] { job(j); }, ("job" + std::to_string(j)).c_str());
+    Lookahead::spawn_thread([this, j] { job(j); }, ("job" + std::to_string(j)).c_str());
 }
 
 std::uint8_t StorageIo::pattern(std::uint64_t o) const {
@@ -214,7 +215,7 @@ void StorageIo::prepare(Job& job, BlockIo& io, unsigned slot, bool write, std::u
 void StorageIo::on_done(SimContext&, BlockIo& io) {
   auto& job = *static_cast<Job*>(io.user);
   job.completed.push_back(static_cast<unsigned>(&io - job.ios.data()));
-  job.wake.notify(sc_core::SC_ZERO_TIME);
+  Lookahead::notify_delta(job.wake);
 }
 
 void StorageIo::account(const BlockIo& io) {
@@ -295,9 +296,9 @@ void StorageIo::job(unsigned j) {
       c.begin_block();
       if (job.completed.empty()) {
         if (refused) {
-          sc_core::wait(ps(retry), job.wake);
+          Lookahead::wait_for_or(retry, job.wake);
         } else {
-          while (job.completed.empty()) sc_core::wait(job.wake);
+          while (job.completed.empty()) Lookahead::wait_on(job.wake);
         }
       }
       c.end_block(wake);
@@ -315,7 +316,7 @@ void StorageIo::job(unsigned j) {
     stopping_ = true;
     finished_ = true;
     manager_->wake_all(c);
-    sc_core::sc_stop();
+    Lookahead::stop();
   }
 }
 

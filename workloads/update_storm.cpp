@@ -11,6 +11,7 @@
 
 #include "host_os/sync/sync_kind.hpp"
 #include "models/core/config_error.hpp"
+#include "models/core/lookahead.hpp"
 
 namespace hcasim {
 
@@ -92,8 +93,8 @@ UpdateStorm::UpdateStorm(sc_core::sc_module_name name, System& system,
   }
   running_ = workers_ + 1;
   for (unsigned w = 0; w < workers_; ++w)
-    sc_core::sc_spawn([this, w] { worker(w); }, ("worker" + std::to_string(w)).c_str());
-  sc_core::sc_spawn([this] { updater(); }, "updater");
+    Lookahead::spawn_thread([this, w] { worker(w); }, ("worker" + std::to_string(w)).c_str());
+  Lookahead::spawn_thread([this] { updater(); }, "updater");
 }
 
 bool UpdateStorm::measuring() const { return now_ps() >= begin_ && now_ps() < end_; }
@@ -190,7 +191,7 @@ void UpdateStorm::updater() {
 void UpdateStorm::thread_done() {
   if (--running_ != 0) return;
   finished_ = true;
-  sc_core::sc_stop();
+  Lookahead::stop();
 }
 
 UpdateStorm::Summary UpdateStorm::summary() const {

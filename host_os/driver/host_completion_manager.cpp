@@ -1,5 +1,6 @@
 // The driver's completion service on the simulated host (see host_completion_manager.hpp).
 #include "host_os/driver/host_completion_manager.hpp"
+#include "models/core/lookahead.hpp"
 
 #include <stdexcept>
 
@@ -97,7 +98,7 @@ void HostCompletionManager::wake_all(SimContext& c) {
   service_->notify_completion(c, 0);
   for (std::size_t n = 0; n < cq_event_.size(); ++n) {
     ++cq_signal_[n];
-    cq_event_[n]->notify(sc_core::SC_ZERO_TIME);
+    Lookahead::notify_delta(*cq_event_[n]);
   }
 }
 
@@ -114,7 +115,7 @@ void HostCompletionManager::on_dpc(void* self, std::uint64_t arg, SimContext& ke
       break;
     case CqManagerMode::per_cq_poller:
       ++m.cq_signal_[cq];
-      m.cq_event_[cq]->notify(sc_core::SC_ZERO_TIME);
+      Lookahead::notify_delta(*m.cq_event_[cq]);
       break;
     default:
       m.service_->notify_completion(kernel, cq);

@@ -21,6 +21,7 @@
 #include "host_os/sim/sim_platform.hpp"
 #include "host_os/sim/sim_thread.hpp"
 #include "host_os/verbs/verbs_device.hpp"
+#include "models/core/lookahead.hpp"
 #include "models/core/trace_source.hpp"
 
 namespace hcasim {
@@ -121,7 +122,7 @@ void HostCompletionManager::spawn_threads(const std::vector<SimThread*>& threads
   for (unsigned k = 0; k < threads.size(); ++k) {
     SimThread* t = threads[k];
     const bool poller = mode_ == CqManagerMode::per_cq_poller;
-    sc_core::sc_spawn(
+    Lookahead::spawn_thread(
         [this, t, k, poller, stop] {
           t->start();
           if (poller) {
@@ -131,7 +132,7 @@ void HostCompletionManager::spawn_threads(const std::vector<SimThread*>& threads
           }
           t->finish();
         },
-        ((poller ? "poller" : "checker") + std::to_string(k)).c_str());
+        (poller ? "poller" : "checker") + std::to_string(k));
   }
 }
 
@@ -147,7 +148,7 @@ void HostCompletionManager::run_poller(SimContext& c, verbs::Cq& cq, Stop stop) 
     if (service_->check_one(c, n, budget_) > 0 || stop()) continue;
     if (cq_signal_[n] != ticket) continue;
     c.begin_block();
-    while (cq_signal_[n] == ticket && !stop()) sc_core::wait(*cq_event_[n]);
+    while (cq_signal_[n] == ticket && !stop()) Lookahead::wait_on(*cq_event_[n]);
     c.end_block(wake_ps_);
   }
 }

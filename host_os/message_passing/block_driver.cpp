@@ -1,5 +1,6 @@
 // The host's block storage driver over the message-passing protocol (see block_driver.hpp).
 #include "host_os/message_passing/block_driver.hpp"
+#include "models/core/lookahead.hpp"
 
 #include <cerrno>
 #include <stdexcept>
@@ -91,12 +92,12 @@ void BlockDriver::execute(SimContext& c, BlockIo& io, sc_core::sc_event& wake, P
   io.done = nullptr;
   while (submit(c, io) == EAGAIN) {
     c.begin_block();
-    sc_core::wait(ps(retry));
+    Lookahead::wait_for(retry);
     c.end_block(platform_.params().wakeup_ps);
   }
   if (!io.finished) {
     c.begin_block();
-    while (!io.finished) sc_core::wait(wake);
+    while (!io.finished) Lookahead::wait_on(wake);
     c.end_block(platform_.params().wakeup_ps);
   }
   io.completed = now_ps();
@@ -202,7 +203,7 @@ void BlockDriver::complete(SimContext& c, std::uint32_t element) {
   io.finished = true;
   io.completed = now_ps();
   if (io.wake) {
-    io.wake->notify(sc_core::SC_ZERO_TIME);
+    Lookahead::notify_delta(*io.wake);
   } else if (io.done) {
     io.done(c, io);
   }

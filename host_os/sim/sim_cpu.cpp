@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "host_os/sim/sim_thread.hpp"
+#include "models/core/lookahead.hpp"
 
 namespace hcasim {
 
@@ -29,7 +30,7 @@ void SimContext::spin_for(Picos d) {
 
 void SimContext::spin_on(const sc_core::sc_event& e) {
   if (kernel_) {  // a DPC spinning: the CPU shows dpc throughout, its time is the DPC's
-    sc_core::wait(e);
+    Lookahead::wait_on(e);
     return;
   }
   // No yield before waiting: the caller checked its condition just now, and `e` must not be
@@ -38,7 +39,7 @@ void SimContext::spin_on(const sc_core::sc_event& e) {
   const Picos stolen0 = cpu_->stolen_ps();
   cpu_->set_thread_state(CpuState::kSpinning);
   cpu_->begin_open_spin();
-  sc_core::wait(e);
+  Lookahead::wait_on(e);
   cpu_->end_open_spin();
   cpu_->yield_to_kernel();
   cpu_->account_spin(start, stolen0);
@@ -61,7 +62,7 @@ void SimContext::begin_block() {
 void SimContext::end_block(Picos wake) {
   // design decision: the wake-up latency (IPI, scheduler, context switch: host.wakeup_ns) is
   // time the thread still sleeps; the woken CPU is not charged for it.
-  if (wake) sc_core::wait(ps(wake));
+  Lookahead::wait_for(wake);
   cpu_->thread_blocked(false);
   cpu_->account_blocked(block_start_, block_stolen_);
   if (thread_) {
@@ -88,7 +89,7 @@ void SimCpu::run(std::uint64_t n) {
 void SimCpu::occupy(Picos d, CpuState s, bool kernel) {
   if (d == 0) return;
   if (kernel) {  // the kernel context is not preempted (an ISR waits for the running DPC)
-    sc_core::wait(ps(d));
+    Lookahead::wait_for(d);
     return;
   }
   yield_to_kernel();
@@ -96,7 +97,7 @@ void SimCpu::occupy(Picos d, CpuState s, bool kernel) {
   for (;;) {
     const Picos t0 = now_ps();
     arm_tick(t0 + d);
-    sc_core::wait(ps(d), preempt_);
+    Lookahead::wait_for_or(d, preempt_);
     const Picos ran = std::min(now_ps() - t0, d);
     (s == CpuState::kSpinning ? spinning_ps_ : running_ps_) += ran;
     d -= ran;
@@ -113,7 +114,7 @@ void SimCpu::yield_to_kernel() {
   // kernel work in hand) even if the thread's own run would have ended before it.
   const bool open = open_spin_;
   if (!open) begin_open_spin();
-  while (kernel_busy_) sc_core::wait(kernel_done_);
+  while (kernel_busy_) Lookahead::wait_on(kernel_done_);
   if (!open) end_open_spin();
   if (owner_) owner_->set_state(ThreadState::kRunning);
 }
@@ -142,7 +143,7 @@ void SimCpu::acquire(SimThread& t) {
     } else {
       ready_.push_back(&t);
       t.set_state(ThreadState::kReady);
-      while (owner_ != &t) sc_core::wait(t.dispatch_event());
+      while (owner_ != &t) Lookahead::wait_on(t.dispatch_event());
     }
   }
   yield_to_kernel();
@@ -156,7 +157,7 @@ void SimCpu::release(SimThread& t) {
   if (!ready_.empty()) {
     owner_ = ready_.front();
     ready_.erase(ready_.begin());
-    owner_->dispatch_event().notify(sc_core::SC_ZERO_TIME);
+    Lookahead::notify_delta(owner_->dispatch_event());
     return;
   }
   set_thread_state(blocked_threads_ ? CpuState::kBlocked : CpuState::kIdle);
@@ -221,10 +222,10 @@ void SimCpu::kick_kernel() {
     kernel_spawned_ = true;
     std::string proc = name_ + "_kernel";
     std::replace(proc.begin(), proc.end(), '.', '_');
-    sc_core::sc_spawn([this] { kernel_loop(); }, sc_core::sc_gen_unique_name(proc.c_str()));
+    Lookahead::spawn_thread([this] { kernel_loop(); }, sc_core::sc_gen_unique_name(proc.c_str()));
     return;  // the new thread finds the work when it first runs (at this same time)
   }
-  kernel_kick_.notify();
+  Lookahead::notify(kernel_kick_);
 }
 
 void SimCpu::kernel_loop() {
@@ -234,14 +235,14 @@ void SimCpu::kernel_loop() {
       if (kernel_busy_) {
         kernel_busy_ = false;
         show(thread_state_);
-        kernel_done_.notify();
+        Lookahead::notify(kernel_done_);
       }
-      sc_core::wait(kernel_kick_);
+      Lookahead::wait_on(kernel_kick_);
       continue;
     }
     if (!kernel_busy_) {
       kernel_busy_ = true;
-      preempt_.notify();  // a thread occupying the CPU stops now and finishes later
+      Lookahead::notify(preempt_);  // a thread occupying the CPU stops now and finishes later
     }
     const Picos t0 = now_ps();
     if (!irqs_.empty()) {
@@ -249,7 +250,7 @@ void SimCpu::kernel_loop() {
       // during a DPC is taken when that DPC ends); ISRs themselves queue in arrival order.
       const PendingIrq irq = irqs_.pop();
       show(CpuState::kInterrupt);
-      if (irq.isr_ps) sc_core::wait(ps(irq.isr_ps));
+      if (irq.isr_ps) Lookahead::wait_for(irq.isr_ps);
       const Picos spent = now_ps() - t0;
       interrupt_ps_ += spent;
       if (irq.tick) {
@@ -260,7 +261,7 @@ void SimCpu::kernel_loop() {
       }
       if (irq.other_task_ps) {  // the scheduler ran another task before the thread's turn
         show(CpuState::kOtherTask);
-        sc_core::wait(ps(irq.other_task_ps));
+        Lookahead::wait_for(irq.other_task_ps);
         ++context_switches_;
         other_task_ps_ += irq.other_task_ps;
       }
@@ -269,7 +270,7 @@ void SimCpu::kernel_loop() {
     }
     const Dpc d = dpcs_.pop();
     show(CpuState::kDpc);
-    if (costs_.dpc_cycles) sc_core::wait(ps(clock_.cycles(costs_.dpc_cycles)));
+    if (costs_.dpc_cycles) Lookahead::wait_for(clock_.cycles(costs_.dpc_cycles));
     d.fn(d.self, d.arg, kernel_context_);
     ++dpcs_run_;
     dpc_ps_ += now_ps() - t0;
@@ -287,17 +288,14 @@ void SimCpu::arm_tick(Picos busy_until) {
     // design decision: like the kernel context, the tick's process exists only on CPUs that
     // take a tick; a method process (no stack) woken by the one pending notification.
     tick_spawned_ = true;
-    sc_core::sc_spawn_options opt;
-    opt.spawn_method();
-    opt.dont_initialize();
-    opt.set_sensitivity(&tick_due_);
     std::string proc = name_ + "_tick";
     std::replace(proc.begin(), proc.end(), '.', '_');
-    sc_core::sc_spawn([this] { on_tick(); }, sc_core::sc_gen_unique_name(proc.c_str()), &opt);
+    Lookahead::spawn_method([this] { on_tick(); }, sc_core::sc_gen_unique_name(proc.c_str()),
+                            tick_due_);
   }
   tick_armed_ = true;
   tick_armed_at_ = at;
-  tick_due_.notify(ps(at - now));
+  Lookahead::notify_at(tick_due_, at);
 }
 
 void SimCpu::begin_open_spin() {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "host_os/sim/timer_tick.hpp"
+#include "models/core/lookahead.hpp"
 #include "models/core/sim_time.hpp"
 #include "models/core/trace_source.hpp"
 
@@ -254,10 +255,10 @@ std::uint64_t SimCpu::spin_until(const sc_core::sc_event& wake, std::uint64_t pe
     const Picos next_poll = start + begun * period;
     if (ready() && now >= start) {
       misses = begun;
-      sc_core::wait(ps(next_poll + period - now));
+      Lookahead::wait_until(next_poll + period);
       break;
     }
-    sc_core::wait(wake);
+    Lookahead::wait_on(wake);
   }
   end_open_spin();
   // design decision: an interrupt during a spin loop delays only its end (the loop's timing

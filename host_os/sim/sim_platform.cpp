@@ -1,5 +1,6 @@
 // The simulated platform's accesses and its spin lock (see sim_platform.hpp).
 #include "host_os/sim/sim_platform.hpp"
+#include "models/core/lookahead.hpp"
 
 #include <string>
 
@@ -71,7 +72,7 @@ void SimPlatform::unlock(Context& c, SpinLock& l) {
   if (!l.held_) throw std::logic_error(c.cpu().name() + ": unlock of a free spin lock");
   l.held_ = 0;
   ++l.releases_;
-  if (l.released_) l.released_->notify(sc_core::SC_ZERO_TIME);
+  if (l.released_) Lookahead::notify_delta(*l.released_);
   access(c, &l, CacheModel::Access::kWrite);
   if (!c.in_kernel()) c.cpu().lower_irql();  // deferred DPCs of this CPU may run now
 }

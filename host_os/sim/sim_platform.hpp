@@ -25,6 +25,7 @@
 #include "host_os/sim/cache_model.hpp"
 #include "host_os/sim/sim_cpu.hpp"
 #include "host_os/sync/platform.hpp"
+#include "models/core/lookahead.hpp"
 #include "models/core/random.hpp"
 
 namespace hcasim {
@@ -142,7 +143,7 @@ class SimPlatform {
       if (q.sequence_ == ticket) {
         ++counters_.blocks;
         c.begin_block();
-        while (q.sequence_ == ticket) sc_core::wait(q.event_);
+        while (q.sequence_ == ticket) Lookahead::wait_on(q.event_);
         c.end_block(params_.wakeup_ps);
       }
       --q.waiters_;
@@ -153,7 +154,7 @@ class SimPlatform {
     ++q.sequence_;
     if (q.waiters_ == 0) return;  // nobody sleeps: no system call (as the native futex path)
     ++counters_.wakeup_calls;
-    q.event_.notify(sc_core::SC_ZERO_TIME);
+    Lookahead::notify_delta(q.event_);
     c.busy(params_.syscall_ps);
   }
 

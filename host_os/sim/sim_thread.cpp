@@ -1,5 +1,6 @@
 // A simulated host thread: its trace signal and its turns on its CPU (see sim_thread.hpp).
 #include "host_os/sim/sim_thread.hpp"
+#include "models/core/lookahead.hpp"
 
 #include <utility>
 
@@ -19,7 +20,7 @@ void SimThread::finish() {
 
 void SimThread::sleep_for(Picos d) {
   context_.begin_block();
-  if (d) sc_core::wait(ps(d));
+  Lookahead::wait_for(d);
   context_.end_block(0);
 }
 

@@ -29,7 +29,8 @@ class Calendar {
   void schedule(Picos t, Fn fn, void* self, std::uint64_t arg, std::uint64_t* counter) {
     heap_.push_back(Item{t, seq_++, fn, self, arg, counter});
     sift_up(heap_.size() - 1);
-    if (heap_.front().seq == seq_ - 1) arm();  // the new item is the earliest one
+    // The new item is the earliest one: wake for it (run_due arms once it is done).
+    if (!running_ && heap_.front().seq == seq_ - 1) arm();
   }
   std::uint64_t executed() const { return executed_; }
   std::size_t pending() const { return heap_.size(); }
@@ -55,6 +56,8 @@ class Calendar {
     bool before(const Item& o) const { return t != o.t ? t < o.t : seq < o.seq; }
   };
   void run_due();
+  // Runs the actions due at or before `now` (model time); true if any ran.
+  bool run_at(Picos now);
   void arm();
   void sift_up(std::size_t i);
   void pop_front();
@@ -62,6 +65,8 @@ class Calendar {
   std::vector<Item> heap_;
   std::uint64_t seq_ = 0;
   std::uint64_t executed_ = 0;
+  bool running_ = false;         // inside run_due: it arms the event when done
+  bool replay_pending_ = false;  // the next wake-up first replays a run ahead's notifications
   sc_core::sc_event event_;
 };
 

@@ -2,7 +2,10 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include <systemc>
 
+#include <algorithm>
+
 #include "models/core/action_queue.hpp"
+#include "models/core/lookahead.hpp"
 
 namespace hcasim {
 
@@ -22,53 +25,111 @@ Calendar::Calendar() : event_("hcasim_calendar_event") {
 }
 
 void Calendar::run_due() {
-  const Picos now = now_ps();
+  Lookahead::check_no_thread_ahead();
+  if (replay_pending_) {
+    // The kernel reached the model time of a run ahead's notifications: they happen now, and
+    // whatever the calendar still has for this time runs in the next delta cycle, after the
+    // processes they wake -- where it would have run without lookahead.
+    replay_pending_ = false;
+    Lookahead::replay();
+    if (!heap_.empty()) arm();
+    return;
+  }
+  running_ = true;
+  const Picos now = kernel_now_ps();
+  run_at(now);
+  // Run ahead (lookahead.hpp): actions due before anything else in the simulation run now, at
+  // their own model time, one time step after the other, until a step leaves notifications
+  // for the kernel or the next action is no longer alone. (An action an idle hook schedules
+  // for a time already past runs at the step's time, as in the next delta cycle.)
+  bool ahead = false;
+  if (!heap_.empty() && heap_.front().t > now) {
+    const Picos limit = Lookahead::calendar_limit();
+    Picos t = now;
+    while (!heap_.empty() && std::max(heap_.front().t, t) < limit) {
+      t = std::max(heap_.front().t, t);
+      Lookahead::calendar_enter(t);
+      ahead = true;
+      run_at(t);
+      if (Lookahead::calendar_deferred()) break;
+    }
+  }
+  running_ = false;
+  if (ahead) {
+    const Picos reached = Lookahead::calendar_leave();
+    const Picos kernel = kernel_now_ps();
+    if (Lookahead::calendar_deferred()) {
+      replay_pending_ = true;  // wake at `reached` first of all: nothing else is due before it
+      event_.notify(ps(reached - kernel));
+      Lookahead::kernel_changed();
+    } else if (!heap_.empty()) {
+      arm();
+    } else {  // bring the kernel to the model time reached (the end of a busy period)
+      event_.notify(ps(reached - kernel));
+      Lookahead::kernel_changed();
+    }
+    return;
+  }
+  if (!heap_.empty()) arm();
+}
+
+bool Calendar::run_at(Picos now) {
+  bool ran = false;
   while (!heap_.empty() && heap_.front().t <= now) {
     const Item it = heap_.front();
     pop_front();
     ++executed_;
     ++*it.counter;
     it.fn(it.self, it.arg);
+    ran = true;
   }
-  if (heap_.empty()) {
+  if (ran && heap_.empty()) {
     for (const Hook& h : idle_hooks_) h.fn(h.self, 0);
   }
-  if (!heap_.empty()) arm();
+  return ran;
 }
 
 void Calendar::arm() {
-  const Picos now = now_ps();
-  const Picos t = heap_.front().t;
+  const Picos now = kernel_now_ps();
+  // An action scheduled for a time already past (by a thread running ahead, at a later model
+  // time than the kernel's) runs when the scheduler's model time comes, as it would without
+  // lookahead: at once, after the thread's current step.
+  const Picos t = std::max(heap_.front().t, now_ps());
   // notify() keeps the earlier of two pending notifications, which is what we want.
   if (t <= now)
     event_.notify(sc_core::SC_ZERO_TIME);
   else
     event_.notify(ps(t - now));
+  Lookahead::kernel_changed();
 }
 
+// Both sifts move a hole instead of swapping: each level copies one entry, not three.
 void Calendar::sift_up(std::size_t i) {
+  const Item item = heap_[i];
   while (i > 0) {
     const std::size_t p = (i - 1) / 2;
-    if (!heap_[i].before(heap_[p])) break;
-    std::swap(heap_[i], heap_[p]);
+    if (!item.before(heap_[p])) break;
+    heap_[i] = heap_[p];
     i = p;
   }
+  heap_[i] = item;
 }
 
 void Calendar::pop_front() {
-  heap_.front() = heap_.back();
+  const Item last = heap_.back();
   heap_.pop_back();
-  std::size_t i = 0;
   const std::size_t n = heap_.size();
+  if (n == 0) return;
+  std::size_t i = 0;
   for (;;) {
-    const std::size_t l = 2 * i + 1, r = l + 1;
-    std::size_t m = i;
-    if (l < n && heap_[l].before(heap_[m])) m = l;
-    if (r < n && heap_[r].before(heap_[m])) m = r;
-    if (m == i) break;
-    std::swap(heap_[i], heap_[m]);
-    i = m;
+    std::size_t c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && heap_[c + 1].before(heap_[c])) ++c;
+    if (!heap_[c].before(last)) break;
+    heap_[i] = heap_[c];
+    i = c;
   }
+  heap_[i] = last;
 }
 
 }  // namespace hcasim

@@ -9,7 +9,14 @@ namespace hcasim {
 
 using Picos = std::uint64_t;
 
-inline Picos now_ps() { return sc_core::sc_time_stamp().value(); }
+// Model time. It equals the kernel's (sc_time_stamp) except while one process runs ahead of the
+// kernel because nothing else can happen before it catches up (models/core/lookahead.hpp).
+struct ModelClock {
+  static inline bool ahead = false;  // model time is ahead of the kernel's
+  static inline Picos now = 0;       // model time while ahead
+};
+inline Picos kernel_now_ps() { return sc_core::sc_get_curr_simcontext()->time_stamp().value(); }
+inline Picos now_ps() { return ModelClock::ahead ? ModelClock::now : kernel_now_ps(); }
 // Microseconds (a scenario's unit for durations) to picoseconds, rounded.
 inline Picos us_to_ps(double us) { return static_cast<Picos>(us * 1e6 + 0.5); }
 inline Picos ns_to_ps(double ns) { return static_cast<Picos>(ns * 1e3 + 0.5); }

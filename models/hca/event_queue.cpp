@@ -1,4 +1,5 @@
 #include "models/hca/event_queue.hpp"
+#include "models/core/lookahead.hpp"
 
 namespace hcasim {
 
@@ -9,7 +10,7 @@ EventQueue::EventQueue(std::uint64_t ring, std::uint32_t entries, std::uint64_t 
 void EventQueue::on_dma_write(std::uint64_t addr, std::uint64_t len) {
   if (addr < ring_ || addr + len > ring_ + std::uint64_t(entries_) * sizeof(Eqe)) return;
   landed_count_ += len / sizeof(Eqe);
-  landed_.notify();
+  Lookahead::notify(landed_);
 }
 
 unsigned EventQueue::poll(AsyncEvent* out, unsigned max) {

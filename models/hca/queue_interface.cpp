@@ -1,4 +1,5 @@
 #include "models/hca/queue_interface.hpp"
+#include "models/core/lookahead.hpp"
 
 #include <stdexcept>
 
@@ -22,7 +23,7 @@ void CompletionQueue::on_dma_write(std::uint64_t addr, std::uint64_t len) {
     landed_at_[(landed_count_ + k) % landed_at_.size()] = now;
   landed_count_ += len / sizeof(Cqe);
   depth_.set(landed_count_ - consumer_);
-  landed_.notify();
+  Lookahead::notify(landed_);
 }
 
 unsigned CompletionQueue::poll(WorkCompletion* out, unsigned max) {
@@ -82,7 +83,7 @@ void CompletionQueue::switch_ring(std::uint64_t ring, std::uint32_t entries, std
   next_entries_ = 0;
   // A poller woken by an entry that landed in the new ring during the switch found nothing in
   // the old one: wake it again now that the entry is where it looks.
-  if (landed_count_ > consumer_) landed_.notify();
+  if (landed_count_ > consumer_) Lookahead::notify(landed_);
 }
 
 AdapterContext::AdapterContext(Hca& hca, PcieLink& pcie, HostMemory& memory, TraceSink* trace)
@@ -112,7 +113,7 @@ VerbStatus AdapterContext::resize_cq(CompletionQueue& cq, std::uint32_t entries)
   // The adapter writes the new ring only from later actions on: watching it now is in time.
   pcie_.watch(ring, std::uint64_t(entries) * sizeof(Cqe), &cq);
   cq.expect_ring(ring, entries);
-  if (r.completes > now_ps()) sc_core::wait(ps(r.completes - now_ps()));
+  Lookahead::wait_until(r.completes);
   cq.switch_ring(ring, entries, dbrec, r.switch_index);
   return VerbStatus::kOk;
 }

@@ -1,4 +1,5 @@
 #include "models/iounit/echo_service.hpp"
+#include "models/core/lookahead.hpp"
 
 #include <algorithm>
 
@@ -42,7 +43,7 @@ void EchoService::serve() {
     if (pending_.empty()) {
       const unsigned n = cq_.poll(wc, 16);
       if (n == 0) {
-        sc_core::wait(cq_.landed_event());
+        Lookahead::wait_on(cq_.landed_event());
         continue;
       }
       for (unsigned i = 0; i < n; ++i) take(wc[i]);
@@ -51,7 +52,7 @@ void EchoService::serve() {
     const WorkCompletion request = pending_.front();
     pending_.pop_front();
     ++requests_;
-    if (service != sc_core::SC_ZERO_TIME) sc_core::wait(service);
+    if (service != sc_core::SC_ZERO_TIME) Lookahead::wait_for(service);
     repost(request.wr_id);
     const std::uint32_t len =
         config_.reply == EchoConfig::Reply::kFixed ? config_.reply_size : request.byte_len;
@@ -62,7 +63,7 @@ void EchoService::serve() {
       // Send queue full: make room by retiring the completions of replies that went out.
       const unsigned k = cq_.poll(wc, 16);
       for (unsigned j = 0; j < k; ++j) take(wc[j]);
-      if (k == 0) sc_core::wait(cq_.landed_event());
+      if (k == 0) Lookahead::wait_on(cq_.landed_event());
     }
   }
 }

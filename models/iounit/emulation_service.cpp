@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "models/core/config_error.hpp"
+#include "models/core/lookahead.hpp"
 
 namespace hcasim {
 
@@ -110,8 +111,8 @@ void EmulationService::serve() {
     }
     admit();
     if (progress) continue;
-    if (!items_.empty()) wake_.notify(ps(items_.top().at - now_ps()));
-    sc_core::wait(cq_->landed_event() | wake_);
+    if (!items_.empty()) Lookahead::notify_at(wake_, items_.top().at);
+    Lookahead::wait_on(cq_->landed_event() | wake_);
   }
 }
 

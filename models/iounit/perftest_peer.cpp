@@ -1,6 +1,7 @@
 // The I/O unit's side of perftest-style runs: echo, sink, write-echo or passive target (see
 // perftest_peer.hpp for what each mode answers and why).
 #include "models/iounit/perftest_peer.hpp"
+#include "models/core/lookahead.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -73,7 +74,7 @@ void PerftestPeer::reap_sends() {
 
 void PerftestPeer::post_or_wait(const SendRequest& wr) {
   while (!adapter_.post_send(qp_, wr)) {  // send queue full: wait for completions to free it
-    sc_core::wait(cq_.landed_event());
+    Lookahead::wait_on(cq_.landed_event());
     reap_sends();
   }
 }
@@ -92,9 +93,9 @@ void PerftestPeer::serve_writes() {
     reply_.inline_data = use_inline_ && r.size <= max_inline;
     for (std::uint64_t k = 0; k < r.count; ++k) {
       const std::uint8_t marker = perftest_marker(k);
-      while (in[r.size - 1] != marker) sc_core::wait(watch_.event());
+      while (in[r.size - 1] != marker) Lookahead::wait_on(watch_.event());
       ++messages_;
-      if (service_ != sc_core::SC_ZERO_TIME) sc_core::wait(service_);
+      if (service_ != sc_core::SC_ZERO_TIME) Lookahead::wait_for(service_);
       out[r.size - 1] = marker;
       reply_.wr_id = k;
       post_or_wait(reply_);

@@ -18,6 +18,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/core/lookahead.hpp"
 #include "models/hca/queue_interface.hpp"
 #include "models/interconnect/pcie_link.hpp"
 #include "models/iounit/echo_service.hpp"
@@ -30,7 +31,7 @@ namespace hcasim {
 class MemoryWatch : public PcieLink::WriteObserver {
  public:
   const sc_core::sc_event& event() const { return event_; }
-  void on_dma_write(std::uint64_t, std::uint64_t) override { event_.notify(); }
+  void on_dma_write(std::uint64_t, std::uint64_t) override { Lookahead::notify(event_); }
 
  private:
   sc_core::sc_event event_;

@@ -5,6 +5,7 @@
 // two modes show their failure behaviour, and a CQ overrun is recovered by a resize.
 #include <gtest/gtest.h>
 
+#include "models/core/lookahead.hpp"
 #include "workloads/cq_fanin.hpp"
 #include "workloads/scenario_params.hpp"
 
@@ -36,7 +37,7 @@ struct FaninRun {
     workload = std::make_unique<CqFanin>("cq_fanin", *system, values->load<CqFaninParams>(),
                                          values->load<HostStackParams>(),
                                          values->load<ScenarioParams>().seed, nullptr);
-    sc_core::sc_start();
+    hcasim::Lookahead::run();
   }
 };
 

@@ -4,6 +4,7 @@
 // requester gives up with errors instead of hanging.
 #include <gtest/gtest.h>
 
+#include "models/core/lookahead.hpp"
 #include "perftest_test_support.hpp"
 #include "workloads/perftest.hpp"
 #include "workloads/pingpong.hpp"
@@ -25,7 +26,7 @@ struct FaultRun {
     for (auto& [k, v] : sets) s.set(k, v);
     system = std::make_unique<System>(s.values, nullptr);
     workload = std::make_unique<W>(W::kName, *system, s.values.load<P>(), nullptr);
-    sc_core::sc_start();
+    hcasim::Lookahead::run();
     workload->report(report);
     system->report(report);
   }

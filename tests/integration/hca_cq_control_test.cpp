@@ -3,6 +3,7 @@
 // is cleared by the event it belongs to, an overrun raises one CqError event and counts what it
 // loses, and a resize -- under traffic or to recover from an overrun -- keeps every completion
 // in order. A test-bench thread plays the host software.
+#include "models/core/lookahead.hpp"
 #include "tests/integration/hca_test_bench.hpp"
 
 namespace hcasim {
@@ -52,23 +53,23 @@ TEST(HcaCqArm, EntryLandingWhileTheArmTravelsRaisesTheEvent) {
     // How long a send takes to complete, unloaded.
     Picos start = now();
     send_one(t, *t.hqp, 1, src, dst);
-    sc_core::wait(t.hcq->landed_event());
+    hcasim::Lookahead::wait(t.hcq->landed_event());
     const Picos latency = now() - start;
     ASSERT_EQ(drain(*t.hcq, t.host()).size(), 1u);
     drain_iou(t);
-    sc_core::wait(sc_core::sc_time(20, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(20, sc_core::SC_US));
     // The same send again; poll (empty) and arm half an arm-flight before its entry lands.
     start = now();
     send_one(t, *t.hqp, 2, src, dst);
-    sc_core::wait(ps(latency - flight / 2));
+    hcasim::Lookahead::wait(ps(latency - flight / 2));
     ASSERT_TRUE(drain(*t.hcq, t.host()).empty()) << "polled before the entry landed";
     const Picos armed = now();
     const Picos arrives = t.host().arm_cq(*t.hcq);
-    sc_core::wait(t.hcq->landed_event());
+    hcasim::Lookahead::wait(t.hcq->landed_event());
     const Picos landed = now();
     EXPECT_GT(landed, armed) << "the entry landed after software polled and armed";
     EXPECT_LT(landed, arrives) << "... and before the arm reached the adapter: the race";
-    if (irq.seen.empty()) sc_core::wait(irq.raised);
+    if (irq.seen.empty()) hcasim::Lookahead::wait(irq.raised);
     ASSERT_EQ(irq.seen.size(), 1u);
     EXPECT_EQ(irq.seen[0].vector, t.hcq->cqn());
     EXPECT_EQ(irq.seen[0].landed, 2u) << "the event lands after the entry";
@@ -78,7 +79,7 @@ TEST(HcaCqArm, EntryLandingWhileTheArmTravelsRaisesTheEvent) {
     const Picos decoded =
         hca.clock().edge_at_or_after(arrives) + hca.clock().cycles(hca.params().doorbell_cycles);
     EXPECT_EQ(irq.seen[0].at.value(), decoded + pcie.write_wire_ps(4) + pcie.params().latency_ps());
-    sc_core::wait(sc_core::sc_time(20, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(20, sc_core::SC_US));
     EXPECT_EQ(irq.seen.size(), 1u) << "one-shot: no second event";
     EXPECT_EQ(hca.counters().interrupts, 1u);
   });
@@ -99,24 +100,24 @@ TEST(HcaCqArm, PollArmSleepNeverMissesNorDuplicatesAnEvent) {
     const auto flight = static_cast<std::int64_t>(t.host().arm_cq(probe) - now());
     Picos start = now();
     send_one(t, *t.hqp, 0, src, dst);
-    sc_core::wait(t.hcq->landed_event());
+    hcasim::Lookahead::wait(t.hcq->landed_event());
     const auto latency = static_cast<std::int64_t>(now() - start);
     ASSERT_EQ(drain(*t.hcq, t.host()).size(), 1u);
     std::uint64_t id = 1;
     for (std::int64_t offset = -flight - 100'000; offset <= flight + 100'000; offset += 20'000) {
       drain_iou(t);
-      sc_core::wait(sc_core::sc_time(10, sc_core::SC_US));
+      hcasim::Lookahead::wait(sc_core::sc_time(10, sc_core::SC_US));
       start = now();
       send_one(t, *t.hqp, id, src, dst);
-      sc_core::wait(ps(static_cast<Picos>(latency + offset)));
+      hcasim::Lookahead::wait(ps(static_cast<Picos>(latency + offset)));
       std::vector<WorkCompletion> got = drain(*t.hcq, t.host());
       if (got.empty()) {
         const std::size_t events = irq.seen.size();
         const Picos arrives = t.host().arm_cq(*t.hcq);
         ++arms;
-        sc_core::wait(t.hcq->landed_event());
+        hcasim::Lookahead::wait(t.hcq->landed_event());
         (now() < arrives ? during : after) += 1;
-        while (irq.seen.size() == events) sc_core::wait(irq.raised);
+        while (irq.seen.size() == events) hcasim::Lookahead::wait(irq.raised);
         got = drain(*t.hcq, t.host());
       } else {
         ++before;
@@ -125,7 +126,7 @@ TEST(HcaCqArm, PollArmSleepNeverMissesNorDuplicatesAnEvent) {
       EXPECT_EQ(got[0].wr_id, id);
       ++id;
     }
-    sc_core::wait(sc_core::sc_time(20, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(20, sc_core::SC_US));
   });
   run_bench(b);
   EXPECT_GT(before, 0);
@@ -151,8 +152,8 @@ TEST(HcaCqArm, SolicitedOnlyArmWaitsForASolicitedReceive) {
       w.inline_data = true;
       w.solicited = solicited;
       ASSERT_TRUE(t.iou().post_send(*t.iqp, w));
-      while (t.hcq->landed() < id + 1) sc_core::wait(t.hcq->landed_event());
-      sc_core::wait(sc_core::sc_time(10, sc_core::SC_US));
+      while (t.hcq->landed() < id + 1) hcasim::Lookahead::wait(t.hcq->landed_event());
+      hcasim::Lookahead::wait(sc_core::sc_time(10, sc_core::SC_US));
     };
     t.host().arm_cq(*t.hcq, true);
     message(0, false);
@@ -167,16 +168,16 @@ TEST(HcaCqArm, SolicitedOnlyArmWaitsForASolicitedReceive) {
     // At the arm: an unpolled ordinary entry does not fire a solicited arm...
     message(2, false);
     t.host().arm_cq(*t.hcq, true);
-    sc_core::wait(sc_core::sc_time(10, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(10, sc_core::SC_US));
     EXPECT_EQ(irq.seen.size(), 1u);
     // ... an arm for any completion does, and an unpolled solicited entry fires a solicited arm.
     t.host().arm_cq(*t.hcq);
-    sc_core::wait(sc_core::sc_time(10, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(10, sc_core::SC_US));
     EXPECT_EQ(irq.seen.size(), 2u);
     message(3, true);
     EXPECT_EQ(irq.seen.size(), 2u) << "not armed";
     t.host().arm_cq(*t.hcq, true);
-    sc_core::wait(sc_core::sc_time(10, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(10, sc_core::SC_US));
     EXPECT_EQ(irq.seen.size(), 3u);
   });
   run_bench(b);
@@ -196,16 +197,16 @@ TEST(HcaCqModeration, TimerIsClearedByTheEventTheCountRaised) {
     t.host().arm_cq(*t.hcq);
     send_one(t, *t.hqp, 1, src, dst);
     send_one(t, *t.hqp, 2, src, dst);
-    while (irq.seen.empty()) sc_core::wait(irq.raised);
+    while (irq.seen.empty()) hcasim::Lookahead::wait(irq.raised);
     EXPECT_EQ(irq.seen[0].landed, 2u) << "the count fired the event";
     ASSERT_EQ(drain(*t.hcq, t.host()).size(), 2u);
     drain_iou(t);
     t.host().arm_cq(*t.hcq);
-    sc_core::wait(sc_core::sc_time(5, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(5, sc_core::SC_US));
     send_one(t, *t.hqp, 3, src, dst);
-    sc_core::wait(t.hcq->landed_event());
+    hcasim::Lookahead::wait(t.hcq->landed_event());
     const Picos landed = now();
-    while (irq.seen.size() < 2) sc_core::wait(irq.raised);
+    while (irq.seen.size() < 2) hcasim::Lookahead::wait(irq.raised);
     // The timer starts when the entry is written (it lands one write later) and the MSI then
     // crosses the idle link.
     const PcieLink& pcie = *t.sys->host.pcie;
@@ -231,14 +232,14 @@ TEST(HcaCqModeration, TimerThatFiredLeavesNothingBehind) {
     for (std::uint64_t id = 1; id <= 2; ++id) {
       t.host().arm_cq(*t.hcq);
       send_one(t, *t.hqp, id, src, dst);
-      sc_core::wait(t.hcq->landed_event());
+      hcasim::Lookahead::wait(t.hcq->landed_event());
       const Picos landed = now();
       const std::size_t before = irq.seen.size();
-      while (irq.seen.size() == before) sc_core::wait(irq.raised);
+      while (irq.seen.size() == before) hcasim::Lookahead::wait(irq.raised);
       EXPECT_EQ(irq.seen.back().at.value() - landed, after_landing) << "event " << id;
       ASSERT_EQ(drain(*t.hcq, t.host()).size(), 1u);
       drain_iou(t);
-      sc_core::wait(sc_core::sc_time(3, sc_core::SC_US));
+      hcasim::Lookahead::wait(sc_core::sc_time(3, sc_core::SC_US));
     }
     EXPECT_EQ(irq.seen.size(), 2u);
   });
@@ -264,16 +265,16 @@ TEST(HcaCqOverrun, RaisesOneCqErrorAndResizeRecoversCountingWhatWasLost) {
     irq.cq = cq;
     EventQueue& eq = t.host().open_event_queue(kAsyncVector);
     AsyncEvent ev[4];
-    while (eq.landed() < 1) sc_core::wait(eq.landed_event());
+    while (eq.landed() < 1) hcasim::Lookahead::wait(eq.landed_event());
     ASSERT_EQ(eq.poll(ev, 4), 1u);
     EXPECT_EQ(ev[0].kind, AsyncEventKind::kPortActive);
     // 24 signaled sends, nobody polls the 16-entry CQ: 8 completions have no room.
     const Sge src = t.host_buffer(8), dst = t.iou_buffer(8);
     for (std::uint64_t id = 0; id < 24; ++id) {
       send_one(t, qp, id, src, dst);
-      sc_core::wait(sc_core::sc_time(1, sc_core::SC_US));
+      hcasim::Lookahead::wait(sc_core::sc_time(1, sc_core::SC_US));
     }
-    sc_core::wait(sc_core::sc_time(20, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(20, sc_core::SC_US));
     const Hca& hca = *t.sys->host.hca;
     EXPECT_EQ(cq->landed(), 16u);
     EXPECT_EQ(hca.cq_completions_lost(cq->cqn()), 8u);
@@ -316,10 +317,10 @@ TEST(HcaCqResize, UnderTrafficLosesNothingAndKeepsOrder) {
     for (std::uint64_t id = 0; id < 20; ++id) send_one(t, qp, id, src, dst);
     // Once the stream is steady, entries land one message time apart; half-way between two,
     // the next one is on the link.
-    while (cq->landed() < 6) sc_core::wait(cq->landed_event());
+    while (cq->landed() < 6) hcasim::Lookahead::wait(cq->landed_event());
     const Picos sixth = now();
-    sc_core::wait(cq->landed_event());
-    sc_core::wait(ps((now() - sixth) / 2));
+    hcasim::Lookahead::wait(cq->landed_event());
+    hcasim::Lookahead::wait(ps((now() - sixth) / 2));
     const std::vector<WorkCompletion> early = drain(*cq, t.host());
     ASSERT_EQ(early.size(), 7u);
     const Picos before = now();
@@ -335,7 +336,7 @@ TEST(HcaCqResize, UnderTrafficLosesNothingAndKeepsOrder) {
       EXPECT_EQ(all[i].wr_id, i);
       EXPECT_EQ(all[i].status, WcStatus::kSuccess);
     }
-    sc_core::wait(sc_core::sc_time(20, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(20, sc_core::SC_US));
     WorkCompletion extra;
     EXPECT_EQ(cq->poll(&extra, 1), 0u) << "no entry twice";
     EXPECT_EQ(cq->landed(), 40u);
@@ -352,7 +353,7 @@ TEST(HcaCqResize, BelowTheUnpolledEntriesIsRefusedAndChangesNothing) {
     QueuePair& qp = small_cq_pair(t, cq, 16);
     const Sge src = t.host_buffer(8), dst = t.iou_buffer(8);
     for (std::uint64_t id = 0; id < 6; ++id) send_one(t, qp, id, src, dst);
-    sc_core::wait(sc_core::sc_time(20, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(20, sc_core::SC_US));
     ASSERT_EQ(cq->landed(), 6u);
     EXPECT_EQ(t.host().resize_cq(*cq, 4), VerbStatus::kInvalidArgument);
     EXPECT_EQ(cq->entries(), 16u);

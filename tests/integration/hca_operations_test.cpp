@@ -2,6 +2,7 @@
 // SEND, RDMA WRITE and RDMA READ (also across several packets), protection violations complete
 // with the right error and flush the queue, a receiver that is not ready is retried, and a
 // completion queue overrun is reported. A test-bench thread plays the host software.
+#include "models/core/lookahead.hpp"
 #include "tests/integration/hca_test_bench.hpp"
 
 namespace hcasim {
@@ -130,7 +131,7 @@ TEST(HcaOperations, ReadFollowedBySendCompletesWithItsData) {
     EXPECT_EQ(c2.status, WcStatus::kSuccess);
     // The ACK waited for the last response's DMA read: nothing was lost, nothing resent.
     EXPECT_EQ(t.sys->host.hca->counters().timeouts, 0u);
-    EXPECT_LT(sc_core::sc_time_stamp(), sc_core::sc_time(100, sc_core::SC_US));
+    EXPECT_LT(hcasim::ps(hcasim::now_ps()), sc_core::sc_time(100, sc_core::SC_US));
   });
   run_bench(b);
 }
@@ -156,7 +157,7 @@ TEST(HcaOperations, ProtectionErrorBehindOutstandingSendsKeepsCompletionOrder) {
     EXPECT_EQ(seen[2].wr_id, 102u);
     EXPECT_EQ(seen[2].status, WcStatus::kLocalProtection);
     WorkCompletion extra;
-    sc_core::wait(sc_core::sc_time(20, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(20, sc_core::SC_US));
     EXPECT_EQ(t.hcq->poll(&extra, 1), 0u) << "no duplicate completion";
   });
   run_bench(b);
@@ -179,7 +180,7 @@ TEST(HcaOperations, ReceivesPostedAfterAnErrorAreFlushedAndFetchingStops) {
     EXPECT_EQ(m.wr_id, 8u);
     EXPECT_EQ(m.status, WcStatus::kFlushed);
     const auto reads = t.sys->host.pcie->dma_reads();
-    sc_core::wait(sc_core::sc_time(100, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(100, sc_core::SC_US));
     EXPECT_EQ(t.sys->host.pcie->dma_reads(), reads) << "an idle adapter in error fetches nothing";
   });
   run_bench(b);
@@ -228,11 +229,11 @@ TEST(HcaOperations, ReceiverNotReadyIsRetriedUntilAReceiveIsPosted) {
         w.wr_id = 4;
         w.sges = {src};
         ASSERT_TRUE(t.host().post_send(*t.hqp, w));
-        sc_core::wait(sc_core::sc_time(25, sc_core::SC_US));  // several RNR timer periods
+        hcasim::Lookahead::wait(sc_core::sc_time(25, sc_core::SC_US));  // several RNR timer periods
         ASSERT_TRUE(t.iou().post_recv(*t.iqp, 1, dst));
         const WorkCompletion c = t.next(*t.hcq, t.host());
         EXPECT_EQ(c.status, WcStatus::kSuccess);
-        EXPECT_GE(sc_core::sc_time_stamp(), sc_core::sc_time(25, sc_core::SC_US));
+        EXPECT_GE(hcasim::ps(hcasim::now_ps()), sc_core::sc_time(25, sc_core::SC_US));
         EXPECT_GE(t.sys->iou.hca->counters().rnr_naks, 2u);
       },
       {{"hca.min_rnr_timer", "1"}});  // 10 us
@@ -270,12 +271,12 @@ TEST(HcaOperations, CompletionQueueOverrunIsReportedNotACrash) {
         if (t.icq->poll(&wc, 1))
           t.iou().retire(wc);
         else
-          sc_core::wait(t.icq->landed_event());
+          hcasim::Lookahead::wait(t.icq->landed_event());
       }
       while (!t.host().post_send(*t.hqp, w)) {
         t.hqp->sq_completed = t.hqp->sq_producer;  // pretend we polled: keep posting
       }
-      sc_core::wait(sc_core::sc_time(3, sc_core::SC_US));
+      hcasim::Lookahead::wait(sc_core::sc_time(3, sc_core::SC_US));
     }
     EXPECT_EQ(t.sys->host.hca->counters().cq_overruns, 1u);
     EXPECT_EQ(t.hcq->landed(), 64u);  // nothing is written past the CQ's capacity
@@ -297,7 +298,7 @@ TEST(HcaOperations, LostPacketsAreResentThenRetryExceeded) {
         EXPECT_EQ(c.wr_id, 21u);
         EXPECT_EQ(c.status, WcStatus::kRetryExceeded);
         EXPECT_EQ(t.sys->host.hca->counters().timeouts, 3u);  // 2 resends, then give up
-        EXPECT_GE(sc_core::sc_time_stamp(), sc_core::sc_time(15, sc_core::SC_US));
+        EXPECT_GE(hcasim::ps(hcasim::now_ps()), sc_core::sc_time(15, sc_core::SC_US));
       },
       {{"hca.retry_count", "2"}, {"hca.ack_timeout_us", "5"}});
   run_bench(b);
@@ -385,14 +386,14 @@ std::pair<double, double> race(std::uint32_t weight_a, std::uint32_t weight_b) {
     w.rkey = rkey;
     w.wr_id = 1;
     w.remote_addr = dst;
-    const double start = sc_core::sc_time_stamp().to_seconds();
+    const double start = hcasim::ps(hcasim::now_ps()).to_seconds();
     ASSERT_TRUE(x.host().post_send(qa, w));
     w.wr_id = 2;
     w.remote_addr = dst + kLen;
     ASSERT_TRUE(x.host().post_send(qb, w));
     for (int i = 0; i < 2; ++i) {
       const WorkCompletion c = x.next(*x.hcq, x.host());
-      const double at = (sc_core::sc_time_stamp().to_seconds() - start) * 1e9;
+      const double at = (hcasim::ps(hcasim::now_ps()).to_seconds() - start) * 1e9;
       (c.wr_id == 1 ? t.first : t.second) = at;
     }
   });
@@ -415,7 +416,9 @@ TEST(HcaScheduler, WeightThreeGetsThreeQuartersOfTheLink) {
 struct RecordingInterrupts : InterruptSink {
   CompletionQueue* cq = nullptr;
   std::vector<std::pair<sc_core::sc_time, std::uint64_t>> seen;  // time, CQEs landed
-  void raise(std::uint32_t) override { seen.emplace_back(sc_core::sc_time_stamp(), cq->landed()); }
+  void raise(std::uint32_t) override {
+    seen.emplace_back(hcasim::ps(hcasim::now_ps()), cq->landed());
+  }
 };
 
 // Sends `n` small inline messages (receives posted at the far end) and waits for them all.
@@ -428,7 +431,7 @@ void send_n(Bench& t, int n) {
   for (int i = 0; i < n; ++i) {
     ASSERT_TRUE(t.iou().post_recv(*t.iqp, i, dst));
     ASSERT_TRUE(t.host().post_send(*t.hqp, w));
-    sc_core::wait(sc_core::sc_time(2, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(2, sc_core::SC_US));
   }
 }
 
@@ -481,9 +484,9 @@ TEST(HcaInterrupts, ModerationByTimeFiresAfterThePeriod) {
     t.sys->host.hca->modify_cq_moderation(t.hcq->cqn(), 100, 20'000'000);  // 20 us
     t.host().arm_cq(*t.hcq);
     send_n(t, 1);  // the completion lands within 2 us
-    const sc_core::sc_time first = sc_core::sc_time_stamp();
+    const sc_core::sc_time first = hcasim::ps(hcasim::now_ps());
     EXPECT_TRUE(irq.seen.empty());
-    sc_core::wait(sc_core::sc_time(25, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(25, sc_core::SC_US));
     ASSERT_EQ(irq.seen.size(), 1u);
     EXPECT_GT(irq.seen[0].first, first + sc_core::sc_time(15, sc_core::SC_US));
   });

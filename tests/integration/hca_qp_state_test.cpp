@@ -2,6 +2,7 @@
 // states that cannot take them, a connection brought up RESET -> INIT -> RTR -> RTS with its
 // PSNs, ERR flushing, RESET discarding without completions, SQD holding new sends back, and the
 // QpFatal event when the adapter itself moves a QP to ERR.
+#include "models/core/lookahead.hpp"
 #include "tests/integration/hca_test_bench.hpp"
 
 namespace hcasim {
@@ -91,7 +92,7 @@ TEST(HcaQpState, IllegalMovesAndEarlyPostsAreRefusedChangingNothing) {
     EXPECT_EQ(h.modify_qp(qp, to(QpState::kInit)), VerbStatus::kInvalidTransition);
     EXPECT_EQ(h.try_post_send(qp, send_of(buf, 4)), VerbStatus::kWrongState);
     EXPECT_EQ(qp.sq_producer, 0u) << "nothing was written";
-    sc_core::wait(sc_core::sc_time(5, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(5, sc_core::SC_US));
     EXPECT_EQ(t.sys->host.hca->counters().doorbells, doorbells + 1) << "only the receive rang";
     EXPECT_EQ(t.sys->host.hca->qp_state(qp.qpn), QpState::kRtr);
     // Post checks also name bad requests: too many SGEs, too much inline data, a full queue.
@@ -162,7 +163,7 @@ TEST(HcaQpState, MismatchedPsnsNeverComplete) {
 void post_stuck_sends(Bench& t, QueuePair& qp, const Sge& src, int n) {
   for (int i = 0; i < n; ++i)
     ASSERT_EQ(t.host().try_post_send(qp, send_of(src, 100 + i)), VerbStatus::kOk);
-  sc_core::wait(sc_core::sc_time(30, sc_core::SC_US));
+  hcasim::Lookahead::wait(sc_core::sc_time(30, sc_core::SC_US));
   ASSERT_EQ(t.hcq->landed(), 0u);
 }
 
@@ -185,7 +186,7 @@ TEST(HcaQpState, ErrFlushesOutstandingAndLaterPostedWithoutAFatalEvent) {
     const WorkCompletion m = t.next(*t.hcq, t.host());
     EXPECT_EQ(m.wr_id, 7u);
     EXPECT_EQ(m.status, WcStatus::kFlushed);
-    sc_core::wait(sc_core::sc_time(10, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(10, sc_core::SC_US));
     AsyncEvent ev[4];
     ASSERT_EQ(eq.poll(ev, 4), 1u) << "PortActive only: software asked for ERR";
     EXPECT_EQ(ev[0].kind, AsyncEventKind::kPortActive);
@@ -200,17 +201,17 @@ TEST(HcaQpState, AdapterErrorRaisesQpFatalOnTheEventQueue) {
     t.sys->host.pcie->set_interrupt_sink(&irq);
     EventQueue& eq = t.host().open_event_queue(7);
     AsyncEvent ev[4];
-    while (eq.landed() < 1) sc_core::wait(eq.landed_event());
+    while (eq.landed() < 1) hcasim::Lookahead::wait(eq.landed_event());
     ASSERT_EQ(eq.poll(ev, 4), 1u);
     SendRequest w = send_of(Sge{t.host_buffer(64).addr, 64, 0xbad00}, 3);  // unknown lkey
     ASSERT_TRUE(t.host().post_send(*t.hqp, w));
     EXPECT_EQ(t.next(*t.hcq, t.host()).status, WcStatus::kLocalProtection);
-    while (eq.landed() < 2) sc_core::wait(eq.landed_event());
+    while (eq.landed() < 2) hcasim::Lookahead::wait(eq.landed_event());
     ASSERT_EQ(eq.poll(ev, 4), 1u);
     EXPECT_EQ(ev[0].kind, AsyncEventKind::kQpFatal);
     EXPECT_EQ(ev[0].number, t.hqp->qpn);
     EXPECT_EQ(t.sys->host.hca->qp_state(t.hqp->qpn), QpState::kError);
-    while (irq.seen.size() < 2) sc_core::wait(irq.raised);  // the MSI follows its entry
+    while (irq.seen.size() < 2) hcasim::Lookahead::wait(irq.raised);  // the MSI follows its entry
     ASSERT_EQ(irq.seen.size(), 2u);
     EXPECT_EQ(irq.seen[1].vector, 7u);
     EXPECT_EQ(t.sys->host.hca->counters().async_events_undelivered, 0u);
@@ -226,7 +227,7 @@ TEST(HcaQpState, ResetDiscardsWithoutCompletionsAndTheQpComesBack) {
     ASSERT_EQ(t.host().modify_qp(*p.host, to(QpState::kReset)), VerbStatus::kOk);
     ASSERT_EQ(t.iou().modify_qp(*p.iou, to(QpState::kReset)), VerbStatus::kOk);
     EXPECT_EQ(p.host->sq_producer, 0u);
-    sc_core::wait(sc_core::sc_time(50, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(50, sc_core::SC_US));
     EXPECT_EQ(t.hcq->landed(), 0u) << "RESET completes nothing";
     // Up again (new PSNs), and a send goes through.
     for (auto [ctx, qp, peer, port, psn] :
@@ -247,7 +248,7 @@ TEST(HcaQpState, ResetDiscardsWithoutCompletionsAndTheQpComesBack) {
     const WorkCompletion s = t.next(*t.hcq, t.host());
     EXPECT_EQ(s.wr_id, 55u);
     EXPECT_EQ(s.status, WcStatus::kSuccess);
-    sc_core::wait(sc_core::sc_time(30, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(30, sc_core::SC_US));
     EXPECT_EQ(t.hcq->landed(), 1u) << "nothing of the discarded sends ever completes";
   });
   run_bench(b);
@@ -261,7 +262,7 @@ TEST(HcaQpState, SqdFinishesTheMessageInProgressAndHoldsNewOnesUntilRts) {
     for (int i = 0; i < 3; ++i)
       ASSERT_EQ(t.iou().try_post_recv(*p.iou, i, t.iou_buffer(kBig)), VerbStatus::kOk);
     ASSERT_EQ(t.host().try_post_send(*p.host, send_of(big, 1)), VerbStatus::kOk);
-    sc_core::wait(sc_core::sc_time(3, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(3, sc_core::SC_US));
     const std::uint64_t sent = t.sys->host.hca->counters().packets_tx;
     ASSERT_GT(sent, 0u);
     ASSERT_LT(sent, 16u) << "the big message is in progress";
@@ -271,7 +272,7 @@ TEST(HcaQpState, SqdFinishesTheMessageInProgressAndHoldsNewOnesUntilRts) {
     const WorkCompletion c = t.next(*t.hcq, t.host());
     EXPECT_EQ(c.wr_id, 1u);
     EXPECT_EQ(c.status, WcStatus::kSuccess);
-    sc_core::wait(sc_core::sc_time(50, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(50, sc_core::SC_US));
     EXPECT_EQ(t.hcq->landed(), 1u) << "SQD starts no new send";
     EXPECT_EQ(t.sys->host.hca->counters().packets_tx, 16u);
     ASSERT_EQ(t.host().modify_qp(*p.host, to(QpState::kRts)), VerbStatus::kOk);

@@ -2,6 +2,7 @@
 // adapters: the retry budgets (retry_count 7 is seven retries, sequence NAKs spend the budget
 // too; only rnr_retry 7 means forever), the RNR wait taken from the timer the responder puts in
 // its NAK, and the completion status rdma-core reports for each kind of failure.
+#include "models/core/lookahead.hpp"
 #include "tests/integration/hca_test_bench.hpp"
 
 namespace hcasim {
@@ -15,11 +16,11 @@ using sc_core::SC_US;
 
 // The next completion on `cq`, or false if none lands within `limit` (simulated time).
 bool next_within(CompletionQueue& cq, AdapterContext& ctx, sc_time limit, WorkCompletion& wc) {
-  const sc_time deadline = sc_core::sc_time_stamp() + limit;
+  const sc_time deadline = hcasim::ps(hcasim::now_ps()) + limit;
   while (cq.poll(&wc, 1) == 0) {
-    const sc_time now = sc_core::sc_time_stamp();
+    const sc_time now = hcasim::ps(hcasim::now_ps());
     if (now >= deadline) return false;
-    sc_core::wait(deadline - now, cq.landed_event());
+    hcasim::Lookahead::wait(deadline - now, cq.landed_event());
   }
   ctx.retire(wc);
   return true;
@@ -60,8 +61,8 @@ TEST(HcaReliability, RetryCountSevenIsSevenRetriesNotForever) {
         // The first try and seven retries each wait one ack_timeout (5 us).
         EXPECT_EQ(t.sys->host.hca->counters().timeouts, 8u);
         EXPECT_EQ(t.sys->host.hca->counters().packets_tx, 8u);
-        EXPECT_GE(sc_core::sc_time_stamp(), sc_time(40, SC_US));
-        EXPECT_LT(sc_core::sc_time_stamp(), sc_time(46, SC_US));  // + first send, CQE write
+        EXPECT_GE(hcasim::ps(hcasim::now_ps()), sc_time(40, SC_US));
+        EXPECT_LT(hcasim::ps(hcasim::now_ps()), sc_time(46, SC_US));  // + first send, CQE write
       },
       {{"hca.retry_count", "7"}, {"hca.ack_timeout_us", "5"}});
   run_bench(b);
@@ -79,7 +80,7 @@ TEST(HcaReliability, SequenceNaksSpendTheRetryBudget) {
         int naks = 0;
         bool done = false;
         while (!done && naks < 6) {
-          sc_core::wait(sc_time(3, SC_US));
+          hcasim::Lookahead::wait(sc_time(3, SC_US));
           send_sequence_nak(t, 0);  // PSN 0, the message's only packet: resend it
           ++naks;
           done = next_within(*t.hcq, t.host(), sc_time(2, SC_US), c);
@@ -103,13 +104,13 @@ TEST(HcaReliability, RnrWaitIsTheTimerTheResponderSends) {
         w.wr_id = 33;
         w.sges = {t.host_buffer(64)};
         ASSERT_TRUE(t.host().post_send(*t.hqp, w));
-        sc_core::wait(sc_time(100, SC_US));
+        hcasim::Lookahead::wait(sc_time(100, SC_US));
         ASSERT_TRUE(t.iou().post_recv(*t.iqp, 1, t.iou_buffer(64)));
         const WorkCompletion c = t.next(*t.hcq, t.host());
         EXPECT_EQ(c.status, WcStatus::kSuccess);
         EXPECT_EQ(t.sys->iou.hca->counters().rnr_naks, 1u);
-        EXPECT_GE(sc_core::sc_time_stamp(), sc_time(1280, SC_US));
-        EXPECT_LT(sc_core::sc_time_stamp(), sc_time(1290, SC_US));
+        EXPECT_GE(hcasim::ps(hcasim::now_ps()), sc_time(1280, SC_US));
+        EXPECT_LT(hcasim::ps(hcasim::now_ps()), sc_time(1290, SC_US));
       },
       {{"hca.min_rnr_timer", "14"}});
   run_bench(b);
@@ -122,13 +123,13 @@ TEST(HcaReliability, DefaultRnrTimerIsTenMicroseconds) {
     w.wr_id = 34;
     w.sges = {t.host_buffer(64)};
     ASSERT_TRUE(t.host().post_send(*t.hqp, w));
-    sc_core::wait(sc_time(5, SC_US));
+    hcasim::Lookahead::wait(sc_time(5, SC_US));
     ASSERT_TRUE(t.iou().post_recv(*t.iqp, 1, t.iou_buffer(64)));
     const WorkCompletion c = t.next(*t.hcq, t.host());
     EXPECT_EQ(c.status, WcStatus::kSuccess);
     EXPECT_EQ(t.sys->iou.hca->counters().rnr_naks, 1u);
-    EXPECT_GE(sc_core::sc_time_stamp(), sc_time(10, SC_US));
-    EXPECT_LT(sc_core::sc_time_stamp(), sc_time(20, SC_US));
+    EXPECT_GE(hcasim::ps(hcasim::now_ps()), sc_time(10, SC_US));
+    EXPECT_LT(hcasim::ps(hcasim::now_ps()), sc_time(20, SC_US));
   });
   run_bench(b);
 }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 
+#include "models/core/lookahead.hpp"
 #include "workloads/system.hpp"
 
 namespace hcasim::hca_test {
@@ -45,12 +46,12 @@ struct Bench : sc_core::sc_module {
   void run() {
     body(*this);
     done = true;
-    sc_core::sc_stop();
+    hcasim::Lookahead::stop();
   }
   // Waits (in simulated time) for the next completion on `cq`.
   WorkCompletion next(CompletionQueue& cq, AdapterContext& ctx) {
     WorkCompletion wc;
-    while (cq.poll(&wc, 1) == 0) sc_core::wait(cq.landed_event());
+    while (cq.poll(&wc, 1) == 0) hcasim::Lookahead::wait(cq.landed_event());
     ctx.retire(wc);
     return wc;
   }
@@ -74,7 +75,7 @@ inline bool same(HostMemory& a, std::uint64_t pa, HostMemory& b, std::uint64_t p
 }
 
 inline void run_bench(Bench& b) {
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_TRUE(b.done) << "the bench thread did not finish (model stalled)";
 }
 
@@ -90,8 +91,8 @@ struct RecordingInterrupts : InterruptSink {
   std::vector<Seen> seen;
   sc_core::sc_event raised;
   void raise(std::uint32_t vector) override {
-    seen.push_back(Seen{sc_core::sc_time_stamp(), vector, cq ? cq->landed() : 0});
-    raised.notify();
+    seen.push_back(Seen{hcasim::ps(hcasim::now_ps()), vector, cq ? cq->landed() : 0});
+    hcasim::Lookahead::notify(raised);
   }
 };
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "models/core/lookahead.hpp"
 #include "models/core/random.hpp"
 #include "perftest_test_support.hpp"
 #include "workloads/perftest.hpp"
@@ -91,7 +92,7 @@ TEST(HostTick, ATickDelaysExactlyTheRoundTripsItFallsIn) {
   Perftest ticked_run("perftest", ticked_system, ticked.values.load<PerftestParams>(), nullptr);
   System quiet_system(quiet.values, nullptr);
   Perftest quiet_run("perftest", quiet_system, quiet.values.load<PerftestParams>(), nullptr);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_TRUE(ticked_run.finished());
   ASSERT_EQ(ticked_run.errors(), 0u);
   ASSERT_EQ(quiet_run.errors(), 0u);

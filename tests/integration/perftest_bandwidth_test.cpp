@@ -3,6 +3,7 @@
 // Each TEST runs in its own process (SystemC elaborates once per process).
 #include <gtest/gtest.h>
 
+#include "models/core/lookahead.hpp"
 #include "perftest_test_support.hpp"
 #include "workloads/perftest.hpp"
 
@@ -25,7 +26,7 @@ struct BwRun {
     system = std::make_unique<System>(run.values, nullptr);
     perftest =
         std::make_unique<Perftest>("perftest", *system, run.values.load<PerftestParams>(), nullptr);
-    sc_core::sc_start();
+    hcasim::Lookahead::run();
   }
   double average_gbps(std::size_t i = 0) const {  // GB/s = bytes per ns
     return perftest->results().at(i).average_bytes_per_ps() * 1000.0;

@@ -8,6 +8,7 @@
 #include <string>
 #include <tuple>
 
+#include "models/core/lookahead.hpp"
 #include "models/core/scenario_file.hpp"
 #include "perftest_test_support.hpp"
 #include "workloads/perftest.hpp"
@@ -32,7 +33,7 @@ struct BundledRun {
     system = std::make_unique<System>(run.values, nullptr);
     perftest =
         std::make_unique<Perftest>("perftest", *system, run.values.load<PerftestParams>(), nullptr);
-    sc_core::sc_start();
+    hcasim::Lookahead::run();
   }
   std::uint64_t timeouts() const {
     return system->host.hca->counters().timeouts + system->iou.hca->counters().timeouts;

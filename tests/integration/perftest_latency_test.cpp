@@ -4,6 +4,7 @@
 // Each TEST runs in its own process (SystemC elaborates once per process).
 #include <gtest/gtest.h>
 
+#include "models/core/lookahead.hpp"
 #include "perftest_test_support.hpp"
 #include "workloads/perftest.hpp"
 #include "workloads/pingpong.hpp"
@@ -40,7 +41,7 @@ TEST(PerftestLatency, SendLatAt2BytesIsHalfThePingPongRoundTrip) {
   PingPong pingpong("pingpong", pp_system, run.values.load<PingPongParams>(), nullptr);
   System pt_system(run.values, nullptr);
   Perftest perftest("perftest", pt_system, run.values.load<PerftestParams>(), nullptr);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_TRUE(perftest.finished());
   ASSERT_EQ(perftest.errors(), 0u);
   ASSERT_EQ(pingpong.errors(), 0u);
@@ -71,7 +72,7 @@ TEST(PerftestLatency, LatencyGrowsWithSizeAtTheNarrowestStagesRate) {
   run.set("perftest.warmup", "2");
   System system(run.values, nullptr);
   Perftest perftest("perftest", system, run.values.load<PerftestParams>(), nullptr);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_TRUE(perftest.finished());
   ASSERT_EQ(perftest.errors(), 0u);
   const auto& results = perftest.results();
@@ -105,7 +106,7 @@ TEST(PerftestLatency, WriteLatNoticesThePeersWritesInMemory) {
   run.set("perftest.warmup", "3");
   System system(run.values, nullptr);
   Perftest perftest("perftest", system, run.values.load<PerftestParams>(), nullptr);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_TRUE(perftest.finished());  // every round trip's write was seen on both sides
   ASSERT_EQ(perftest.errors(), 0u);
   const auto& results = perftest.results();
@@ -131,7 +132,7 @@ TEST(PerftestLatency, ReadLatReportsTheFullRoundTrip) {
   run.set("perftest.warmup", "3");
   System system(run.values, nullptr);
   Perftest perftest("perftest", system, run.values.load<PerftestParams>(), nullptr);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_TRUE(perftest.finished());
   ASSERT_EQ(perftest.errors(), 0u);
   const auto& results = perftest.results();

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "models/core/lookahead.hpp"
 #include "perftest_test_support.hpp"
 #include "workloads/open_loop.hpp"
 
@@ -44,7 +45,7 @@ struct LoadRun {
     const double capacity = 1e9 / service_ns;  // ops/s
     run.set("load.rate", std::to_string(share_of_capacity * capacity));
     load = std::make_unique<OpenLoop>("load", *system, run.values.load<LoadParams>(), 7, nullptr);
-    sc_core::sc_start();
+    hcasim::Lookahead::run();
   }
   const LogLinearHistogram& latency() const { return load->ops().latency_ps; }
   double capacity() const { return 1e9 / service_ns; }

@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "models/core/lookahead.hpp"
 #include "perftest_test_support.hpp"
 #include "workloads/perftest.hpp"
 
@@ -24,7 +25,7 @@ struct BwRun {
     system = std::make_unique<System>(run.values, nullptr);
     perftest =
         std::make_unique<Perftest>("perftest", *system, run.values.load<PerftestParams>(), nullptr);
-    sc_core::sc_start();
+    hcasim::Lookahead::run();
   }
   const Hca::Counters& host_hca() const { return system->host.hca->counters(); }
 };

@@ -4,6 +4,7 @@
 // Each TEST runs in its own process (SystemC elaborates once per process).
 #include <gtest/gtest.h>
 
+#include "models/core/lookahead.hpp"
 #include "models/core/scenario_file.hpp"
 #include "perftest_test_support.hpp"
 #include "workloads/open_loop.hpp"
@@ -24,7 +25,7 @@ TEST(PerftestSweep, SizeListGivesOneOpClassPerSize) {
   run.set("perftest.iterations", "10");
   System system(run.values, nullptr);
   std::unique_ptr<Workload> workload = make_workload(run.values, system, nullptr);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_TRUE(workload->finished());
   EXPECT_EQ(workload->errors(), 0u);
   RunReport report;

@@ -3,6 +3,7 @@
 // Each TEST runs in its own process (SystemC elaborates once per process).
 #include <gtest/gtest.h>
 
+#include "models/core/lookahead.hpp"
 #include "models/core/sim_time.hpp"
 #include "workloads/pingpong.hpp"
 #include "workloads/system.hpp"
@@ -77,7 +78,7 @@ Picos check_against_floor(std::vector<std::pair<std::string, std::string>> sets)
   for (auto& [k, v] : sets) run.set(k, v);
   System system(run.values, nullptr);
   PingPong workload("pingpong", system, run.values.load<PingPongParams>(), nullptr);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_TRUE(workload.finished());
   EXPECT_EQ(workload.errors(), 0u);
   RunReport report;

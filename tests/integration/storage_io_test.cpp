@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 
+#include "models/core/lookahead.hpp"
 #include "workloads/scenario_params.hpp"
 #include "workloads/storage_io.hpp"
 #include "workloads/system.hpp"
@@ -35,7 +36,7 @@ struct FioRun {
     workload = std::make_unique<StorageIo>("fio", *system, values->load<StorageIoParams>(),
                                            values->load<HostStackParams>(),
                                            values->load<ScenarioParams>().seed, nullptr);
-    sc_core::sc_start();
+    hcasim::Lookahead::run();
   }
   const EmulationService::Stats& iou() const { return system->iou.emulation().stats(); }
 };
@@ -190,7 +191,7 @@ struct FrameBench : sc_core::sc_module {
   void run() {
     body(*this);
     done = true;
-    sc_core::sc_stop();
+    hcasim::Lookahead::stop();
   }
   // Sends `len` bytes of frame (already at frame_addr) and returns the reply it gets.
   i2o::Reply exchange(std::size_t len) {
@@ -240,7 +241,7 @@ struct FrameBench : sc_core::sc_module {
 
 void run_bench(const std::function<void(FrameBench&)>& body, const Sets& sets = {}) {
   FrameBench b(body, sets);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_TRUE(b.done) << "the exchange hung";
 }
 

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "models/core/lookahead.hpp"
 #include "workloads/system.hpp"
 #include "workloads/update_storm.hpp"
 
@@ -36,7 +37,7 @@ Result run(const std::string& kind, unsigned workers, double duration_us = 600) 
   s.set("storm.duration_us", std::to_string(duration_us));
   System system(s.values, nullptr);
   UpdateStorm storm("update_storm", system, s.values.load<UpdateStormParams>(), 1, nullptr);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   Result r;
   r.finished = storm.finished();
   r.summary = storm.summary();

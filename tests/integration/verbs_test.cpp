@@ -8,6 +8,7 @@
 #include <cstring>
 #include <functional>
 
+#include "models/core/lookahead.hpp"
 #include "workloads/system.hpp"
 
 namespace hcasim {
@@ -49,7 +50,7 @@ struct Bench : sc_core::sc_module {
   void run() {
     body(*this);
     done = true;
-    sc_core::sc_stop();
+    hcasim::Lookahead::stop();
   }
   HostMemory& hm() { return *sys->host.memory; }
   HostMemory& im() { return *sys->iou.memory; }
@@ -69,7 +70,7 @@ struct Bench : sc_core::sc_module {
   }
   WorkCompletion next_iou() {
     WorkCompletion wc;
-    while (peer.cq->poll(&wc, 1) == 0) sc_core::wait(peer.cq->landed_event());
+    while (peer.cq->poll(&wc, 1) == 0) hcasim::Lookahead::wait(peer.cq->landed_event());
     peer.adapter->retire(wc);
     return wc;
   }
@@ -88,7 +89,7 @@ void fill(HostMemory& m, const Sge& s, std::uint8_t seed) {
 }
 
 void run_bench(Bench& b) {
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_TRUE(b.done) << "the bench thread did not finish (model stalled)";
 }
 
@@ -304,7 +305,7 @@ TEST(Verbs, MovingAQueuePairToErrFlushesItsWork) {
     const Sge s = t.host_buffer(8);
     const verbs::SendWr first = t.send(1, &s, 1), later = t.send(2, &s, 1);
     ASSERT_EQ(t.dev->post_send(*t.ctx, *t.qp, &first, 1), 0);
-    sc_core::wait(sc_core::sc_time(3, sc_core::SC_US));
+    hcasim::Lookahead::wait(sc_core::sc_time(3, sc_core::SC_US));
     verbs::QpAttr a;
     a.state = QpState::kError;
     ASSERT_EQ(t.dev->modify_qp(*t.ctx, *t.qp, a), 0);
@@ -333,7 +334,8 @@ TEST(Verbs, ResizingACqKeepsItsEntriesInOrder) {
     std::vector<verbs::SendWr> list;
     for (int i = 0; i < 6; ++i) list.push_back(t.send(i, &s, 1));
     ASSERT_EQ(t.dev->post_send(*t.ctx, *t.qp, list.data(), 3), 0);
-    sc_core::wait(sc_core::sc_time(5, sc_core::SC_US));  // three completions wait in the CQ
+    hcasim::Lookahead::wait(
+        sc_core::sc_time(5, sc_core::SC_US));  // three completions wait in the CQ
     EXPECT_EQ(t.cq->pending(), 3u);
     EXPECT_EQ(t.dev->resize_cq(*t.ctx, *t.cq, 2), EINVAL);  // below what it holds
     ASSERT_EQ(t.dev->resize_cq(*t.ctx, *t.cq, 256), 0);

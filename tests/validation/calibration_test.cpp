@@ -6,6 +6,7 @@
 // Each TEST is one perftest run in its own process.
 #include <gtest/gtest.h>
 
+#include "models/core/lookahead.hpp"
 #include "workloads/perftest.hpp"
 #include "workloads/system.hpp"
 
@@ -27,7 +28,7 @@ struct PerftestRun {
     for (auto& [k, v] : sets) values.set(k, v, ValueOrigin{"test"});
     system = std::make_unique<System>(values, nullptr);
     test = std::make_unique<Perftest>("perftest", *system, values.load<PerftestParams>(), nullptr);
-    sc_core::sc_start();
+    hcasim::Lookahead::run();
     EXPECT_TRUE(test->finished());
     EXPECT_EQ(test->errors(), 0u);
     test->report(report);
@@ -124,7 +125,7 @@ double many_qp_rate(unsigned qps, unsigned per_qp) {
       w.sges = {Sge{src, 64, key}};
       w.remote_addr = dst;
       w.rkey = rkey;
-      const double start = sc_core::sc_time_stamp().to_seconds();
+      const double start = hcasim::ps(hcasim::now_ps()).to_seconds();
       // Post round-robin over the QPs (signal every 64th), then collect every completion.
       unsigned expected = 0;
       for (unsigned k = 0; k < per_qp; ++k) {
@@ -135,23 +136,24 @@ double many_qp_rate(unsigned qps, unsigned per_qp) {
           for (;;) {
             for (unsigned n = cq.poll(wc, 16), i = 0; i < n; ++i, --expected) host.retire(wc[i]);
             if (host.post_send(*q, w)) break;
-            sc_core::wait(cq.landed_event());  // queue full: wait for a completion
+            hcasim::Lookahead::wait(cq.landed_event());  // queue full: wait for a completion
           }
         }
       }
       while (expected) {
         WorkCompletion wc[16];
         const unsigned n = cq.poll(wc, 16);
-        if (!n) sc_core::wait(cq.landed_event());
+        if (!n) hcasim::Lookahead::wait(cq.landed_event());
         for (unsigned i = 0; i < n; ++i, --expected) host.retire(wc[i]);
       }
-      seconds = sc_core::sc_time_stamp().to_seconds() - start;
-      sc_core::sc_stop();
+      seconds = hcasim::ps(hcasim::now_ps()).to_seconds() - start;
+      hcasim::Lookahead::stop();
     }
   } streamer("streamer", sys, qps, per_qp);
-  sc_core::sc_start();
-  EXPECT_GT(streamer.seconds, 0.0) << "the streamer did not finish by " << sc_core::sc_time_stamp()
-                                   << ", " << sys.host.hca->counters().cqes << " CQEs";
+  hcasim::Lookahead::run();
+  EXPECT_GT(streamer.seconds, 0.0)
+      << "the streamer did not finish by " << hcasim::ps(hcasim::now_ps()) << ", "
+      << sys.host.hca->counters().cqes << " CQEs";
   return qps * per_qp / streamer.seconds / 1e6;
 }
 

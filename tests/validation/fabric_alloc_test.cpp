@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "models/core/lookahead.hpp"
 #include "models/fabric/topology.hpp"
 #include "tests/validation/fabric_bench.hpp"
 
@@ -64,13 +65,14 @@ TEST(FabricAllocation, SteadyStateForwardingDoesNotAllocate) {
   // Offered load 800/1700 + 800/1900 = 0.89 of the consumer: it queues, but stays stable.
   Generator ga("ga", a, 3, 1700000, 2048), gb("gb", b, 3, 1900000, 2048);
 
-  sc_core::sc_start(sc_core::sc_time(200, sc_core::SC_US));  // warm-up: pools and heaps grow
+  hcasim::Lookahead::run_for(
+      sc_core::sc_time(200, sc_core::SC_US));  // warm-up: pools and heaps grow
   const std::uint64_t n0 = g_allocations.load();
   const std::size_t r0 = dst.records.size();
-  sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_MS));
+  hcasim::Lookahead::run_for(sc_core::sc_time(1, sc_core::SC_MS));
   const std::uint64_t n1 = g_allocations.load();
   const std::size_t r1 = dst.records.size();
-  sc_core::sc_start(sc_core::sc_time(2, sc_core::SC_MS));
+  hcasim::Lookahead::run_for(sc_core::sc_time(2, sc_core::SC_MS));
   const std::uint64_t n2 = g_allocations.load();
   const std::size_t r2 = dst.records.size();
 

@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "models/core/lookahead.hpp"
 #include "models/fabric/topology.hpp"
 #include "tests/validation/fabric_bench.hpp"
 
@@ -40,7 +41,7 @@ TEST(FabricFlowControl, SlowConsumerBehindASwitchLosesNothing) {
   Fabric f = build_fabric(bench::fabric_params("switch"), lp, sp,
                           {as_endpoint(src), as_endpoint(dst)}, nullptr);
   for (std::uint32_t k = 0; k < n; ++k) src.send(src.make(2, payload), 0);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
 
   // Every packet arrived exactly once, in order; nothing is left anywhere.
   ASSERT_EQ(dst.records.size(), n);
@@ -80,7 +81,7 @@ TEST(FabricFlowControl, FanInOnTwoVirtualLanesLosesNothing) {
     a.send(a.make(3, size(rng), static_cast<std::uint8_t>(lane(rng))), 0);
     b.send(b.make(3, size(rng), static_cast<std::uint8_t>(lane(rng))), 0);
   }
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
 
   ASSERT_EQ(dst.records.size(), 2 * n);
   EXPECT_EQ(dst.order_errors, 0u);  // in order per (source, VL)
@@ -115,7 +116,7 @@ struct LoopRun {
     f = build_fabric(bench::fabric_params("direct"), lp, defaults<SwitchParams>(),
                      {as_endpoint(*src), as_endpoint(*dst)}, nullptr);
     for (std::uint32_t k = 0; k < kPackets; ++k) src->send(src->make(2, kPayload), 0);
-    sc_core::sc_start();
+    hcasim::Lookahead::run();
   }
   Picos wire() const { return wire_of(lp, kPayload); }
   // Packet out, last bit in, credit (one flow-control packet) back.
@@ -181,7 +182,7 @@ TEST(FabricFlowControl, FewCreditsAtTheReceiverThrottleTheSenderThroughTheSwitch
   Fabric f = build_fabric(bench::fabric_params("switch"), lp, sp,
                           {as_endpoint(src), as_endpoint(dst)}, nullptr);
   for (std::uint32_t k = 0; k < n; ++k) src.send(src.make(2, payload), 0);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
 
   ASSERT_EQ(dst.records.size(), n);
   EXPECT_EQ(dst.order_errors, 0u);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "models/core/config_error.hpp"
+#include "models/core/lookahead.hpp"
 #include "models/fabric/switch.hpp"
 #include "models/fabric/topology.hpp"
 #include "tests/validation/fabric_bench.hpp"
@@ -36,7 +37,7 @@ TEST(FabricSwitch, UnloadedPacketArrivesAfterHopSerializationAndTwoPropagations)
   const Picos t_big = 1000000, t_small = 10000000;  // first bit leaves the sender
   src.send(src.make(2, 4096), t_big);
   src.send(src.make(2, 2), t_small);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(dst.records.size(), 2u);
   const Picos prop = lp.propagation_ps();
   // 4122 B: 604.56 ns on FDR; 2 m = 10 ns; hop 170 ns.
@@ -87,7 +88,7 @@ LinkParams edr() {
 TEST(FabricSwitch, CutThroughWaitsForTheLastBitWhenTheOutputIsFaster) {
   TwoRateBench b(qdr(), edr());
   b.src.send(b.src.make(2, 4096), 0);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(b.dst.records.size(), 1u);
   const Picos prop = b.in.params().propagation_ps();
   const Picos w_in = wire_of(b.in.params(), 4096), w_out = wire_of(b.out.params(), 4096);
@@ -99,7 +100,7 @@ TEST(FabricSwitch, CutThroughWaitsForTheLastBitWhenTheOutputIsFaster) {
 TEST(FabricSwitch, CutThroughStartsAfterTheHopWhenTheOutputIsSlower) {
   TwoRateBench b(edr(), qdr());
   b.src.send(b.src.make(2, 4096), 0);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(b.dst.records.size(), 1u);
   const Picos prop = b.in.params().propagation_ps();
   EXPECT_EQ(b.dst.records[0].arrival, prop + b.sp.hop_ps() + wire_of(b.out.params(), 4096) + prop);
@@ -115,7 +116,7 @@ TEST(FabricSwitch, BusyOutputMakesThePacketWaitBehindTheOther) {
                           {as_endpoint(a), as_endpoint(b), as_endpoint(dst)}, nullptr);
   a.send(a.make(3, 4096), 0);
   b.send(b.make(3, 4096), 0);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(dst.records.size(), 2u);
   const Picos prop = lp.propagation_ps(), wire = wire_of(lp, 4096);
   EXPECT_EQ(dst.records[0].src, 1u);
@@ -151,7 +152,7 @@ TEST(FabricSwitch, TopologyBuilderConnectsEveryPairThroughOneSwitch) {
       eps[i]->send(eps[i]->make(lids[j], 100), t);
       sent_at[{lids[i], lids[j]}] = t;
     }
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   for (std::size_t j = 0; j < eps.size(); ++j) {
     ASSERT_EQ(eps[j]->records.size(), eps.size() - 1);
     for (const auto& r : eps[j]->records)
@@ -171,7 +172,7 @@ TEST(FabricSwitch, DirectTopologyIsOneCable) {
   ASSERT_EQ(f.links.size(), 1u);
   a.send(a.make(2, 4096), 0);
   b.send(b.make(1, 2), 0);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(b.records.size(), 1u);
   ASSERT_EQ(a.records.size(), 1u);
   EXPECT_EQ(b.records[0].arrival, wire_of(lp, 4096) + lp.propagation_ps());
@@ -267,10 +268,10 @@ TEST(FabricSwitch, TracesCreditsQueuesAndBufferOccupancy) {
   Endpoint src("src", 1, pool, 1, 1 << 20, 0), dst("dst", 2, pool, 1, 8320, 1000000);
   Fabric f = build_fabric(bench::fabric_params("switch"), lp, sp,
                           {as_endpoint(src), as_endpoint(dst)}, &trace);
-  sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaboration ends: signals declared
+  hcasim::Lookahead::run_for(sc_core::SC_ZERO_TIME);  // elaboration ends: signals declared
   EXPECT_EQ(trace.late_declarations, 0);
   for (int k = 0; k < 50; ++k) src.send(src.make(2, 4096), 0);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(dst.records.size(), 50u);
   EXPECT_EQ(trace.late_declarations, 0);
   EXPECT_EQ(trace.past_changes, 0);

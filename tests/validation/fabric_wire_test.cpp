@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/core/lookahead.hpp"
 #include "models/fabric/topology.hpp"
 #include "tests/validation/fabric_bench.hpp"
 
@@ -132,7 +133,7 @@ TEST(FabricWire, PacketTimeOnTheWireIsExactOnFdrQdrEdr) {
       tx.back()->send(p, 0);
     }
   }
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   for (std::size_t i = 0; i < 3; ++i) {
     const Rate& r = kRates[i];
     const auto& rec = rx[i]->records;
@@ -167,7 +168,7 @@ TEST(FabricWire, RdmaWriteGoodputMatchesTheCalibrationFormula) {
     p->last = k == packets - 1;
     tx.send(p, 0);
   }
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(rx.records.size(), packets);
   // From the first bit leaving (t = 0) to the last bit leaving.
   const Picos busy = rx.records.back().arrival - lp.propagation_ps();

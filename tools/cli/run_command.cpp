@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "models/core/lookahead.hpp"
 #include "models/core/scenario_file.hpp"
 #include "tools/cli/interrupt_guard.hpp"
 #include "traces/gtkw_writer.hpp"
@@ -38,6 +39,7 @@ struct RunOptions {
   std::string out;
   std::string seed;
   std::string trace;
+  std::string lookahead;
   bool check = false;  // validate and elaborate only; print the figures a run would report
 };
 
@@ -119,6 +121,8 @@ int simulate(const RunOptions& opt) {
   for (const auto& s : opt.sets) apply_set_option(s, values);
   if (!opt.seed.empty()) values.set("scenario.seed", opt.seed, ValueOrigin{"--seed"});
   if (!opt.trace.empty()) values.set("scenario.trace", opt.trace, ValueOrigin{"--trace"});
+  if (!opt.lookahead.empty())
+    values.set("scenario.lookahead", opt.lookahead, ValueOrigin{"--lookahead"});
   ScenarioParams scenario = values.load<ScenarioParams>();
   if (scenario.name.empty()) scenario.name = fs::path(opt.scenario).stem().string();
   check_name(scenario.name);
@@ -164,11 +168,13 @@ int simulate(const RunOptions& opt) {
 
   // 3. Simulate.
   const auto wall_start = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  Lookahead::allow(scenario.lookahead);
+  Lookahead::run();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (!workload->finished())
-    throw std::runtime_error("the simulation stopped at " + sc_core::sc_time_stamp().to_string() +
+    throw std::runtime_error("the simulation stopped at " +
+                             hcasim::ps(hcasim::now_ps()).to_string() +
                              " before the workload finished (model stall)");
 
   // 4. Report and commit the outputs. The trace ends when its last stage goes idle, which
@@ -217,13 +223,15 @@ int run_command(int argc, char* argv[]) {
   RunOptions opt;
   po::options_description desc(
       "usage: hcasim run SCENARIO.ini [--set KEY=VALUE]... [--out DIR] [--seed N] "
-      "[--trace vcd|none] [--check]\n\noptions");
+      "[--trace vcd|none] [--lookahead on|off] [--check]\n\noptions");
   desc.add_options()("help,h", "this help")(
       "set", po::value<std::vector<std::string>>(&opt.sets)->composing(),
       "override a parameter (repeatable); `hcasim params` lists them")(
       "out", po::value<std::string>(&opt.out), "output folder (default out/<scenario name>)")(
       "seed", po::value<std::string>(&opt.seed), "seed of the run (same as --set scenario.seed=N)")(
       "trace", po::value<std::string>(&opt.trace), "vcd (default) or none")(
+      "lookahead", po::value<std::string>(&opt.lookahead),
+      "on (default) or off: off sends every wait through the SystemC kernel (docs/lookahead.md)")(
       "check", po::bool_switch(&opt.check),
       "validate and build the model without simulating; print summary.json at time zero "
       "(every figure path a run reports) and write nothing");

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/core/lookahead.hpp"
 #include "tests/unit/hca/stage_bench.hpp"
 
 namespace hcasim::hca_stage {
@@ -31,10 +32,10 @@ struct CompletionBench : StageBench {
   }
   // Writes a completion for each of `times` (from a process, at that time).
   void complete_at(std::vector<Picos> times) {
-    sc_core::sc_spawn([this, times] {
+    hcasim::Lookahead::spawn_thread([this, times] {
       std::uint64_t id = 0;
       for (Picos t : times) {
-        sc_core::wait(ps(t - now_ps()));
+        hcasim::Lookahead::wait(ps(t - now_ps()));
         engine.write_cqe(cqn, completion(++id), now_ps());
       }
     });
@@ -49,7 +50,7 @@ struct CompletionBench : StageBench {
 TEST(CompletionEngine, CqesLandInOrderAfterTheCqeWriter) {
   CompletionBench b;
   b.complete_at({10 * kNs, 10 * kNs, 30 * kNs});
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(b.host.writes.size(), 3u);
   // cqe_cycles is 10 (10 ns at 1 GHz); two at once queue behind each other.
   const Picos built[] = {20 * kNs, 30 * kNs, 40 * kNs};
@@ -70,7 +71,7 @@ TEST(CompletionEngine, ModerationByCountFiresOnTheCountthCompletionOnly) {
   b.engine.set_moderation(b.cqn, 3, 0);
   b.engine.arm(0, b.cqn, 0, false);
   b.complete_at({10 * kNs, 20 * kNs, 30 * kNs, 100 * kNs, 110 * kNs, 120 * kNs});
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   // The third completion is built at 40 ns; its MSI is issued behind its CQE. The event
   // disarms the CQ: the next three raise none.
   EXPECT_EQ(b.msi_issued(), (std::vector<Picos>{40 * kNs}));
@@ -84,7 +85,7 @@ TEST(CompletionEngine, ModerationTimerFiresAPeriodAfterTheFirstCompletion) {
   b.engine.set_vector(b.cqn, 9);
   b.engine.arm(0, b.cqn, 0, false);
   b.complete_at({10 * kNs, 500 * kNs});
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   // Two of four: the timer started by the first (built at 20 ns) fires at 1020 ns.
   EXPECT_EQ(b.msi_issued(), (std::vector<Picos>{1020 * kNs}));
   EXPECT_EQ(b.host.msis[0].vector, 9u);
@@ -97,12 +98,12 @@ TEST(CompletionEngine, AnEventClearsItsTimerAndTheNextArmStartsAfresh) {
   // Two completions fire by count at 30 ns (the timer the first started is cleared with it).
   b.complete_at({10 * kNs, 20 * kNs, 1500 * kNs});
   // Software re-arms at 1200 ns having polled both: the third completion starts a new timer.
-  sc_core::sc_spawn([&b] {
-    sc_core::wait(ps(1200 * kNs));
+  hcasim::Lookahead::spawn_thread([&b] {
+    hcasim::Lookahead::wait(ps(1200 * kNs));
     b.host.put(kDbrec, std::uint32_t{2});
     b.engine.arm(now_ps(), b.cqn, 2, false);
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(b.msi_issued(), (std::vector<Picos>{30 * kNs, 2510 * kNs}));
 }
 
@@ -110,11 +111,11 @@ TEST(CompletionEngine, AnArmThatFindsUnpolledEntriesFiresAtOnce) {
   CompletionBench b;
   b.complete_at({10 * kNs});
   // Software polled nothing (consumer 0) and arms at 100 ns: the entry it has not seen counts.
-  sc_core::sc_spawn([&b] {
-    sc_core::wait(ps(100 * kNs));
+  hcasim::Lookahead::spawn_thread([&b] {
+    hcasim::Lookahead::wait(ps(100 * kNs));
     b.engine.arm(now_ps() + 10 * kNs, b.cqn, 0, false);
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(b.msi_issued(), (std::vector<Picos>{110 * kNs}));
 }
 
@@ -122,19 +123,19 @@ TEST(CompletionEngine, SolicitedOnlyArmIgnoresUnsolicitedCompletions) {
   CompletionBench b;
   b.engine.arm(0, b.cqn, 0, true);
   b.complete_at({10 * kNs, 20 * kNs});
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_TRUE(b.host.msis.empty());
   Cqe solicited = b.completion(3);
   solicited.solicited = 1;
   b.engine.write_cqe(b.cqn, solicited, now_ps());
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(b.host.msis.size(), 1u);
 }
 
 TEST(CompletionEngine, AFullCqOverrunsAndLosesEveryLaterEntry) {
   CompletionBench b(4);
   b.complete_at({10 * kNs, 20 * kNs, 30 * kNs, 40 * kNs, 50 * kNs, 60 * kNs});
-  sc_core::sc_start();  // software polls nothing: four fit, two are lost
+  hcasim::Lookahead::run();  // software polls nothing: four fit, two are lost
   EXPECT_EQ(b.host.writes.size(), 4u);
   EXPECT_EQ(b.engine.completions_lost(b.cqn), 2u);
   EXPECT_EQ(b.core.counters.cq_overruns, 1u);
@@ -144,7 +145,7 @@ TEST(CompletionEngine, AFullCqOverrunsAndLosesEveryLaterEntry) {
   EXPECT_EQ(r.status, VerbStatus::kOk);
   EXPECT_EQ(r.switch_index, 4u);
   b.complete_at({now_ps() + 10 * kNs});
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(b.host.writes.size(), 5u);
   EXPECT_EQ(b.host.writes[4].addr, 0x8000u + 4 * sizeof(Cqe));
 }

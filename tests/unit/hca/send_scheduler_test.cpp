@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/core/lookahead.hpp"
 #include "models/fabric/link.hpp"
 #include "models/fabric/link_params.hpp"
 #include "models/hca/transport.hpp"
@@ -83,7 +84,7 @@ struct SchedulerBench : StageBench {
 TEST(SendScheduler, QpsTakeTurnsByWeightAndLeaveWhenTheyRunDry) {
   SchedulerBench b(16, {1, 2, 1}, {4, 4, 4});
   b.start_all();
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   const std::vector<std::uint32_t> order = {0, 1, 1, 2, 0, 1, 1, 2, 0, 2, 0, 2};
   EXPECT_EQ(b.transport.sent, order);
   EXPECT_EQ(b.far.from, order);
@@ -96,7 +97,7 @@ TEST(SendScheduler, QpsTakeTurnsByWeightAndLeaveWhenTheyRunDry) {
 TEST(SendScheduler, TheWindowBoundsPacketsBetweenGatherAndTheLink) {
   SchedulerBench b(2, {1, 1}, {3, 3});
   b.start_all();
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   // Two packets in flight: the next two are asked for when the first two reach the
   // packetizer (ready 100 ns after they were asked for), and so on.
   EXPECT_EQ(b.transport.asked,
@@ -119,7 +120,7 @@ TEST(SendScheduler, OneQpsPacketsLeaveInOrderEvenWhenALaterOneIsReadySooner) {
   transport.remaining = {2};
   b.core.qps[0].transport = &transport;
   b.start_all();
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(transport.sent.size(), 2u);
   // The packets carry PSN 0 then 1 and arrive in that order (the second waited for the first).
   EXPECT_EQ(b.far.psns, (std::vector<std::uint32_t>{0, 1}));

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/core/lookahead.hpp"
 #include "tests/unit/hca/stage_bench.hpp"
 
 namespace hcasim::hca_stage {
@@ -70,7 +71,7 @@ TEST(WqFetcher, BatchesStopAtTheBatchSizeAndTheRingsEndAndDecodeInOrder) {
   b.fetcher.start(b.qp);
   b.fetcher.start(b.qp);  // one batch in flight per queue: nothing more
   EXPECT_EQ(b.ring.batches, (std::vector<std::uint32_t>{8}));
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   // 8 (slots 0-7), then 2 (slots 8-9) as soon as the first is decoded.
   EXPECT_EQ(b.ring.batches, (std::vector<std::uint32_t>{8, 2}));
   // First batch: DMA at 0, lands at 500 ns, usable 800 ps later. The second starts on the next
@@ -79,7 +80,7 @@ TEST(WqFetcher, BatchesStopAtTheBatchSizeAndTheRingsEndAndDecodeInOrder) {
   // Software wraps around the ring: slots 10, 11, then 0..7.
   for (std::uint32_t i = 10; i < 20; ++i) b.post(i);
   b.fetcher.start(b.qp);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(b.ring.batches, (std::vector<std::uint32_t>{8, 2, 2, 8}));
   ASSERT_EQ(b.ring.decoded.size(), 20u);
   for (std::uint32_t i = 0; i < 20; ++i) {
@@ -104,7 +105,7 @@ TEST(WqFetcher, ABatchFetchedBeforeAResetIsDroppedAndTheNewEpochFetchesAfresh) {
   b.ring.q.producer = 0;
   for (std::uint32_t i = 0; i < 3; ++i) b.post(i);
   b.ring.refetch = true;
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   // The stale batch of 5 decodes nothing; the fetch after it takes the 3 new WQEs.
   EXPECT_EQ(b.ring.batches, (std::vector<std::uint32_t>{5, 3}));
   EXPECT_EQ(b.ring.decoded, (std::vector<std::uint32_t>{0, 1, 2}));
@@ -118,7 +119,7 @@ TEST(WqFetcher, AStaleBatchStopsFetchingWhenTheRingSaysSo) {
   for (std::uint32_t i = 0; i < 4; ++i) b.post(i);
   b.fetcher.start(b.qp);
   ++b.qp.epoch;  // RESET, and the QP does not fetch any more (refetch_after_reset false)
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(b.ring.batches, (std::vector<std::uint32_t>{4}));
   EXPECT_TRUE(b.ring.decoded.empty());
   EXPECT_TRUE(b.ring.usable.empty());

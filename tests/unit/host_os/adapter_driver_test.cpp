@@ -15,6 +15,7 @@
 #include "host_os/driver/adapter_driver.hpp"
 #include "host_os/sim/interrupt_controller.hpp"
 #include "host_os/sim/sim_thread.hpp"
+#include "models/core/lookahead.hpp"
 #include "models/iounit/perftest_peer.hpp"
 #include "workloads/system.hpp"
 
@@ -66,7 +67,7 @@ struct Rig {
       for (unsigned i = 0; i < n; ++i) posted = posted && driver->post_send(c, *wq, wr);
     }));
     EXPECT_TRUE(posted);
-    sc_core::wait(ps(20 * kUs));  // all acknowledged meanwhile
+    hcasim::Lookahead::wait(ps(20 * kUs));  // all acknowledged meanwhile
     WorkCompletion wc[16];
     unsigned kept = 0;
     EXPECT_TRUE(driver->work(c, [&] { kept = driver->poll(c, *cq, wc, 16); }));
@@ -80,20 +81,20 @@ TEST(AdapterDriver, PostsPollsAndUpdatesThroughTheGuard) {
   SimThread updater("u", *rig.system->cpus[1], nullptr);
   unsigned kept_attached = 0, kept_detached = 0, kept_again = 0;
   bool post_after_destroy = true;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     worker.start();
     SimContext& c = worker.context();
-    sc_core::wait(ps(10 * kUs));  // the sink's receives are posted
+    hcasim::Lookahead::wait(ps(10 * kUs));  // the sink's receives are posted
     kept_attached = rig.round(c, 4);
-    sc_core::wait(ps(20 * kUs));  // the updater detaches the WQ
+    hcasim::Lookahead::wait(ps(20 * kUs));  // the updater detaches the WQ
     kept_detached = rig.round(c, 3);
-    sc_core::wait(ps(20 * kUs));  // ... and attaches it again
+    hcasim::Lookahead::wait(ps(20 * kUs));  // ... and attaches it again
     kept_again = rig.round(c, 2);
-    sc_core::wait(ps(20 * kUs));  // ... and destroys it
+    hcasim::Lookahead::wait(ps(20 * kUs));  // ... and destroys it
     rig.driver->work(c, [&] { post_after_destroy = rig.driver->post_send(c, *rig.wq, rig.wr); });
     worker.finish();
   });
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     updater.start();
     SimContext& c = updater.context();
     updater.sleep_for(40 * kUs);
@@ -106,7 +107,7 @@ TEST(AdapterDriver, PostsPollsAndUpdatesThroughTheGuard) {
     EXPECT_TRUE(rig.driver->destroy_wq(c, *rig.wq, 1000));
     updater.finish();
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(kept_attached, 4u);
   EXPECT_EQ(kept_detached, 0u);  // not monitored: dropped
   EXPECT_EQ(rig.cq->dropped, 3u);
@@ -134,20 +135,20 @@ TEST_P(AdapterDriverUnder, AnUpdateWaitsForTheWorkersInside) {
   SimThread w0("w0", *rig.system->cpus[0], nullptr);
   SimThread u("u", *rig.system->cpus[1], nullptr);
   Picos left = 0, update_started = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     w0.start();
     rig.driver->work(w0.context(), [&] { w0.context().run(26'000); });  // 10 us inside
     left = now_ps();
     w0.finish();
   });
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     u.start();
     u.sleep_for(2 * kUs);
     EXPECT_EQ(rig.driver->workers_inside(), 1u);
     rig.driver->update(u.context(), 0, [&] { update_started = now_ps(); });
     u.finish();
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_GE(update_started, left);
   EXPECT_EQ(rig.driver->stats().violations, 0u);
   ASSERT_EQ(rig.driver->stats().updater_latency_ns.count(), 1u);
@@ -179,16 +180,16 @@ TEST_P(AdapterDriverUnder, AnArmedCqInterruptsItsCpuAndTheDpcReapsIt) {
   irq.route(rig.cq->cq->cqn(), 1, Dpc{&CompletionDpc::run, &dpc, 0});
   SimThread worker("w", *rig.system->cpus[0], nullptr);
   Picos armed_at = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     worker.start();
     SimContext& c = worker.context();
-    sc_core::wait(ps(10 * kUs));
+    hcasim::Lookahead::wait(ps(10 * kUs));
     rig.system->host.adapter->arm_cq(*rig.cq->cq);
     armed_at = now_ps();
     rig.driver->work(c, [&] { rig.driver->post_send(c, *rig.wq, rig.wr); });
     worker.finish();
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   SimCpu& cpu1 = *rig.system->cpus[1];
   EXPECT_EQ(irq.raised(), 1u);
   EXPECT_EQ(cpu1.interrupts(), 1u);

@@ -14,6 +14,7 @@
 #include "host_os/sim/interrupt_controller.hpp"
 #include "host_os/sim/sim_platform.hpp"
 #include "host_os/sim/sim_thread.hpp"
+#include "models/core/lookahead.hpp"
 #include "models/iounit/perftest_peer.hpp"
 #include "workloads/system.hpp"
 
@@ -95,7 +96,7 @@ TEST(CqServiceAdapter, SendCompletionsReachTheOwnerThroughArmAndWait) {
   std::vector<std::uint64_t> completed;
   unsigned reaped = 0;
   SimThread worker("w", *system.cpus[0], nullptr);
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     worker.start();
     SimContext& c = worker.context();
     service.add_cq(c, scq.cqn());
@@ -104,7 +105,7 @@ TEST(CqServiceAdapter, SendCompletionsReachTheOwnerThroughArmAndWait) {
       EXPECT_EQ(wc.status, WcStatus::kSuccess);
       completed.push_back(wc.wr_id);
     });
-    sc_core::wait(ps(10 * kUs));  // the sink's receives are posted
+    hcasim::Lookahead::wait(ps(10 * kUs));  // the sink's receives are posted
     for (std::uint64_t id = 1; id <= 3; ++id) {
       wr.wr_id = id;
       EXPECT_TRUE(host.post_send(qp, wr));
@@ -112,7 +113,7 @@ TEST(CqServiceAdapter, SendCompletionsReachTheOwnerThroughArmAndWait) {
     while (completed.size() < 3) reaped += service.arm_and_wait(c, 16);
     worker.finish();
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(completed, (std::vector<std::uint64_t>{1, 2, 3}));  // in the send queue's order
   EXPECT_EQ(reaped, 3u);
   EXPECT_EQ(qp.sq_in_flight(), 0u);  // every slot freed by the backend's retire

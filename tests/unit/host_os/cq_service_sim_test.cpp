@@ -17,6 +17,7 @@
 #include "host_os/cq_manager/completion_service.hpp"
 #include "host_os/sim/sim_platform.hpp"
 #include "host_os/sim/sim_thread.hpp"
+#include "models/core/lookahead.hpp"
 #include "models/core/random.hpp"
 
 namespace hcasim {
@@ -175,7 +176,7 @@ TEST(CqServiceSim, SeveralCpusCheckingReapEveryEntryExactlyOnce) {
   Tally tally(kEntries, kWqs * 2);
   std::vector<std::uint64_t> reaped(kCpus, 0);
   SimThread setup("setup", *host.cpus[0], nullptr);
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     SimThread& t = setup;
     t.start();
     SimContext& c = t.context();
@@ -187,22 +188,23 @@ TEST(CqServiceSim, SeveralCpusCheckingReapEveryEntryExactlyOnce) {
       }
     t.finish();
   });
-  sc_core::sc_spawn([&] {  // the adapter: entries land over 300 us, once every WQ is monitored
-    RandomStream rng(3, "producer");
-    sc_core::wait(ps(50 * kUs));
-    for (std::uint64_t id = 0; id < kEntries; ++id) {
-      SimEntry e;
-      e.wq = static_cast<std::uint32_t>(rng.below(kWqs));
-      e.dir = rng.below(2) ? Direction::inbound : Direction::outbound;
-      e.id = id;
-      backend.land(static_cast<std::uint32_t>(rng.below(kCqs)), e);
-      sc_core::wait(ps(rng.below(1000 * kNs)));
-    }
-  });
+  hcasim::Lookahead::spawn_thread(
+      [&] {  // the adapter: entries land over 300 us, once every WQ is monitored
+        RandomStream rng(3, "producer");
+        hcasim::Lookahead::wait(ps(50 * kUs));
+        for (std::uint64_t id = 0; id < kEntries; ++id) {
+          SimEntry e;
+          e.wq = static_cast<std::uint32_t>(rng.below(kWqs));
+          e.dir = rng.below(2) ? Direction::inbound : Direction::outbound;
+          e.id = id;
+          backend.land(static_cast<std::uint32_t>(rng.below(kCqs)), e);
+          hcasim::Lookahead::wait(ps(rng.below(1000 * kNs)));
+        }
+      });
   for (unsigned k = 0; k < kCpus; ++k) {
-    sc_core::sc_spawn([&, k] {
+    hcasim::Lookahead::spawn_thread([&, k] {
       SimThread& t = *host.threads[k];
-      sc_core::wait(ps(2 * kUs));
+      hcasim::Lookahead::wait(ps(2 * kUs));
       t.start();
       SimContext& c = t.context();
       while (tally.delivered < kEntries) {
@@ -212,7 +214,7 @@ TEST(CqServiceSim, SeveralCpusCheckingReapEveryEntryExactlyOnce) {
       t.finish();
     });
   }
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   const cq::CompletionStats s = service.stats();
   std::printf(
       "[cq sim] cpus=%u cqs=%u: checks=%llu empty=%llu claim_misses=%llu handovers=%llu "
@@ -246,29 +248,29 @@ TEST(CqServiceSim, DedicatedPollerPerCqReapsOnlyItsOwnCq) {
   Tally tally(kEntries, 2);
   std::vector<std::uint64_t> reaped(kCqs, 0), landed(kCqs, 0);
   SimThread setup("setup", *host.cpus[0], nullptr);
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     setup.start();
     for (std::uint32_t q = 0; q < kCqs; ++q) service.add_cq(setup.context(), q);
     tally.monitored[owner_key(0, Direction::outbound)] = true;
     service.monitor(setup.context(), 0, Direction::outbound, owner(tally, 0, Direction::outbound));
     setup.finish();
   });
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     RandomStream rng(5, "producer");
-    sc_core::wait(ps(20 * kUs));
+    hcasim::Lookahead::wait(ps(20 * kUs));
     for (std::uint64_t id = 0; id < kEntries; ++id) {
       SimEntry e;
       e.id = id;
       const auto q = static_cast<std::uint32_t>(rng.below(kCqs));
       ++landed[q];
       backend.land(q, e);
-      sc_core::wait(ps(rng.below(500 * kNs)));
+      hcasim::Lookahead::wait(ps(rng.below(500 * kNs)));
     }
   });
   for (std::uint32_t q = 0; q < kCqs; ++q) {
-    sc_core::sc_spawn([&, q] {
+    hcasim::Lookahead::spawn_thread([&, q] {
       SimThread& t = *host.threads[q];
-      sc_core::wait(ps(1 * kUs));
+      hcasim::Lookahead::wait(ps(1 * kUs));
       t.start();
       while (tally.delivered < kEntries) {
         reaped[q] += service.check_one(t.context(), q, 16);
@@ -277,7 +279,7 @@ TEST(CqServiceSim, DedicatedPollerPerCqReapsOnlyItsOwnCq) {
       t.finish();
     });
   }
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   const cq::CompletionStats s = service.stats();
   EXPECT_EQ(s.completions, kEntries);
   for (std::uint32_t q = 0; q < kCqs; ++q) EXPECT_EQ(reaped[q], landed[q]) << "cq" << q;
@@ -305,9 +307,9 @@ TEST_P(CqServiceSimKinds, RandomizedMonitorStopCheckLosesAndDuplicatesNothing) {
   Tally tally(kEntries, kWqs * 2);
   std::uint64_t produced = 0, updates = 0;
   bool producing = true;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     RandomStream rng(11, "producer");
-    sc_core::wait(ps(3 * kUs));
+    hcasim::Lookahead::wait(ps(3 * kUs));
     for (std::uint64_t id = 0; id < kEntries && now_ps() < end; ++id) {
       SimEntry e;
       e.wq = static_cast<std::uint32_t>(rng.below(kWqs));
@@ -315,11 +317,11 @@ TEST_P(CqServiceSimKinds, RandomizedMonitorStopCheckLosesAndDuplicatesNothing) {
       e.id = id;
       backend.land((e.wq * 2 + static_cast<unsigned>(e.dir)) % kCqs, e);
       ++produced;
-      sc_core::wait(ps(rng.below(400 * kNs)));
+      hcasim::Lookahead::wait(ps(rng.below(400 * kNs)));
     }
     producing = false;
   });
-  sc_core::sc_spawn([&] {  // the updater; it also sets up and arms the CQs
+  hcasim::Lookahead::spawn_thread([&] {  // the updater; it also sets up and arms the CQs
     SimThread& t = *host.threads[kCheckers];
     t.start();
     SimContext& c = t.context();
@@ -343,10 +345,10 @@ TEST_P(CqServiceSimKinds, RandomizedMonitorStopCheckLosesAndDuplicatesNothing) {
     t.finish();
   });
   for (unsigned k = 0; k < kCheckers; ++k) {
-    sc_core::sc_spawn([&, k] {
+    hcasim::Lookahead::spawn_thread([&, k] {
       SimThread& t = *host.threads[k];
       RandomStream rng(11, "checker" + std::to_string(k));
-      sc_core::wait(ps(1 * kUs));
+      hcasim::Lookahead::wait(ps(1 * kUs));
       t.start();
       SimContext& c = t.context();
       while (producing) {
@@ -359,7 +361,7 @@ TEST_P(CqServiceSimKinds, RandomizedMonitorStopCheckLosesAndDuplicatesNothing) {
       t.finish();
     });
   }
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   const cq::CompletionStats s = service.stats();
   std::printf(
       "[cq sim torture] sync=%s: produced=%llu delivered=%llu dropped=%llu updates=%llu "
@@ -411,7 +413,7 @@ TEST_P(CqServiceSimKinds, DpcDeferredByAnUpdateIsRetriggeredWithItsCq) {
   for (std::uint32_t q = 0; q < 4; ++q) backend.route(q, irq_cpu, dpc.dpc(q));
   Picos update_start = 0, update_end = 0, delivered_at = 0;
   std::uint64_t delivered = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     SimThread& t = *host.threads[0];
     t.start();
     SimContext& c = t.context();
@@ -430,15 +432,15 @@ TEST_P(CqServiceSimKinds, DpcDeferredByAnUpdateIsRetriggeredWithItsCq) {
     });
     t.finish();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(12 * kUs));  // lands during the update
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(12 * kUs));  // lands during the update
     SimEntry e;
     e.wq = 7;
     e.dir = Direction::inbound;
     e.id = 77;
     backend.land(2, e);
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   const cq::CompletionStats s = service.stats();
   EXPECT_EQ(backend.interrupts, 1u);
   EXPECT_EQ(delivered, 1u);
@@ -479,7 +481,7 @@ TEST(CqServiceSim, ArmAndWaitSleepsUntilTheInterruptsDpcWakesIt) {
   for (std::uint32_t q = 0; q < 2; ++q) backend.route(q, *host.cpus[1], dpc.dpc(q));
   unsigned got = 0;
   Picos returned_at = 0, slept_at = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     SimThread& t = *host.threads[0];
     t.start();
     SimContext& c = t.context();
@@ -491,13 +493,13 @@ TEST(CqServiceSim, ArmAndWaitSleepsUntilTheInterruptsDpcWakesIt) {
     returned_at = now_ps();
     t.finish();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(50 * kUs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(50 * kUs));
     SimEntry e;
     e.wq = 3;
     backend.land(1, e);
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   const cq::CompletionStats s = service.stats();
   EXPECT_EQ(got, 1u);
   EXPECT_EQ(s.sleeps, 1u);
@@ -531,7 +533,7 @@ TEST(CqServiceSim, ArmRaceForcedTheEntryIsReapedWithoutSleeping) {
     }
   };
   unsigned got = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     SimThread& t = *host.threads[0];
     t.start();
     SimContext& c = t.context();
@@ -540,7 +542,7 @@ TEST(CqServiceSim, ArmRaceForcedTheEntryIsReapedWithoutSleeping) {
     got = service.arm_and_wait(c, 8);
     t.finish();
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   const cq::CompletionStats s = service.stats();
   EXPECT_TRUE(slipped);
   EXPECT_EQ(got, 1u);

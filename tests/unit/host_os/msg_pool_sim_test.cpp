@@ -17,6 +17,7 @@
 #include "host_os/msg_pool/message_pool.hpp"
 #include "host_os/sim/sim_platform.hpp"
 #include "host_os/sim/sim_thread.hpp"
+#include "models/core/lookahead.hpp"
 #include "models/core/random.hpp"
 #include "models/memory/host_memory.hpp"
 #include "models/memory/memory_regions.hpp"
@@ -121,7 +122,7 @@ TEST(MsgPoolSim, RequestsAreServedInOrderByThePuttersAndSyncGetsNeverJumpTheQueu
   std::vector<Picos> asked(4, 0), woke(4, 0);
 
   // cpu0 takes the whole pool at once and gives it back at 10 us and 15 us.
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     SimThread& t = *host.threads[0];
     SimContext& c = t.context();
     t.start();
@@ -135,7 +136,7 @@ TEST(MsgPoolSim, RequestsAreServedInOrderByThePuttersAndSyncGetsNeverJumpTheQueu
   });
   // cpu1 asks for two elements at 1 us, cpu2 for one at 2 us; each holds them 1 us.
   for (unsigned i : {1u, 2u}) {
-    sc_core::sc_spawn([&, i] {
+    hcasim::Lookahead::spawn_thread([&, i] {
       SimThread& t = *host.threads[i];
       SimContext& c = t.context();
       Requester& r = req[i];
@@ -153,7 +154,7 @@ TEST(MsgPoolSim, RequestsAreServedInOrderByThePuttersAndSyncGetsNeverJumpTheQueu
   }
   // cpu3 tries synchronous gets: with nothing free (3 us), with one free while cpu1's request
   // waits (12 us), and once the queue is empty (22 us).
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     SimThread& t = *host.threads[3];
     SimContext& c = t.context();
     t.start();
@@ -166,7 +167,7 @@ TEST(MsgPoolSim, RequestsAreServedInOrderByThePuttersAndSyncGetsNeverJumpTheQueu
     EXPECT_EQ(pool.put(c, h), Status::ok);
     t.finish();
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
 
   EXPECT_EQ(free_seen, (std::vector<std::uint32_t>{0, 1, 2}));
   EXPECT_EQ(sync_results,
@@ -217,7 +218,7 @@ TEST(MsgPoolSim, GetAndPutCostHitsOnOneCpuAndLineTransfersAcrossCpus) {
   Host host(2);
   Pool pool(*host.platform, host.pool_memory, config("host0.tx", 4));
   Picos get_warm = 0, put_warm = 0, get_moved = 0, put_moved = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     SimThread& t0 = *host.threads[0];
     SimContext& c = t0.context();
     t0.start();
@@ -231,7 +232,7 @@ TEST(MsgPoolSim, GetAndPutCostHitsOnOneCpuAndLineTransfersAcrossCpus) {
       put_warm = now_ps() - t;
     }
     t0.finish();
-    sc_core::wait(ps(1 * kUs));
+    hcasim::Lookahead::wait(ps(1 * kUs));
     SimThread& t1 = *host.threads[1];
     SimContext& c1 = t1.context();
     t1.start();
@@ -245,7 +246,7 @@ TEST(MsgPoolSim, GetAndPutCostHitsOnOneCpuAndLineTransfersAcrossCpus) {
     put_moved = now_ps() - t;
     t0.finish();
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   const Picos cycle = host.cpus[0]->clock().period_ps();
   // get: test-and-set 20, then state, free head, element (load, store), free head, state,
   // release: 7 hits of 4, plus 6 cycles of bookkeeping.
@@ -275,7 +276,7 @@ void load(Host& host, Pool& pool, std::vector<Requester>& req, Picos start, unsi
   LoadResult* out = &result;
   for (unsigned w = 0; w < req.size(); ++w) {
     Requester* rp = &req[w];
-    sc_core::sc_spawn([hp, pp, out, rp, w, start, ops] {
+    hcasim::Lookahead::spawn_thread([hp, pp, out, rp, w, start, ops] {
       Pool& pool = *pp;
       LoadResult& result = *out;
       SimThread& t = *hp->threads[w];
@@ -317,10 +318,10 @@ TEST(MsgPoolSim, AnUndersizedPoolMakesAsyncRequestersWait) {
   for (Requester& r : req_small) r.platform = host.platform.get();
   LoadResult a, b;
   load(host, sized, req_sized, 0, kOps, a);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   const Picos first_phase_end = now_ps();
   load(host, small, req_small, first_phase_end, kOps, b);
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
 
   std::printf(
       "sized pool (8 elements): %llu ops, %u waits; undersized (3): %llu ops, %u waits, "

@@ -13,6 +13,7 @@
 #include "host_os/sim/sim_platform.hpp"
 #include "host_os/sim/sim_thread.hpp"
 #include "models/core/config_error.hpp"
+#include "models/core/lookahead.hpp"
 
 namespace hcasim {
 namespace {
@@ -51,24 +52,24 @@ TEST(SimCpu, RunIsDelayedByExactlyTheIsrAndDpcOfAnInterrupt) {
   cpu1.set_kernel_costs(costs());
   DpcLog log;
   Picos done0 = 0, done1 = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     cpu0.run(10'000);
     done0 = now_ps();
   });
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     cpu1.run(10'000);
     done1 = now_ps();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(2 * kUs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(2 * kUs));
     cpu0.interrupt(Dpc{&logging_dpc, &log, 7});
-    sc_core::wait(ps(500 * kNs));  // mid-ISR
+    hcasim::Lookahead::wait(ps(500 * kNs));  // mid-ISR
     EXPECT_EQ(cpu0.state(), CpuState::kInterrupt);
-    sc_core::wait(ps(kUs + 100 * kNs));  // in the DPC's work
+    hcasim::Lookahead::wait(ps(kUs + 100 * kNs));  // in the DPC's work
     EXPECT_EQ(cpu0.state(), CpuState::kDpc);
     EXPECT_EQ(cpu1.state(), CpuState::kRunning);
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(done1, 10 * kUs);  // the other CPU is unaffected
   EXPECT_EQ(done0, 10 * kUs + 1 * kUs + 500 * kNs + 300 * kNs);
   ASSERT_EQ(log.order.size(), 1u);
@@ -87,16 +88,16 @@ TEST(SimCpu, DpcsRunInFifoOrderAfterTheIsrs) {
   cpu.set_kernel_costs(costs());
   DpcLog log;
   log.work_cycles = 100;
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(1 * kUs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(1 * kUs));
     cpu.interrupt(Dpc{&logging_dpc, &log, 1});
     cpu.interrupt(Dpc{&logging_dpc, &log, 2});
     cpu.queue_dpc(Dpc{&logging_dpc, &log, 3});
-    sc_core::wait(ps(100 * kNs));
+    hcasim::Lookahead::wait(ps(100 * kNs));
     cpu.interrupt(Dpc{&logging_dpc, &log, 4});
     cpu.interrupt(Dpc{});  // an ISR that queues nothing
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   // The DPC queued directly is first in line; the ISRs run before any DPC, in arrival order,
   // each queueing its DPC behind the ones already there.
   EXPECT_EQ(log.order, (std::vector<std::uint64_t>{3, 1, 2, 4}));
@@ -117,11 +118,11 @@ TEST(SimCpu, InterruptControllerRoutesVectorsToTheirCpu) {
   InterruptController ic({&cpu0, &cpu1}, hp, 1);
   DpcLog log;
   ic.route(5, 1, Dpc{&logging_dpc, &log, 5});
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     ic.raise(5);
     ic.raise(9);  // nobody routed it: the default CPU takes the ISR, no DPC
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(cpu1.interrupts(), 1u);
   EXPECT_EQ(cpu1.dpcs(), 1u);
   EXPECT_EQ(cpu0.interrupts(), 1u);
@@ -146,18 +147,18 @@ TEST(SimCpu, SpinLockHolderDefersDpcsUntilItReleases) {
   DpcLog log;
   log.work_cycles = 0;
   Picos released = 0, done = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     platform.lock(ctx, lock);
     ctx.run(5'000);  // 5 us holding the lock
     released = now_ps();
     platform.unlock(ctx, lock);
     done = now_ps();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(1 * kUs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(1 * kUs));
     cpu0.interrupt(Dpc{&logging_dpc, &log, 1});
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   // The ISR preempted the holder at once; its DPC waited for the release, then ran before the
   // thread went on.
   EXPECT_EQ(released, 5 * kUs + 1 * kUs);
@@ -171,7 +172,7 @@ TEST(SimCpu, ThreadsOnOneCpuTakeTurns) {
   SimThread a("a", cpu, nullptr), b("b", cpu, nullptr);
   Picos b_started = 0;
   ThreadState b_while_a_runs = ThreadState::kIdle;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     a.start();
     a.context().run(2'000);
     a.sleep_for(10 * kUs);  // gives the CPU to b
@@ -179,27 +180,28 @@ TEST(SimCpu, ThreadsOnOneCpuTakeTurns) {
     a.context().run(1'000);
     a.finish();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(1 * kUs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(1 * kUs));
     b.start();  // a has the CPU: ready until a sleeps
     b_started = now_ps();
     b.context().run(3'000);
     b.finish();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(1500 * kNs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(1500 * kNs));
     b_while_a_runs = b.state();
     EXPECT_EQ(cpu.state(), CpuState::kRunning);
-    sc_core::wait(ps(5 * kUs));  // b runs its 3 us from 2 us on; then a sleeps until 12 us
+    hcasim::Lookahead::wait(
+        ps(5 * kUs));  // b runs its 3 us from 2 us on; then a sleeps until 12 us
     EXPECT_EQ(cpu.state(), CpuState::kBlocked);
     EXPECT_EQ(a.state(), ThreadState::kBlocked);
     EXPECT_EQ(b.state(), ThreadState::kIdle);
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(b_while_a_runs, ThreadState::kReady);
   EXPECT_EQ(b_started, 2 * kUs);
   EXPECT_EQ(cpu.running_ps(), 6 * kUs);
-  EXPECT_EQ(sc_core::sc_time_stamp(), ps(13 * kUs));
+  EXPECT_EQ(hcasim::ps(hcasim::now_ps()), ps(13 * kUs));
   EXPECT_EQ(cpu.state(), CpuState::kIdle);
 }
 
@@ -209,18 +211,18 @@ TEST(SimCpu, SpinUntilIsDelayedByAnInterruptAndDoesNotCountItAsSpinning) {
   sc_core::sc_event landed;
   bool ready = false;
   Picos done = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     cpu.spin_until(landed, 10, [&] { return ready; });
     done = now_ps();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(1 * kUs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(1 * kUs));
     cpu.interrupt(Dpc{});
-    sc_core::wait(ps(500 * kNs));
+    hcasim::Lookahead::wait(ps(500 * kNs));
     ready = true;  // lands during the ISR
-    landed.notify();
+    hcasim::Lookahead::notify(landed);
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(done, 2 * kUs);  // the ISR ended at 2 us; the poll's iteration ended before
   EXPECT_EQ(cpu.spinning_ps() + cpu.interrupt_ps(), done);
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "host_os/sim/sim_platform.hpp"
+#include "models/core/lookahead.hpp"
 
 namespace hcasim {
 namespace {
@@ -60,7 +61,7 @@ TEST(SimPlatform, HitCostsHitCyclesAndAMovedLineATransfer) {
     P::Word a, b;
   } s;
   std::vector<Picos> t;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     P& p = *m.platform;
     t.push_back(timed([&] { p.store(m.c(0), s.a, 1, kRelaxed); }));             // first touch
     t.push_back(timed([&] { p.store(m.c(0), s.b, 2, kRelaxed); }));             // same line: hit
@@ -73,7 +74,7 @@ TEST(SimPlatform, HitCostsHitCyclesAndAMovedLineATransfer) {
         timed([&] { EXPECT_FALSE(p.compare_exchange(m.c(0), s.a, expected, 5, kRelaxed)); }));
     EXPECT_EQ(expected, 2u);
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(
       t, (std::vector<Picos>{54 * kNs, 4 * kNs, 20 * kNs, 54 * kNs, 4 * kNs, 4 * kNs, 70 * kNs}));
   EXPECT_EQ(m.cpus[0]->running_ps(), (54 + 4 + 20 + 4 + 70) * kNs);  // stalls are CPU time
@@ -88,23 +89,23 @@ TEST(SimPlatform, TwoCpusOnOneLineAreServedOneAfterTheOther) {
     P::Word counter;
   } s, other;
   Picos done0 = 0, done1 = 0, done2 = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     m.platform->fetch_add(m.c(0), s.counter, 1, kRelaxed);  // owned by cpu0 from 70 ns
-    sc_core::wait(ps(1 * kUs - now_ps()));
+    hcasim::Lookahead::wait(ps(1 * kUs - now_ps()));
     m.platform->fetch_add(m.c(0), s.counter, 1, kRelaxed);  // hit: 20 ns
     done0 = now_ps();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(1 * kUs + 10 * kNs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(1 * kUs + 10 * kNs));
     m.platform->fetch_add(m.c(1), s.counter, 1, kRelaxed);  // waits for cpu0's RMW, then moves
     done1 = now_ps();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(1 * kUs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(1 * kUs));
     m.platform->fetch_add(m.c(2), other.counter, 1, kRelaxed);  // another line: no wait
     done2 = now_ps();
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(m.platform->peek(s.counter), 3u);
   EXPECT_EQ(done0, 1 * kUs + 20 * kNs);
   EXPECT_EQ(done1, done0 + 70 * kNs);
@@ -117,7 +118,7 @@ TEST(SimPlatform, ContendedSpinLockIsHandedOverOnRelease) {
   P::SpinLock lock;
   std::vector<int> order;
   Picos released = 0, got1 = 0, got2 = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     m.platform->lock(m.c(0), lock);
     order.push_back(0);
     m.c(0).run(2000);  // holds it for 2 us
@@ -125,8 +126,8 @@ TEST(SimPlatform, ContendedSpinLockIsHandedOverOnRelease) {
     m.platform->unlock(m.c(0), lock);
   });
   for (unsigned i : {1u, 2u}) {
-    sc_core::sc_spawn([&, i] {
-      sc_core::wait(ps(500 * kNs));
+    hcasim::Lookahead::spawn_thread([&, i] {
+      hcasim::Lookahead::wait(ps(500 * kNs));
       EXPECT_EQ(m.cpus[i]->state(), CpuState::kIdle);
       m.platform->lock(m.c(i), lock);
       (i == 1 ? got1 : got2) = now_ps();
@@ -135,13 +136,13 @@ TEST(SimPlatform, ContendedSpinLockIsHandedOverOnRelease) {
       m.platform->unlock(m.c(i), lock);
     });
   }
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(1 * kUs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(1 * kUs));
     EXPECT_EQ(m.cpus[1]->state(), CpuState::kSpinning);
     EXPECT_EQ(m.cpus[2]->state(), CpuState::kSpinning);
     EXPECT_TRUE(lock.held());
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(order.size(), 3u);
   EXPECT_EQ(order[0], 0);
   EXPECT_FALSE(lock.held());
@@ -179,7 +180,7 @@ TEST(SimPlatform, WaitNeverLosesAWakeUp) {
     Pair& pr = *pairs[i];
     SimContext& w = m.c(2 * i);
     SimContext& n = m.c(2 * i + 1);
-    sc_core::sc_spawn([&] {
+    hcasim::Lookahead::spawn_thread([&] {
       p.lock(w, pr.lock);
       p.wait(w, pr.queue, pr.lock, [&] { return p.load(w, pr.flag, kRelaxed) != 0; });
       p.unlock(w, pr.lock);
@@ -188,8 +189,8 @@ TEST(SimPlatform, WaitNeverLosesAWakeUp) {
     });
     const bool under_lock = i % 2 == 0;
     const Picos delay = (i / 2) * 3 * kNs;  // 0 .. 87 ns: around the waiter's unlock
-    sc_core::sc_spawn([&, under_lock, delay] {
-      sc_core::wait(ps(delay));
+    hcasim::Lookahead::spawn_thread([&, under_lock, delay] {
+      hcasim::Lookahead::wait(ps(delay));
       p.lock(n, pr.lock);
       p.store(n, pr.flag, 1, kRelaxed);
       if (under_lock) p.notify_all(n, pr.queue);
@@ -197,7 +198,7 @@ TEST(SimPlatform, WaitNeverLosesAWakeUp) {
       if (!under_lock) p.notify_all(n, pr.queue);
     });
   }
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   unsigned slept = 0;
   for (unsigned i = 0; i < kPairs; ++i) {
     EXPECT_TRUE(pairs[i]->woke) << "pair " << i << " lost its wake-up";
@@ -214,14 +215,14 @@ TEST(SimPlatform, SleeperShowsBlockedAndTheWakerPaysTheSystemCall) {
   P::WaitQueue queue;
   P& p = *m.platform;
   Picos woke = 0, notified = 0, notify_cost = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     p.lock(m.c(0), lock);
     p.wait(m.c(0), queue, lock, [&] { return p.load(m.c(0), flag, kRelaxed) != 0; });
     p.unlock(m.c(0), lock);
     woke = now_ps();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(5 * kUs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(5 * kUs));
     EXPECT_EQ(m.cpus[0]->state(), CpuState::kBlocked);
     p.lock(m.c(1), lock);
     p.store(m.c(1), flag, 1, kRelaxed);
@@ -229,7 +230,7 @@ TEST(SimPlatform, SleeperShowsBlockedAndTheWakerPaysTheSystemCall) {
     notified = now_ps();
     notify_cost = timed([&] { p.notify_all(m.c(1), queue); });
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(notify_cost, 300 * kNs);
   EXPECT_GE(woke, notified + 1500 * kNs);
   EXPECT_LT(woke, notified + 1500 * kNs + 500 * kNs);

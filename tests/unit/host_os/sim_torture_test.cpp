@@ -18,6 +18,7 @@
 #include "host_os/sim/sim_platform.hpp"
 #include "host_os/sim/sim_thread.hpp"
 #include "host_os/sync/any_sync_guard.hpp"
+#include "models/core/lookahead.hpp"
 #include "models/core/random.hpp"
 
 namespace hcasim {
@@ -64,7 +65,7 @@ TEST_P(SimTorture, WorkersAndUpdatersNeverOverlap) {
   std::vector<std::uint64_t> ops(kWorkers, 0), busy(kWorkers, 0), updates(kUpdaters, 0);
   unsigned finished = 0;  // threads that ran to the end: a lost wake-up leaves one asleep
   for (unsigned w = 0; w < kWorkers; ++w) {
-    sc_core::sc_spawn([&, w] {
+    hcasim::Lookahead::spawn_thread([&, w] {
       SimThread& t = *host.threads[w];
       SimContext& c = t.context();
       RandomStream rng(7, "worker" + std::to_string(w));
@@ -94,7 +95,7 @@ TEST_P(SimTorture, WorkersAndUpdatersNeverOverlap) {
     });
   }
   for (unsigned u = 0; u < kUpdaters; ++u) {
-    sc_core::sc_spawn([&, u] {
+    hcasim::Lookahead::spawn_thread([&, u] {
       SimThread& t = *host.threads[kWorkers + u];
       SimContext& c = t.context();
       RandomStream rng(7, "updater" + std::to_string(u));
@@ -122,7 +123,7 @@ TEST_P(SimTorture, WorkersAndUpdatersNeverOverlap) {
       t.finish();
     });
   }
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
 
   std::uint64_t total_ops = 0, total_busy = 0, total_updates = 0;
   std::uint64_t busiest = 0, idlest = ~std::uint64_t{0};
@@ -171,7 +172,7 @@ TEST_P(SimTorture, DestroyUnderLoadReleasesEveryone) {
   std::uint64_t violations = 0;
   unsigned finished = 0;
   for (unsigned w = 0; w < kWorkers; ++w) {
-    sc_core::sc_spawn([&, w] {
+    hcasim::Lookahead::spawn_thread([&, w] {
       SimThread& t = *host.threads[w];
       RandomStream rng(3, "worker" + std::to_string(w));
       t.start();
@@ -185,7 +186,7 @@ TEST_P(SimTorture, DestroyUnderLoadReleasesEveryone) {
       t.finish();
     });
   }
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     SimThread& t = *host.threads[kWorkers];
     t.start();
     t.sleep_for(50 * kUs);
@@ -195,7 +196,7 @@ TEST_P(SimTorture, DestroyUnderLoadReleasesEveryone) {
     EXPECT_FALSE(guard.update(t.context(), [] {}));
     t.finish();
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(finished, kWorkers);
   EXPECT_EQ(violations, 0u);
   EXPECT_TRUE(guard.destroyed());
@@ -215,7 +216,7 @@ TEST_P(SimLineMoves, OverlappingSectionsMoveTheLinesTheDesignSays) {
   Guard guard(*host.platform, GetParam().first);
   unsigned sections = 0;
   for (unsigned w = 0; w < 2; ++w) {
-    sc_core::sc_spawn([&, w] {
+    hcasim::Lookahead::spawn_thread([&, w] {
       SimThread& t = *host.threads[w];
       t.start();
       t.sleep_for(w * kUs);  // w1 runs 1 us behind w0: each enters before the other leaves
@@ -229,7 +230,7 @@ TEST_P(SimLineMoves, OverlappingSectionsMoveTheLinesTheDesignSays) {
       t.finish();
     });
   }
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   ASSERT_EQ(sections, 2 * kRounds);
   CacheModel::LineStats lines;
   guard.for_each_region([&](const void* begin, std::size_t bytes) {
@@ -264,7 +265,7 @@ TEST_P(SimUpdaterCost, AnUpdateWithNobodyInsideMovesTheLinesTheDesignSays) {
     return lines.transfers;
   };
   for (unsigned w = 0; w < kWorkers; ++w) {
-    sc_core::sc_spawn([&, w] {
+    hcasim::Lookahead::spawn_thread([&, w] {
       SimThread& t = *host.threads[w];
       t.start();
       t.sleep_for(w * kUs);  // one after the other
@@ -275,7 +276,7 @@ TEST_P(SimUpdaterCost, AnUpdateWithNobodyInsideMovesTheLinesTheDesignSays) {
   }
   std::uint64_t moved = 0;
   Picos took = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     SimThread& t = *host.threads[kWorkers];
     t.start();
     t.sleep_for(2 * kWorkers * kUs);
@@ -287,7 +288,7 @@ TEST_P(SimUpdaterCost, AnUpdateWithNobodyInsideMovesTheLinesTheDesignSays) {
     guard.end_update(t.context());
     t.finish();
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   std::printf("[sim updater cost] sync=%s cpus=%u: begin_update %.1f ns, %llu line transfers\n",
               std::string(sync::to_string(GetParam().first)).c_str(), kWorkers + 1,
               static_cast<double>(took) / kNs, static_cast<unsigned long long>(moved));

@@ -16,6 +16,7 @@
 #include "host_os/sim/sim_cpu.hpp"
 #include "host_os/sim/sim_thread.hpp"
 #include "models/core/config_error.hpp"
+#include "models/core/lookahead.hpp"
 #include "models/core/random.hpp"
 
 namespace hcasim {
@@ -37,17 +38,17 @@ TEST(TimerTick, ATickDelaysTheRunItFallsInByExactlyItsCost) {
   SimCpu cpu("cpu0", 1.0, nullptr);
   cpu.set_timer_tick(test_tick());
   Picos done = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     cpu.run(250'000);  // 250 us of code: ticks at 30, 130 and 230 us fall in it
     done = now_ps();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(31 * kUs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(31 * kUs));
     EXPECT_EQ(cpu.state(), CpuState::kInterrupt);  // the tick has the CPU
-    sc_core::wait(ps(2 * kUs));
+    hcasim::Lookahead::wait(ps(2 * kUs));
     EXPECT_EQ(cpu.state(), CpuState::kRunning);  // and gave it back after its 2 us
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(done, 250 * kUs + 3 * 2 * kUs);  // the tick at 330 us finds the run over
   EXPECT_EQ(cpu.ticks(), 3u);
   EXPECT_EQ(cpu.tick_ps(), 3 * 2 * kUs);
@@ -65,15 +66,15 @@ TEST(TimerTick, ATickDueDuringAnInterruptIsTakenBeforeTheThreadResumes) {
   cpu.set_kernel_costs(costs);
   cpu.set_timer_tick(test_tick());
   Picos done = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     cpu.run(28'000);  // would end at 28 us, before the tick at 30 us
     done = now_ps();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(27 * kUs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(27 * kUs));
     cpu.interrupt(Dpc{});  // its ISR holds the CPU from 27 to 32 us, over the tick's time
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   // The thread still wanted the CPU at 30 us: the tick runs after the ISR (32-34 us), then the
   // thread's last microsecond.
   EXPECT_EQ(done, 35 * kUs);
@@ -88,17 +89,17 @@ TEST(TimerTick, TicksComeWhileAThreadSpinsAndStopWithTheSpin) {
   sc_core::sc_event landed;
   bool ready = false;
   Picos done = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     // A one-cycle poll loop; the answer lands at 331 us, during the tick of 330-332 us.
     cpu.spin_until(landed, 1, [&] { return ready; });
     done = now_ps();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(331 * kUs));
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(331 * kUs));
     ready = true;
-    landed.notify();
+    hcasim::Lookahead::notify(landed);
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   // Ticks at 30, 130, 230 and 330 us; the loop sees the answer when the last one returns the
   // CPU (its poll would have ended at 331 us + 1 ns).
   EXPECT_EQ(done, 332 * kUs);
@@ -112,16 +113,16 @@ TEST(TimerTick, ATickBeforeTheAnswerLandsCostsTheSpinNothing) {
   cpu.set_timer_tick(test_tick());
   sc_core::sc_event landed;
   Picos done = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     SimContext c(cpu);
     c.spin_on(landed);  // on a lock's release, say
     done = now_ps();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(50 * kUs));
-    landed.notify();
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(50 * kUs));
+    hcasim::Lookahead::notify(landed);
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(done, 50 * kUs);  // the tick at 30-32 us was over by then
   EXPECT_EQ(cpu.ticks(), 1u);
   EXPECT_EQ(cpu.spinning_ps(), 48 * kUs);
@@ -133,7 +134,7 @@ TEST(TimerTick, AnIdleCpuTakesNoTickAndCostsNoEvents) {
   cpu.set_timer_tick(test_tick());
   SimThread thread("t", cpu, nullptr);
   std::uint64_t d0 = 0, d1 = 0, d2 = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     thread.start();
     cpu.run(1'000);  // 1 us, before the first tick
     d0 = sc_core::sc_delta_count();
@@ -144,7 +145,7 @@ TEST(TimerTick, AnIdleCpuTakesNoTickAndCostsNoEvents) {
     cpu.run(1'000);
     thread.finish();
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   // The long sleep took exactly the simulation steps of the short one: no tick was scheduled
   // while the CPU was idle, and none fell in the two microseconds it was busy.
   EXPECT_EQ(d2 - d1, d1 - d0);
@@ -160,20 +161,20 @@ TEST(TimerTick, ASwitchingTickLetsAnotherTaskRunBeforeTheThread) {
   cpu.set_timer_tick(tick);
   SimThread thread("t", cpu, nullptr);
   Picos done = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     thread.start();
     cpu.run(250'000);
     done = now_ps();
     thread.finish();
   });
-  sc_core::sc_spawn([&] {
-    sc_core::wait(ps(33 * kUs));  // after the tick's 2 us, in the other task's 10
+  hcasim::Lookahead::spawn_thread([&] {
+    hcasim::Lookahead::wait(ps(33 * kUs));  // after the tick's 2 us, in the other task's 10
     EXPECT_EQ(cpu.state(), CpuState::kOtherTask);
     EXPECT_EQ(thread.state(), ThreadState::kReady);
-    sc_core::wait(ps(10 * kUs));
+    hcasim::Lookahead::wait(ps(10 * kUs));
     EXPECT_EQ(cpu.state(), CpuState::kRunning);
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   EXPECT_EQ(done, 250 * kUs + 3 * 12 * kUs);  // ticks at 30, 130 and 230 us
   EXPECT_EQ(cpu.ticks(), 3u);
   EXPECT_EQ(cpu.context_switches(), 3u);
@@ -188,11 +189,11 @@ TEST(TimerTick, WhichTicksSwitchIsDrawnFromTheSeed) {
   ASSERT_EQ(tick.period_ps, 100 * kUs);
   cpu.set_timer_tick(tick);
   Picos done = 0;
-  sc_core::sc_spawn([&] {
+  hcasim::Lookahead::spawn_thread([&] {
     cpu.run(5'000'000);  // 5 ms of code
     done = now_ps();
   });
-  sc_core::sc_start();
+  hcasim::Lookahead::run();
   // Replay: the ticks before the (growing) end, each drawing from stream
   // "host0.cpu0.context_switch".
   RandomStream draws(5, "host0.cpu0.context_switch");

@@ -1,0 +1,245 @@
+// Running ahead of the SystemC kernel (see lookahead.hpp).
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#include "models/core/lookahead.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+namespace hcasim {
+
+void Lookahead::start(Picos horizon, const sc_core::sc_time* duration) {
+  check_no_thread_ahead();
+  horizon_ = allowed_ ? horizon : 0;
+  kernel_changed();
+  try {
+    if (duration)
+      sc_core::sc_start(*duration);
+    else
+      sc_core::sc_start();
+  } catch (...) {
+    horizon_ = 0;
+    mode_ = Mode::kOff;
+    ModelClock::ahead = false;
+    throw;
+  }
+  horizon_ = 0;
+  check_no_thread_ahead();
+}
+
+void Lookahead::run() { start(std::numeric_limits<Picos>::max(), nullptr); }
+
+void Lookahead::run_for(const sc_core::sc_time& duration) {
+  const Picos now = kernel_now_ps();
+  const Picos d = duration.value();
+  // design decision: the kernel processes what is due at exactly now + duration; model time
+  // stays strictly below it, so whatever is due then happens in the kernel, as without
+  // lookahead.
+  start(d > std::numeric_limits<Picos>::max() - now ? std::numeric_limits<Picos>::max() : now + d,
+        &duration);
+}
+
+Picos Lookahead::kernel_next() {
+  if (!next_known_) {
+    sc_core::sc_simcontext* simc = sc_core::sc_get_curr_simcontext();
+    sc_core::sc_time next;
+    if (sc_core::sc_pending_activity_at_current_time(simc))
+      next_ = 0;
+    else if (simc->next_time(next))
+      next_ = next.value();
+    else
+      next_ = std::numeric_limits<Picos>::max();
+    next_known_ = true;
+  }
+  return next_;
+}
+
+bool Lookahead::clear_until(Picos t) {
+  if (t >= horizon_) return false;  // also false when lookahead is off (horizon 0)
+  return t < kernel_next();
+}
+
+bool Lookahead::thread_ahead_here() {
+  if (mode_ != Mode::kThread) return false;
+  if (owner_ != sc_core::sc_get_current_process_b()) check_no_thread_ahead();  // throws
+  return true;
+}
+
+void Lookahead::leave_thread() {
+  mode_ = Mode::kOff;
+  ModelClock::ahead = false;
+  owner_ = nullptr;
+}
+
+void Lookahead::check_no_thread_ahead() {
+  if (mode_ != Mode::kThread) return;
+  const std::string who = owner_ ? owner_->name() : "?";
+  leave_thread();
+  throw std::logic_error("lookahead: thread " + who +
+                         " ran ahead of the kernel and then let another process run without "
+                         "Lookahead::sync (a raw sc_core::wait or a thread that ended ahead)");
+}
+
+void Lookahead::wait_until(Picos t) {
+  if (sc_core::sc_get_curr_simcontext()->get_curr_proc_info()->kind != sc_core::SC_THREAD_PROC_)
+    throw std::logic_error("lookahead: a wait outside a thread process");
+  const bool ahead = thread_ahead_here();
+  const Picos now = ahead ? ModelClock::now : kernel_now_ps();
+  if (t <= now) return;
+  if (clear_until(t)) {
+    mode_ = Mode::kThread;
+    owner_ = sc_core::sc_get_current_process_b();
+    ModelClock::now = t;
+    ModelClock::ahead = true;
+    return;
+  }
+  if (ahead) leave_thread();
+  sc_core::wait(ps(t - kernel_now_ps()));
+  kernel_changed();
+}
+
+void Lookahead::wait_until_or(Picos t, const sc_core::sc_event& e) {
+  const bool ahead = thread_ahead_here();
+  const Picos now = ahead ? ModelClock::now : kernel_now_ps();
+  if (t > now && clear_until(t)) {  // nobody else runs before t: `e` cannot be notified
+    mode_ = Mode::kThread;
+    owner_ = sc_core::sc_get_current_process_b();
+    ModelClock::now = t;
+    ModelClock::ahead = true;
+    return;
+  }
+  if (ahead) leave_thread();
+  sc_core::wait(ps(t - kernel_now_ps()), e);
+  kernel_changed();
+}
+
+void Lookahead::sync() {
+  if (!thread_ahead_here()) return;
+  const Picos t = ModelClock::now;
+  leave_thread();
+  sc_core::wait(ps(t - kernel_now_ps()));
+  kernel_changed();
+}
+
+void Lookahead::wait_on(const sc_core::sc_event& e) {
+  sync();
+  sc_core::wait(e);
+  kernel_changed();
+}
+
+void Lookahead::wait_on(const sc_core::sc_event_or_list& e) {
+  sync();
+  sc_core::wait(e);
+  kernel_changed();
+}
+
+void Lookahead::stop() {
+  sync();
+  sc_core::sc_stop();
+}
+
+void Lookahead::notify(sc_core::sc_event& e) {
+  if (mode_ == Mode::kCalendar) {
+    deferred_.push_back(Deferred{Deferred::Kind::kNow, &e, 0, {}, {}});
+    return;
+  }
+  sync();
+  e.notify();
+  kernel_changed();
+}
+
+void Lookahead::notify_delta(sc_core::sc_event& e) {
+  if (mode_ == Mode::kCalendar) {
+    deferred_.push_back(Deferred{Deferred::Kind::kDelta, &e, 0, {}, {}});
+    return;
+  }
+  sync();
+  e.notify(sc_core::SC_ZERO_TIME);
+  kernel_changed();
+}
+
+void Lookahead::notify_at(sc_core::sc_event& e, Picos at) {
+  if (mode_ == Mode::kCalendar) {
+    deferred_.push_back(Deferred{Deferred::Kind::kAt, &e, at, {}, {}});
+    return;
+  }
+  sync();
+  const Picos now = kernel_now_ps();
+  e.notify(at > now ? ps(at - now) : sc_core::SC_ZERO_TIME);
+  kernel_changed();
+}
+
+void Lookahead::spawn_thread(std::function<void()> body, const std::string& name) {
+  // A thread that ends ahead of the kernel brings it to its model time first.
+  body = [inner = std::move(body)] {
+    inner();
+    sync();
+  };
+  if (mode_ == Mode::kCalendar) {
+    deferred_.push_back(Deferred{Deferred::Kind::kSpawn, nullptr, 0, std::move(body), name});
+    return;
+  }
+  sync();
+  if (name.empty())
+    sc_core::sc_spawn(std::move(body));
+  else
+    sc_core::sc_spawn(std::move(body), name.c_str());
+  kernel_changed();
+}
+
+void Lookahead::spawn_method(std::function<void()> body, const std::string& name,
+                             const sc_core::sc_event& trigger) {
+  sc_core::sc_spawn_options opts;
+  opts.spawn_method();
+  opts.dont_initialize();
+  opts.set_sensitivity(&trigger);
+  sc_core::sc_spawn(std::move(body), name.c_str(), &opts);
+  kernel_changed();
+}
+
+Picos Lookahead::calendar_limit() {
+  if (horizon_ == 0 || mode_ != Mode::kOff) return 0;
+  kernel_changed();  // other processes ran since the calendar last looked
+  return std::min(horizon_, kernel_next());
+}
+
+void Lookahead::calendar_enter(Picos t) {
+  mode_ = Mode::kCalendar;
+  ModelClock::now = t;
+  ModelClock::ahead = true;
+}
+
+Picos Lookahead::calendar_leave() {
+  const Picos t = ModelClock::now;
+  mode_ = Mode::kOff;
+  ModelClock::ahead = false;
+  return t;
+}
+
+void Lookahead::replay() {
+  const Picos now = kernel_now_ps();
+  for (Deferred& d : deferred_) {
+    switch (d.kind) {
+      case Deferred::Kind::kNow:
+        d.event->notify();
+        break;
+      case Deferred::Kind::kDelta:
+        d.event->notify(sc_core::SC_ZERO_TIME);
+        break;
+      case Deferred::Kind::kAt:
+        d.event->notify(d.at > now ? ps(d.at - now) : sc_core::SC_ZERO_TIME);
+        break;
+      case Deferred::Kind::kSpawn:
+        if (d.name.empty())
+          sc_core::sc_spawn(std::move(d.body));
+        else
+          sc_core::sc_spawn(std::move(d.body), d.name.c_str());
+        break;
+    }
+  }
+  deferred_.clear();
+  kernel_changed();
+}
+
+}  // namespace hcasim
