@@ -13,6 +13,7 @@
 #include "host_os/verbs/verbs_device.hpp"
 #include "models/core/params.hpp"
 #include "models/core/run_report.hpp"
+#include "models/core/stats.hpp"
 #include "models/fabric/fault_params.hpp"
 #include "models/fabric/link.hpp"
 #include "models/fabric/switch_params.hpp"
@@ -87,15 +88,11 @@ struct System {
   // unit's QP (a firmware command) to each other, as a connection manager would.
   void connect(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned iou, const IouQueues& peer);
 
-  // Adds utilization and contention figures of the models to the report.
+  // Adds every statistic the models declared (models/core/stats.hpp) to the report.
   void report(RunReport& out) const;
   // The host, then the I/O units.
   std::vector<const Node*> nodes() const;
   std::uint64_t model_actions() const;
-
- private:
-  template <class Add>
-  void report_adapter(const AdapterSlot& a, double sim_ps, Add& add) const;
 };
 
 }  // namespace hcasim
