@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "models/iounit/storage_params.hpp"
+#include "workloads/fault_summary.hpp"
 #include "workloads/scenario_params.hpp"
 #include "workloads/workload.hpp"
 
@@ -93,6 +94,8 @@ System::System(const ParamValues& values, TraceSink* trace)
       fabric.links[i]->inject_faults(fault_seed, fault_params.packet_error_rate, from, until);
     }
   }
+
+  declare_fault_summary(fault_stats, *this);
 
   const std::uint64_t seed = values.load<ScenarioParams>().seed;
   platform = std::make_unique<SimPlatform>(raw, SimPlatformParams::from(host_params, seed));

@@ -78,6 +78,8 @@ struct System {
   std::unique_ptr<SimPlatform> platform;
   std::vector<std::unique_ptr<verbs::VerbsDevice>> host_verbs;
   verbs::VerbsDevice& verbs() { return *host_verbs.front(); }
+  // faults.injected, faults.recovered, faults.ops_failed (fault_summary.hpp).
+  StatGroup fault_stats{"faults"};
 
   // Opens queues on I/O unit `iou` for one connection (a CQ of `cq_entries` and a QP).
   IouQueues open_iou_queues(unsigned iou, std::uint32_t cq_entries, std::uint32_t sq_entries,

@@ -23,7 +23,8 @@ struct HcaCounters {
                 acks_tx = 0, cqes = 0, cq_overruns = 0, protection_errors = 0, rnr_naks = 0,
                 messages_tx = 0, messages_rx = 0, read_requests = 0, read_responses = 0,
                 interrupts = 0, timeouts = 0, async_events = 0, async_events_undelivered = 0,
-                cq_resizes = 0, completions_lost = 0, icrc_drops = 0;
+                cq_resizes = 0, completions_lost = 0, icrc_drops = 0, cqes_error = 0,
+                transport_recoveries = 0;
 
   template <class V>
   void visit(V& v) const {
@@ -56,6 +57,12 @@ struct HcaCounters {
     v.counter(read_requests, "read_requests", "count",
               "RDMA READ requests built (resends included)");
     v.counter(read_responses, "read_responses", "count", "RDMA READ responses sent whole");
+    v.counter(cqes_error, "cqes_error", "count",
+              "completion-queue entries written with an error status (flushes included)");
+    v.counter(transport_recoveries, "transport_recoveries", "count",
+              "times the requester made progress again after resending (timeout or sequence "
+              "NAK): an ACK completed its oldest outstanding work request successfully, or a "
+              "READ response for it arrived");
   }
 };
 
