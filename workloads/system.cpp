@@ -3,7 +3,6 @@
 #include <stdexcept>
 
 #include "models/iounit/storage_params.hpp"
-#include "workloads/fault_summary.hpp"
 #include "workloads/scenario_params.hpp"
 #include "workloads/workload.hpp"
 
@@ -67,8 +66,8 @@ System::System(const ParamValues& values, TraceSink* trace)
       host(*host_node),
       iou(*ious.front()) {
   for (std::uint32_t i = 0; i < host_params.cpus; ++i)
-    cpus.push_back(
-        std::make_unique<SimCpu>("host0.cpu" + std::to_string(i), host_params.cpu_ghz, trace));
+    cpus.push_back(std::make_unique<SimCpu>(std::string(host.name()) + ".cpu" + std::to_string(i),
+                                            host_params.cpu_ghz, trace));
   std::vector<SimCpu*> raw;
   for (const auto& c : cpus) raw.push_back(c.get());
   interrupts =
@@ -95,7 +94,13 @@ System::System(const ParamValues& values, TraceSink* trace)
     }
   }
 
-  declare_fault_summary(fault_stats, *this);
+  // design decision: a second system in the same simulation (tests run two side by side) names
+  // its roll-up faults_1, ..., as SystemC renames the second one's modules.
+  std::string faults = "faults";
+  for (unsigned i = 1; StatRegistry::instance().declared(faults + ".injected"); ++i)
+    faults = "faults_" + std::to_string(i);
+  fault_stats = std::make_unique<StatGroup>(faults);
+  declare_fault_summary(*fault_stats);
 
   const std::uint64_t seed = values.load<ScenarioParams>().seed;
   platform = std::make_unique<SimPlatform>(raw, SimPlatformParams::from(host_params, seed));
@@ -129,6 +134,59 @@ void System::connect(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned in
 }
 
 void System::report(RunReport& out) const { StatRegistry::instance().report(out); }
+
+// ---- the faults roll-up (docs/model.md, "Faults"): sums of the models' own counters, evaluated
+// when the report is written.
+
+namespace {
+template <class PerAdapter>
+double sum_adapters(const System& s, PerAdapter field) {
+  std::uint64_t n = 0;
+  for (const Node* node : s.nodes())
+    for (const AdapterSlot& a : node->slots) n += field(a.hca->counters());
+  return static_cast<double>(n);
+}
+template <class PerService>
+double sum_emulation(const System& s, PerService field) {
+  std::uint64_t n = 0;
+  for (const auto& unit : s.ious) {
+    const IoUnit& u = *unit;
+    if (const EmulationService* e = u.emulation()) n += field(e->stats());
+  }
+  return static_cast<double>(n);
+}
+}  // namespace
+
+void System::declare_fault_summary(StatGroup& group) const {
+  const System& s = *this;
+  group.formula(
+      "injected", "count",
+      "faults injected: packets corrupted or lost on links (fault.*) + device operations failed "
+      "(storage.error_rate)",
+      [&s](const StatContext&) {
+        std::uint64_t n = 0;
+        for (const auto& link : s.fabric.links) n += link->corrupted(0) + link->corrupted(1);
+        for (const auto& unit : s.ious)
+          if (const StorageDevice* d = unit->storage()) n += d->stats().device_errors;
+        return static_cast<double>(n);
+      });
+  group.formula(
+      "recovered", "count",
+      "recoveries: transport progress after resends (adapters' transport_recoveries) + "
+      "I/O unit connections brought back after an RDMA error",
+      [&s](const StatContext&) {
+        return sum_adapters(s, [](const HcaCounters& c) { return c.transport_recoveries; }) +
+               sum_emulation(s, [](const EmulationService::Stats& e) { return e.recoveries; });
+      });
+  group.formula("ops_failed", "count",
+                "operations failed: work completions with an error status, flushes included "
+                "(adapters' cqes_error) + block I/Os answered with an error status",
+                [&s](const StatContext&) {
+                  return sum_adapters(s, [](const HcaCounters& c) { return c.cqes_error; }) +
+                         sum_emulation(
+                             s, [](const EmulationService::Stats& e) { return e.error_replies; });
+                });
+}
 
 std::vector<const Node*> System::nodes() const {
   std::vector<const Node*> all{&host};

@@ -78,8 +78,8 @@ struct System {
   std::unique_ptr<SimPlatform> platform;
   std::vector<std::unique_ptr<verbs::VerbsDevice>> host_verbs;
   verbs::VerbsDevice& verbs() { return *host_verbs.front(); }
-  // faults.injected, faults.recovered, faults.ops_failed (fault_summary.hpp).
-  StatGroup fault_stats{"faults"};
+  // summary.json's `faults` roll-up: faults.injected, faults.recovered, faults.ops_failed.
+  std::unique_ptr<StatGroup> fault_stats;
 
   // Opens queues on I/O unit `iou` for one connection (a CQ of `cq_entries` and a QP).
   IouQueues open_iou_queues(unsigned iou, std::uint32_t cq_entries, std::uint32_t sq_entries,
@@ -95,6 +95,10 @@ struct System {
   // The host, then the I/O units.
   std::vector<const Node*> nodes() const;
   std::uint64_t model_actions() const;
+
+ private:
+  // Declares the roll-up into `group` as sums over the models (docs/model.md, "Faults").
+  void declare_fault_summary(StatGroup& group) const;
 };
 
 }  // namespace hcasim

@@ -62,6 +62,7 @@ class StatRegistry {
   // Every statistic in report order (for tests and the generated docs).
   std::vector<const Stat*> all() const;
   std::size_t size() const { return paths_.size(); }
+  bool declared(const std::string& path) const { return paths_.count(path) != 0; }
 
  private:
   friend class StatGroup;
