@@ -425,42 +425,38 @@ void CqFanin::report(RunReport& out) const {
   out.ops.push_back(cqe_to_callback_);
   const Summary s = summary();
   const cq::CompletionStats st = manager_->stats();
-  auto add = [&](const char* leaf, const char* unit, const char* help, double v) {
-    out.contention.push_back(Metric{std::string("cq_fanin.") + leaf, unit, help, v, {}});
-  };
-  add("completions_per_s", "per_s", "completion callbacks run per second (both directions)",
-      s.completions_per_s);
-  add("checks", "count", "checks of the completion service (all modes)", double(st.checks));
-  add("empty_checks", "count", "checks that found nothing", double(s.empty_checks));
-  add("claim_misses", "count", "CQ visits that found the CQ claimed by another checker",
-      double(s.claim_misses));
-  add("handovers", "count", "... handed to the holder, which polled once more",
-      double(st.handovers));
-  add("interrupts", "count", "interrupts the host's CPUs took (the adapter's MSIs)",
-      double(s.interrupts));
-  add("dpc_runs", "count", "DPCs run for CQ interrupts and requeues", double(s.dpc_runs));
-  add("dpc_deferrals", "count", "DPCs that found an update pending and deferred",
-      double(s.deferrals));
-  add("retriggers", "count", "deferred CQs requeued by the end of an update", double(s.retriggers));
-  add("updates", "count", "updates of the service (monitor, stop, resize, CQ set)",
-      double(s.updates));
-  add("dropped", "count", "completions of a WQ no longer monitored", double(s.dropped));
-  add("sleeps", "count", "checkers that armed and went to sleep", double(st.sleeps));
-  add("cq_errors", "count", "CQ-error async events (overruns)", double(s.cq_errors));
-  add("cq_recoveries", "count", "CQs resized (doubled) to recover from an overrun",
-      double(s.cq_recoveries));
-  add("cq_early_resizes", "count", "CQs doubled at the high-water mark, before an overrun",
-      double(s.cq_early_resizes));
-  add("completions_lost", "count", "completions the adapter could not write (CQ full)",
-      double(s.completions_lost));
-  add("pool.failed_gets", "count", "sync gets that found no element free", double(s.failed_gets));
-  add("pool.waits", "count", "async gets queued until a put served them", double(s.pool_waits));
-  Metric wait{"cq_fanin.pool.wait_ns", "ns", "time a sender waited for an element", 0.0,
-              pool_wait_ns_};
-  wait.value = pool_wait_ns_.count() ? pool_wait_ns_.mean() : 0.0;
-  out.contention.push_back(std::move(wait));
-  add("pool.registrations", "count", "memory registrations with the adapter (pools: one each)",
-      double(s.registrations));
+  const MetricScope m(out, "cq_fanin.");
+  m.add("completions_per_s", "per_s", "completion callbacks run per second (both directions)",
+        s.completions_per_s);
+  m.add("checks", "count", "checks of the completion service (all modes)", double(st.checks));
+  m.add("empty_checks", "count", "checks that found nothing", double(s.empty_checks));
+  m.add("claim_misses", "count", "CQ visits that found the CQ claimed by another checker",
+        double(s.claim_misses));
+  m.add("handovers", "count", "... handed to the holder, which polled once more",
+        double(st.handovers));
+  m.add("interrupts", "count", "interrupts the host's CPUs took (the adapter's MSIs)",
+        double(s.interrupts));
+  m.add("dpc_runs", "count", "DPCs run for CQ interrupts and requeues", double(s.dpc_runs));
+  m.add("dpc_deferrals", "count", "DPCs that found an update pending and deferred",
+        double(s.deferrals));
+  m.add("retriggers", "count", "deferred CQs requeued by the end of an update",
+        double(s.retriggers));
+  m.add("updates", "count", "updates of the service (monitor, stop, resize, CQ set)",
+        double(s.updates));
+  m.add("dropped", "count", "completions of a WQ no longer monitored", double(s.dropped));
+  m.add("sleeps", "count", "checkers that armed and went to sleep", double(st.sleeps));
+  m.add("cq_errors", "count", "CQ-error async events (overruns)", double(s.cq_errors));
+  m.add("cq_recoveries", "count", "CQs resized (doubled) to recover from an overrun",
+        double(s.cq_recoveries));
+  m.add("cq_early_resizes", "count", "CQs doubled at the high-water mark, before an overrun",
+        double(s.cq_early_resizes));
+  m.add("completions_lost", "count", "completions the adapter could not write (CQ full)",
+        double(s.completions_lost));
+  m.add("pool.failed_gets", "count", "sync gets that found no element free", double(s.failed_gets));
+  m.add("pool.waits", "count", "async gets queued until a put served them", double(s.pool_waits));
+  m.add_distribution("pool.wait_ns", "ns", "time a sender waited for an element", pool_wait_ns_);
+  m.add("pool.registrations", "count", "memory registrations with the adapter (pools: one each)",
+        double(s.registrations));
 }
 
 void CqFanin::print_table(std::ostream& out) const {

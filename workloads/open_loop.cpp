@@ -222,14 +222,12 @@ double OpenLoop::offered_rate() const { return closed_ ? achieved_rate() : param
 
 void OpenLoop::report(RunReport& out) const {
   out.ops.push_back(op_);
-  auto add = [&](const char* leaf, const char* unit, const char* help, double v) {
-    out.contention.push_back(Metric{std::string("load.") + leaf, unit, help, v, {}});
-  };
-  add("offered_rate", "per_s", "operations per second the arrivals asked for", offered_rate());
-  add("achieved_rate", "per_s", "measured operations / (first arrival -> last completion)",
-      achieved_rate());
-  add("sq_full_waits", "count", "measured arrivals that found the send queue full and waited",
-      static_cast<double>(sq_full_waits_));
+  const MetricScope m(out, "load.");
+  m.add("offered_rate", "per_s", "operations per second the arrivals asked for", offered_rate());
+  m.add("achieved_rate", "per_s", "measured operations / (first arrival -> last completion)",
+        achieved_rate());
+  m.add("sq_full_waits", "count", "measured arrivals that found the send queue full and waited",
+        static_cast<double>(sq_full_waits_));
 }
 
 void OpenLoop::print_table(std::ostream& out) const {

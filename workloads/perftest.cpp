@@ -401,22 +401,20 @@ void Perftest::report(RunReport& out) const {
   for (const SizeResult& r : results_) {
     out.ops.push_back(r.op);
     const std::string base = "perftest." + params_.test + "." + std::to_string(r.size) + ".";
-    auto add = [&](const std::string& leaf, const char* unit, const char* help, double v) {
-      out.contention.push_back(Metric{base + leaf, unit, help, v, {}});
-    };
+    const MetricScope m(out, base);
     if (bw_) {
       const double avg = r.average_bytes_per_ps() * 1e12;
-      add("bw_peak", "MiB/s", "highest rate between two polls that found completions",
-          r.peak_bytes_per_ps * 1e12 / kMiB);
-      add("bw_average", "MiB/s", "bytes / (first post -> last completion)", avg / kMiB);
-      add("bw_average_gbits", "Gb/s", "the same in 10^9 bits per second", avg * 8 / 1e9);
-      add("msg_rate", "Mpps", "operations per second over the same time",
-          r.size ? avg / r.size / 1e6 : 0.0);
+      m.add("bw_peak", "MiB/s", "highest rate between two polls that found completions",
+            r.peak_bytes_per_ps * 1e12 / kMiB);
+      m.add("bw_average", "MiB/s", "bytes / (first post -> last completion)", avg / kMiB);
+      m.add("bw_average_gbits", "Gb/s", "the same in 10^9 bits per second", avg * 8 / 1e9);
+      m.add("msg_rate", "Mpps", "operations per second over the same time",
+            r.size ? avg / r.size / 1e6 : 0.0);
     } else {
       const double n = static_cast<double>(r.op.count);
       const double mean = r.op.latency_ps.mean();
       const double var = n > 0 ? std::max(0.0, r.sum_sq / n - mean * mean) : 0.0;
-      add("t_stdev", "ns", "standard deviation of the reported latency", std::sqrt(var) / 1000.0);
+      m.add("t_stdev", "ns", "standard deviation of the reported latency", std::sqrt(var) / 1000.0);
     }
   }
 }

@@ -377,55 +377,41 @@ void StorageIo::report(RunReport& out) const {
     op.span_ps = static_cast<std::uint64_t>(window * 1e12 + 0.5);
     out.ops.push_back(op);
     const std::string b = std::string("fio.") + names[k] + ".";
-    auto add = [&](const std::string& leaf, const char* unit, const char* help, double v) {
-      out.contention.push_back(Metric{b + leaf, unit, help, v, {}});
-    };
+    const MetricScope m(out, b);
     const double n = std::max(1.0, static_cast<double>(d.ios));
     const double w = window > 0 ? window : 1.0;
-    add("iops", "per_s", "I/Os per second over the measured window",
-        static_cast<double>(d.ios) / w);
-    add("bw_mbps", "MB/s", "bytes per second over the measured window (10^6)",
-        static_cast<double>(d.bytes) / w / 1e6);
-    add("slat_mean_ns", "ns", "submission latency: submit call to frame posted",
-        d.slat_ps.mean() / 1e3);
-    add("clat_mean_ns", "ns", "completion latency: frame posted to I/O completed",
-        d.clat_ps.mean() / 1e3);
-    add("breakdown.host_driver_ns", "ns", "mean: driver work, element waits, completion delivery",
-        static_cast<double>(d.host) / n / 1e3);
-    add("breakdown.fabric_ns", "ns", "mean: frame to the unit and reply back (links, adapters)",
-        static_cast<double>(d.fabric) / n / 1e3);
-    add("breakdown.rdma_ns", "ns", "mean: data moving between host buffers and the unit",
-        static_cast<double>(d.rdma) / n / 1e3);
-    add("breakdown.device_ns", "ns", "mean: storage device, queueing included",
-        static_cast<double>(d.device) / n / 1e3);
-    add("breakdown.controller_ns", "ns", "mean: I/O controller (parse, start, wait for a CPU)",
-        static_cast<double>(d.controller) / n / 1e3);
+    m.add("iops", "per_s", "I/Os per second over the measured window",
+          static_cast<double>(d.ios) / w);
+    m.add("bw_mbps", "MB/s", "bytes per second over the measured window (10^6)",
+          static_cast<double>(d.bytes) / w / 1e6);
+    m.add("slat_mean_ns", "ns", "submission latency: submit call to frame posted",
+          d.slat_ps.mean() / 1e3);
+    m.add("clat_mean_ns", "ns", "completion latency: frame posted to I/O completed",
+          d.clat_ps.mean() / 1e3);
+    m.add("breakdown.host_driver_ns", "ns", "mean: driver work, element waits, completion delivery",
+          static_cast<double>(d.host) / n / 1e3);
+    m.add("breakdown.fabric_ns", "ns", "mean: frame to the unit and reply back (links, adapters)",
+          static_cast<double>(d.fabric) / n / 1e3);
+    m.add("breakdown.rdma_ns", "ns", "mean: data moving between host buffers and the unit",
+          static_cast<double>(d.rdma) / n / 1e3);
+    m.add("breakdown.device_ns", "ns", "mean: storage device, queueing included",
+          static_cast<double>(d.device) / n / 1e3);
+    m.add("breakdown.controller_ns", "ns", "mean: I/O controller (parse, start, wait for a CPU)",
+          static_cast<double>(d.controller) / n / 1e3);
   }
   std::uint64_t error_ios = 0;
   for (const auto& e : error_statuses_) {
     error_ios += e.second;
-    out.contention.push_back(Metric{std::string("fio.errors.") + i2o::detailed_status_name(e.first),
-                                    "count",
-                                    "I/Os that ended with this detailed status",
-                                    static_cast<double>(e.second),
-                                    {}});
+    out.add(std::string("fio.errors.") + i2o::detailed_status_name(e.first), "count",
+            "I/Os that ended with this detailed status", static_cast<double>(e.second));
   }
-  out.contention.push_back(Metric{"fio.error_ios",
-                                  "count",
-                                  "I/Os that ended with a status other than success",
-                                  static_cast<double>(error_ios),
-                                  {}});
+  out.add("fio.error_ios", "count", "I/Os that ended with a status other than success",
+          static_cast<double>(error_ios));
   if (params_.verify) {
-    out.contention.push_back(Metric{"fio.verify.bytes",
-                                    "B",
-                                    "bytes read back and found equal",
-                                    static_cast<double>(verified_bytes_),
-                                    {}});
-    out.contention.push_back(Metric{"fio.verify.mismatches",
-                                    "count",
-                                    "blocks read back different from what was written",
-                                    static_cast<double>(verify_mismatches_),
-                                    {}});
+    out.add("fio.verify.bytes", "B", "bytes read back and found equal",
+            static_cast<double>(verified_bytes_));
+    out.add("fio.verify.mismatches", "count", "blocks read back different from what was written",
+            static_cast<double>(verify_mismatches_));
   }
 }
 

@@ -66,8 +66,8 @@ System::System(const ParamValues& values, TraceSink* trace)
       host(*host_node),
       iou(*ious.front()) {
   for (std::uint32_t i = 0; i < host_params.cpus; ++i)
-    cpus.push_back(
-        std::make_unique<SimCpu>("host0.cpu" + std::to_string(i), host_params.cpu_ghz, trace));
+    cpus.push_back(std::make_unique<SimCpu>(std::string(host.name()) + ".cpu" + std::to_string(i),
+                                            host_params.cpu_ghz, trace));
   std::vector<SimCpu*> raw;
   for (const auto& c : cpus) raw.push_back(c.get());
   interrupts =
@@ -93,6 +93,14 @@ System::System(const ParamValues& values, TraceSink* trace)
       fabric.links[i]->inject_faults(fault_seed, fault_params.packet_error_rate, from, until);
     }
   }
+
+  // design decision: a second system in the same simulation (tests run two side by side) names
+  // its roll-up faults_1, ..., as SystemC renames the second one's modules.
+  std::string faults = "faults";
+  for (unsigned i = 1; StatRegistry::instance().declared(faults + ".injected"); ++i)
+    faults = "faults_" + std::to_string(i);
+  fault_stats = std::make_unique<StatGroup>(faults);
+  declare_fault_summary(*fault_stats);
 
   const std::uint64_t seed = values.load<ScenarioParams>().seed;
   platform = std::make_unique<SimPlatform>(raw, SimPlatformParams::from(host_params, seed));
@@ -125,79 +133,59 @@ void System::connect(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned in
   iou_hca.connect(peer.qp->qpn, mine.port, mine.qpn, theirs.psn, mine.psn);
 }
 
-void System::report(RunReport& out) const {
-  const double sim_ps = static_cast<double>(out.sim_time_ps ? out.sim_time_ps : 1);
-  auto add = [&](std::string path, std::string unit, std::string help, double v) {
-    out.contention.push_back(Metric{std::move(path), std::move(unit), std::move(help), v, {}});
-  };
-  for (const auto& cpu : cpus) {
-    add(cpu->name() + ".utilization", "ratio", "share of time running or spinning",
-        static_cast<double>(cpu->busy_ps()) / sim_ps);
-    add(cpu->name() + ".empty_polls", "count", "completion-queue polls that found nothing",
-        static_cast<double>(cpu->empty_polls()));
-    if (cpu->timer_tick().enabled())  // (absent with host.tick_hz = 0: outputs as before ticks)
-      add(cpu->name() + ".ticks", "count", "timer ticks taken (only while busy)",
-          static_cast<double>(cpu->ticks()));
-    if (cpu->timer_tick().enabled() && cpu->timer_tick().switch_every)
-      add(cpu->name() + ".context_switches", "count", "ticks that ran another task first",
-          static_cast<double>(cpu->context_switches()));
-  }
-  for (const auto& link : fabric.links) {
-    for (int side = 0; side < 2; ++side) {
-      const std::string dir = std::string(link->name()) + (side == 0 ? ".dir0to1" : ".dir1to0");
-      add(dir + ".utilization", "ratio", "share of time the wire is busy",
-          static_cast<double>(link->direction(side).busy_ps()) / sim_ps);
-      add(dir + ".packets", "count", "packets sent", static_cast<double>(link->packets(side)));
-      if (fault_params.any())
-        add(dir + ".corrupted", "count", "packets corrupted or lost on the wire (fault.*)",
-            static_cast<double>(link->corrupted(side)));
-    }
-  }
-  for (const Node* node : nodes()) {
-    for (const AdapterSlot& a : node->slots) report_adapter(a, sim_ps, add);
-  }
-  for (const auto& unit : ious) unit->report(out, sim_ps);
-}
+void System::report(RunReport& out) const { StatRegistry::instance().report(out); }
 
-template <class Add>
-void System::report_adapter(const AdapterSlot& a, double sim_ps, Add& add) const {
-  {
-    const Hca* hca = a.hca.get();
-    const PcieLink* pcie_link = a.pcie.get();
-    const std::string base = hca->name();
-    const auto& c = hca->counters();
-    add(base + ".doorbells", "count", "doorbells received", double(c.doorbells));
-    add(base + ".wqe_fetches", "count", "DMA reads of send WQEs", double(c.wqe_fetches));
-    add(base + ".blueflame_wqes", "count", "WQEs that came with their doorbell",
-        double(c.blueflame_wqes));
-    add(base + ".cqes", "count", "completion-queue entries written", double(c.cqes));
-    add(base + ".cq_overruns", "count", "completion queues that overflowed", double(c.cq_overruns));
-    add(base + ".completions_lost", "count", "completions not written: their CQ had overrun",
-        double(c.completions_lost));
-    add(base + ".cq_resizes", "count", "completion queues resized", double(c.cq_resizes));
-    add(base + ".async_events", "count", "asynchronous events raised (CQ error, QP fatal, port)",
-        double(c.async_events));
-    add(base + ".async_events_undelivered", "count",
-        "asynchronous events with no event queue open (or it was full)",
-        double(c.async_events_undelivered));
-    add(base + ".rnr_naks", "count", "receiver-not-ready NAKs sent", double(c.rnr_naks));
-    add(base + ".protection_errors", "count", "accesses refused by memory protection",
-        double(c.protection_errors));
-    add(base + ".interrupts", "count", "completion events (MSI) raised", double(c.interrupts));
-    add(base + ".timeouts", "count", "transport timeouts (resends)", double(c.timeouts));
-    if (fault_params.any())
-      add(base + ".icrc_drops", "count", "packets discarded as corrupted on the wire",
-          double(c.icrc_drops));
-    const auto& port = a.hca->fabric_port().counters();
-    add(base + ".port.credit_wait_ns", "ns",
-        "time ready packets waited for link credits with the wire free",
-        static_cast<double>(port.credit_wait_ps) / 1000.0);
-    const std::string pcie = pcie_link->name();
-    add(pcie + ".upstream_utilization", "ratio", "device-to-host direction busy",
-        static_cast<double>(pcie_link->upstream().busy_ps()) / sim_ps);
-    add(pcie + ".downstream_utilization", "ratio", "host-to-device direction busy",
-        static_cast<double>(pcie_link->downstream().busy_ps()) / sim_ps);
+// ---- the faults roll-up (docs/model.md, "Faults"): sums of the models' own counters, evaluated
+// when the report is written.
+
+namespace {
+template <class PerAdapter>
+double sum_adapters(const System& s, PerAdapter field) {
+  std::uint64_t n = 0;
+  for (const Node* node : s.nodes())
+    for (const AdapterSlot& a : node->slots) n += field(a.hca->counters());
+  return static_cast<double>(n);
+}
+template <class PerService>
+double sum_emulation(const System& s, PerService field) {
+  std::uint64_t n = 0;
+  for (const auto& unit : s.ious) {
+    const IoUnit& u = *unit;
+    if (const EmulationService* e = u.emulation()) n += field(e->stats());
   }
+  return static_cast<double>(n);
+}
+}  // namespace
+
+void System::declare_fault_summary(StatGroup& group) const {
+  const System& s = *this;
+  group.formula(
+      "injected", "count",
+      "faults injected: packets corrupted or lost on links (fault.*) + device operations failed "
+      "(storage.error_rate)",
+      [&s](const StatContext&) {
+        std::uint64_t n = 0;
+        for (const auto& link : s.fabric.links) n += link->corrupted(0) + link->corrupted(1);
+        for (const auto& unit : s.ious)
+          if (const StorageDevice* d = unit->storage()) n += d->stats().device_errors;
+        return static_cast<double>(n);
+      });
+  group.formula(
+      "recovered", "count",
+      "recoveries: transport progress after resends (adapters' transport_recoveries) + "
+      "I/O unit connections brought back after an RDMA error",
+      [&s](const StatContext&) {
+        return sum_adapters(s, [](const HcaCounters& c) { return c.transport_recoveries; }) +
+               sum_emulation(s, [](const EmulationService::Stats& e) { return e.recoveries; });
+      });
+  group.formula("ops_failed", "count",
+                "operations failed: work completions with an error status, flushes included "
+                "(adapters' cqes_error) + block I/Os answered with an error status",
+                [&s](const StatContext&) {
+                  return sum_adapters(s, [](const HcaCounters& c) { return c.cqes_error; }) +
+                         sum_emulation(
+                             s, [](const EmulationService::Stats& e) { return e.error_replies; });
+                });
 }
 
 std::vector<const Node*> System::nodes() const {

@@ -13,6 +13,7 @@
 #include "host_os/verbs/verbs_device.hpp"
 #include "models/core/params.hpp"
 #include "models/core/run_report.hpp"
+#include "models/core/stats.hpp"
 #include "models/fabric/fault_params.hpp"
 #include "models/fabric/link.hpp"
 #include "models/fabric/switch_params.hpp"
@@ -77,6 +78,8 @@ struct System {
   std::unique_ptr<SimPlatform> platform;
   std::vector<std::unique_ptr<verbs::VerbsDevice>> host_verbs;
   verbs::VerbsDevice& verbs() { return *host_verbs.front(); }
+  // summary.json's `faults` roll-up: faults.injected, faults.recovered, faults.ops_failed.
+  std::unique_ptr<StatGroup> fault_stats;
 
   // Opens queues on I/O unit `iou` for one connection (a CQ of `cq_entries` and a QP).
   IouQueues open_iou_queues(unsigned iou, std::uint32_t cq_entries, std::uint32_t sq_entries,
@@ -87,15 +90,15 @@ struct System {
   // unit's QP (a firmware command) to each other, as a connection manager would.
   void connect(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned iou, const IouQueues& peer);
 
-  // Adds utilization and contention figures of the models to the report.
+  // Adds every statistic the models declared (models/core/stats.hpp) to the report.
   void report(RunReport& out) const;
   // The host, then the I/O units.
   std::vector<const Node*> nodes() const;
   std::uint64_t model_actions() const;
 
  private:
-  template <class Add>
-  void report_adapter(const AdapterSlot& a, double sim_ps, Add& add) const;
+  // Declares the roll-up into `group` as sums over the models (docs/model.md, "Faults").
+  void declare_fault_summary(StatGroup& group) const;
 };
 
 }  // namespace hcasim

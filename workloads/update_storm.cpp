@@ -236,74 +236,70 @@ void UpdateStorm::report(RunReport& out) const {
   out.ops.push_back(update_);
   const Summary s = summary();
   const AdapterDriver::Stats& st = driver_->stats();
-  const std::string b = "update_storm.";
-  auto add = [&](const std::string& path, const char* unit, const char* help, double v) {
-    out.contention.push_back(Metric{b + path, unit, help, v, {}});
-  };
-  auto dist = [&](const std::string& path, const char* help, const LogLinearHistogram& h) {
-    out.contention.push_back(Metric{b + path, "ns", help, h.mean(), h});
-  };
-  add("workers", "count", "worker threads (one per CPU)", s.workers);
-  add("worker_throughput", "per_s",
-      "completions posted, polled and handled by all workers per second (measured window)",
-      s.throughput_per_s);
-  add("worker_sections", "per_s", "guarded work sections (post or poll) per second",
-      s.sections_per_s);
-  add("worker_wait.total_ns", "ns", "time all workers spent entering the resource",
-      static_cast<double>(st.worker_wait_ps) / 1000.0);
-  add("worker_wait.share", "ratio", "share of the workers' time spent entering", s.wait_share);
-  dist("worker_wait.per_enter_ns", "time from a worker's request to its being inside",
-       st.worker_wait_ns);
-  add("worker_exit_total_ns", "ns", "time all workers spent leaving the resource",
-      static_cast<double>(st.worker_exit_ps) / 1000.0);
-  dist("updater_latency_ns", "time from an update's request to its start", st.updater_latency_ns);
-  dist("update_duration_ns", "time an update held the resource", st.update_ns);
-  add("overlap.time_ns", "ns", "time with at least two workers inside at once",
-      static_cast<double>(driver_->overlap_ps()) / 1000.0);
-  add("overlap.ratio", "ratio", "share of the run with at least two workers inside",
-      s.overlap_ratio);
+  const MetricScope m(out, "update_storm.");
+  m.add("workers", "count", "worker threads (one per CPU)", s.workers);
+  m.add("worker_throughput", "per_s",
+        "completions posted, polled and handled by all workers per second (measured window)",
+        s.throughput_per_s);
+  m.add("worker_sections", "per_s", "guarded work sections (post or poll) per second",
+        s.sections_per_s);
+  m.add("worker_wait.total_ns", "ns", "time all workers spent entering the resource",
+        static_cast<double>(st.worker_wait_ps) / 1000.0);
+  m.add("worker_wait.share", "ratio", "share of the workers' time spent entering", s.wait_share);
+  m.add_distribution("worker_wait.per_enter_ns", "ns",
+                     "time from a worker's request to its being inside", st.worker_wait_ns);
+  m.add("worker_exit_total_ns", "ns", "time all workers spent leaving the resource",
+        static_cast<double>(st.worker_exit_ps) / 1000.0);
+  m.add_distribution("updater_latency_ns", "ns", "time from an update's request to its start",
+                     st.updater_latency_ns);
+  m.add_distribution("update_duration_ns", "ns", "time an update held the resource", st.update_ns);
+  m.add("overlap.time_ns", "ns", "time with at least two workers inside at once",
+        static_cast<double>(driver_->overlap_ps()) / 1000.0);
+  m.add("overlap.ratio", "ratio", "share of the run with at least two workers inside",
+        s.overlap_ratio);
   const CacheModel::LineStats lock = driver_->guard_lines();
-  add("lock_line.transfers", "count", "moves of the guard's lock-word cache line between CPUs",
-      static_cast<double>(lock.transfers));
-  add("lock_line.accesses", "count", "modelled accesses to the guard's lock-word line",
-      static_cast<double>(lock.accesses));
-  add("lock_line.wait_ns", "ns", "time accesses waited for the lock-word line to be free",
-      static_cast<double>(lock.wait_ps) / 1000.0);
-  add("lock_line.busy_ns", "ns",
-      "time the guard's lines spent moving between CPUs (sum of their transfers)",
-      static_cast<double>(lock.busy_ps) / 1000.0);
-  add("lock_line.busiest_ratio", "ratio",
-      "transfer time of the guard's busiest line / run time (copies read side by side each "
-      "count, so a line many CPUs read can exceed 1; for a line only written, 1 means saturated)",
-      static_cast<double>(busiest_guard_line_ps()) / static_cast<double>(end_));
+  m.add("lock_line.transfers", "count", "moves of the guard's lock-word cache line between CPUs",
+        static_cast<double>(lock.transfers));
+  m.add("lock_line.accesses", "count", "modelled accesses to the guard's lock-word line",
+        static_cast<double>(lock.accesses));
+  m.add("lock_line.wait_ns", "ns", "time accesses waited for the lock-word line to be free",
+        static_cast<double>(lock.wait_ps) / 1000.0);
+  m.add("lock_line.busy_ns", "ns",
+        "time the guard's lines spent moving between CPUs (sum of their transfers)",
+        static_cast<double>(lock.busy_ps) / 1000.0);
+  m.add("lock_line.busiest_ratio", "ratio",
+        "transfer time of the guard's busiest line / run time (copies read side by side each "
+        "count, so a line many CPUs read can exceed 1; for a line only written, 1 means saturated)",
+        static_cast<double>(busiest_guard_line_ps()) / static_cast<double>(end_));
   const CacheModel::LineStats table = driver_->table_lines();
-  add("table_line.transfers", "count", "moves of the driver's queue-table line",
-      static_cast<double>(table.transfers));
+  m.add("table_line.transfers", "count", "moves of the driver's queue-table line",
+        static_cast<double>(table.transfers));
   const SimPlatform::Counters& pc = platform_->counters();
-  add("spin.contended_acquires", "count", "spin-lock acquisitions that found the lock held",
-      static_cast<double>(pc.contended_acquires));
-  add("spin.time_ns", "ns", "time spent spinning for spin locks",
-      static_cast<double>(pc.spin_ps) / 1000.0);
-  add("blocks", "count", "times a thread went to sleep in the guard",
-      static_cast<double>(pc.blocks));
-  add("claim_misses", "count", "polls that found their CQ claimed by another poller",
-      static_cast<double>(st.claim_misses));
-  add("torture.ops", "count", "guarded work sections completed", static_cast<double>(st.sections));
-  add("torture.updates", "count", "updates completed", static_cast<double>(st.updates));
-  add("torture.violations", "count", "workers inside during an update (must be 0)",
-      static_cast<double>(st.violations));
-  add("torture.busiest", "count", "completions handled by the busiest worker",
-      static_cast<double>(s.busiest));
-  add("torture.idlest", "count", "completions handled by the idlest worker",
-      static_cast<double>(s.idlest));
-  add("torture.spread", "ratio", "busiest / idlest worker",
-      s.idlest ? static_cast<double>(s.busiest) / static_cast<double>(s.idlest) : 0.0);
+  m.add("spin.contended_acquires", "count", "spin-lock acquisitions that found the lock held",
+        static_cast<double>(pc.contended_acquires));
+  m.add("spin.time_ns", "ns", "time spent spinning for spin locks",
+        static_cast<double>(pc.spin_ps) / 1000.0);
+  m.add("blocks", "count", "times a thread went to sleep in the guard",
+        static_cast<double>(pc.blocks));
+  m.add("claim_misses", "count", "polls that found their CQ claimed by another poller",
+        static_cast<double>(st.claim_misses));
+  m.add("torture.ops", "count", "guarded work sections completed",
+        static_cast<double>(st.sections));
+  m.add("torture.updates", "count", "updates completed", static_cast<double>(st.updates));
+  m.add("torture.violations", "count", "workers inside during an update (must be 0)",
+        static_cast<double>(st.violations));
+  m.add("torture.busiest", "count", "completions handled by the busiest worker",
+        static_cast<double>(s.busiest));
+  m.add("torture.idlest", "count", "completions handled by the idlest worker",
+        static_cast<double>(s.idlest));
+  m.add("torture.spread", "ratio", "busiest / idlest worker",
+        s.idlest ? static_cast<double>(s.busiest) / static_cast<double>(s.idlest) : 0.0);
   for (unsigned w = 0; w <= workers_; ++w) {
     const SimCpu& cpu = *sys_.cpus[w];
-    add("cpu" + std::to_string(w) + ".spinning_ns", "ns", "time the CPU spun",
-        static_cast<double>(cpu.spinning_ps()) / 1000.0);
-    add("cpu" + std::to_string(w) + ".blocked_ns", "ns", "time the CPU's thread slept",
-        static_cast<double>(cpu.blocked_ps()) / 1000.0);
+    m.add("cpu" + std::to_string(w) + ".spinning_ns", "ns", "time the CPU spun",
+          static_cast<double>(cpu.spinning_ps()) / 1000.0);
+    m.add("cpu" + std::to_string(w) + ".blocked_ns", "ns", "time the CPU's thread slept",
+          static_cast<double>(cpu.blocked_ps()) / 1000.0);
   }
 }
 

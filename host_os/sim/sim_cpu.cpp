@@ -79,6 +79,22 @@ SimCpu::SimCpu(std::string name, double ghz, TraceSink* trace)
     : name_(std::move(name)), clock_(ghz * 1000.0), kernel_context_(*this, nullptr, true) {
   state_.attach_enum(trace, name_ + ".state",
                      {"idle", "running", "spinning", "blocked", "interrupt", "dpc", "other_task"});
+  stats_.formula(
+      "utilization", "ratio", "share of time running or spinning",
+      [this](const StatContext& c) { return static_cast<double>(busy_ps()) / c.run_ps(); });
+  stats_.counter(empty_polls_, "empty_polls", "count", "completion-queue polls that found nothing");
+  stats_.counter(ticks_, "ticks", "count", "timer ticks taken (only while busy)");
+  stats_.counter(context_switches_, "context_switches", "count",
+                 "ticks that ran another task first");
+  stats_.counter(interrupts_, "interrupts", "count",
+                 "device interrupts taken (ticks not included)");
+  stats_.counter(dpcs_run_, "dpcs", "count", "deferred procedure calls run");
+  stats_.time_ns(running_ps_, "running_ns", "time running thread code");
+  stats_.time_ns(spinning_ps_, "spinning_ns", "time spinning (polling, waiting for a lock)");
+  stats_.time_ns(interrupt_ps_, "interrupt_ns",
+                 "time in interrupt service routines (ticks included)");
+  stats_.time_ns(dpc_ps_, "dpc_ns", "time in deferred procedure calls");
+  stats_.time_ns(other_task_ps_, "other_task_ns", "time another task had the CPU after a tick");
 }
 
 void SimCpu::run(std::uint64_t n) {

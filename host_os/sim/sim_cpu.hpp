@@ -27,6 +27,7 @@
 #include "host_os/sim/timer_tick.hpp"
 #include "models/core/lookahead.hpp"
 #include "models/core/sim_time.hpp"
+#include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
 
 namespace hcasim {
@@ -235,6 +236,7 @@ class SimCpu {
   SimThread* owner_ = nullptr;
   std::vector<SimThread*> ready_;
   unsigned blocked_threads_ = 0;
+  StatGroup stats_{name_};
 };
 
 template <class Ready>

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/core/histogram.hpp"
@@ -38,6 +39,33 @@ struct RunReport {
   std::uint64_t sim_time_ps = 0;
   std::vector<OpClassReport> ops;
   std::vector<Metric> contention;
+
+  // Appends a scalar / a distribution to `contention` (the one way a report gains a figure).
+  void add(std::string path, std::string unit, std::string help, double value) {
+    contention.push_back(Metric{std::move(path), std::move(unit), std::move(help), value, {}});
+  }
+  void add_distribution(std::string path, std::string unit, std::string help,
+                        const LogLinearHistogram& h) {
+    contention.push_back(Metric{std::move(path), std::move(unit), std::move(help), h.mean(), h});
+  }
+};
+
+// Adds figures whose paths share a prefix: `MetricScope m(out, "fio.read."); m.add("iops", ...)`.
+class MetricScope {
+ public:
+  MetricScope(RunReport& report, std::string prefix)
+      : report_(report), prefix_(std::move(prefix)) {}
+  void add(const std::string& leaf, std::string unit, std::string help, double value) const {
+    report_.add(prefix_ + leaf, std::move(unit), std::move(help), value);
+  }
+  void add_distribution(const std::string& leaf, std::string unit, std::string help,
+                        const LogLinearHistogram& h) const {
+    report_.add_distribution(prefix_ + leaf, std::move(unit), std::move(help), h);
+  }
+
+ private:
+  RunReport& report_;
+  std::string prefix_;
 };
 
 // Wall-clock figures: printed on stdout only, never written to the deterministic files.

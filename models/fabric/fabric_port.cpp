@@ -38,6 +38,7 @@ void FabricPort::connect(Link& link, int side) {
   link_ = &link;
   side_ = side;
   link.attach_port(side, this);
+  stats_.declare(counters_);
 }
 
 void FabricPort::set_credits(unsigned vl, std::uint32_t blocks) {

@@ -22,6 +22,7 @@
 
 #include "models/core/action_queue.hpp"
 #include "models/core/sim_time.hpp"
+#include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
 #include "models/fabric/link.hpp"
 #include "models/fabric/packet.hpp"
@@ -96,6 +97,18 @@ class FabricPort : public sc_core::sc_module {
     Picos blocked_ps = 0;              // time with at least one packet waiting for credits
     std::uint64_t max_queue = 0;       // most packets waiting at once (all VLs)
     std::uint64_t credit_returns = 0;  // flow-control packets received
+
+    template <class V>
+    void visit(V& v) const {
+      v.time_ns(credit_wait_ps, "credit_wait_ns",
+                "time ready packets waited for link credits with the wire free");
+      v.counter(packets, "packets", "count", "packets committed to the wire");
+      v.counter(blocks, "credit_blocks", "blocks", "64-byte credit blocks consumed");
+      v.counter(waited_packets, "waited_packets", "count", "packets that waited for credits");
+      v.time_ns(blocked_ps, "blocked_ns", "time with at least one packet waiting for credits");
+      v.counter(max_queue, "max_queue", "packets", "most packets waiting at once (all VLs)");
+      v.counter(credit_returns, "credit_returns", "count", "flow-control packets received");
+    }
   };
   const Counters& counters() const { return counters_; }
 
@@ -158,6 +171,7 @@ class FabricPort : public sc_core::sc_module {
   void* hook_owner_ = nullptr;
   ActionQueue actions_;
   Counters counters_;
+  StatGroup stats_{name()};  // counters_, declared once the port is connected (a used port)
 };
 
 }  // namespace hcasim

@@ -10,6 +10,7 @@
 
 #include "models/core/occupancy.hpp"
 #include "models/core/random.hpp"
+#include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
 #include "models/fabric/link_params.hpp"
 #include "models/fabric/packet_sink.hpp"
@@ -59,6 +60,7 @@ class Link : public sc_core::sc_module {
   double error_rate_ = 0;
   Picos down_from_ = 0, down_until_ = 0;
   std::unique_ptr<RandomStream> errors_;
+  StatGroup stats_{name()};
 };
 
 }  // namespace hcasim

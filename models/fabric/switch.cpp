@@ -34,6 +34,7 @@ Switch::Switch(sc_core::sc_module_name name, const SwitchParams& params, unsigne
         std::make_unique<FabricPort>(("port" + std::to_string(i)).c_str(), vls, trace));
     outputs_.back()->on_sent(&Switch::sent, this);
   }
+  stats_.counter(forwarded_, "forwarded", "count", "packets forwarded to an output");
 }
 
 void Switch::connect(unsigned port, Link& link, int side) {
@@ -41,6 +42,10 @@ void Switch::connect(unsigned port, Link& link, int side) {
   in.link = &link;
   link.to_side[side].bind(in);
   outputs_[port]->connect(link, side);
+  for (unsigned vl = 0; vl < vls_; ++vl)
+    stats_.formula("in" + std::to_string(port) + ".vl" + std::to_string(vl) + ".max_blocks",
+                   "blocks", "most 64-byte blocks held at once in this input's buffer of the VL",
+                   [&in, vl](const StatContext&) { return double(in.max_occupancy[vl]); });
 }
 
 void Switch::set_route(std::uint16_t lid, unsigned port) {

@@ -19,6 +19,7 @@
 
 #include "models/core/action_queue.hpp"
 #include "models/core/sim_time.hpp"
+#include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
 #include "models/fabric/fabric_port.hpp"
 #include "models/fabric/link.hpp"
@@ -82,6 +83,7 @@ class Switch : public sc_core::sc_module {
   std::vector<std::uint8_t> route_;  // by LID; kNoRoute if unknown
   std::uint64_t forwarded_ = 0;
   ActionQueue actions_;
+  StatGroup stats_{name()};  // forwarded_, and each connected input's buffer high-water marks
   static constexpr std::uint8_t kNoRoute = 0xff;
 };
 

@@ -16,15 +16,54 @@
 
 namespace hcasim {
 
+// The adapter's counters: plain integers its stages increment, each named once in visit()
+// (models/core/stats.hpp), so every one reaches the run report under the adapter's name.
 struct HcaCounters {
   std::uint64_t doorbells = 0, wqe_fetches = 0, blueflame_wqes = 0, packets_tx = 0, packets_rx = 0,
                 acks_tx = 0, cqes = 0, cq_overruns = 0, protection_errors = 0, rnr_naks = 0,
                 messages_tx = 0, messages_rx = 0, read_requests = 0, read_responses = 0,
-                interrupts = 0, timeouts = 0,
-                async_events = 0,            // raised (CQ error, QP fatal, port active)
-      async_events_undelivered = 0,          // no event queue open, or it was full
-      cq_resizes = 0, completions_lost = 0,  // CQEs not written because their CQ had overrun
-      icrc_drops = 0;                        // packets discarded as corrupted on the wire
+                interrupts = 0, timeouts = 0, async_events = 0, async_events_undelivered = 0,
+                cq_resizes = 0, completions_lost = 0, icrc_drops = 0, cqes_error = 0,
+                transport_recoveries = 0;
+
+  template <class V>
+  void visit(V& v) const {
+    v.counter(doorbells, "doorbells", "count", "doorbells received");
+    v.counter(wqe_fetches, "wqe_fetches", "count", "DMA reads of send WQEs");
+    v.counter(blueflame_wqes, "blueflame_wqes", "count", "WQEs that came with their doorbell");
+    v.counter(cqes, "cqes", "count", "completion-queue entries written");
+    v.counter(cq_overruns, "cq_overruns", "count", "completion queues that overflowed");
+    v.counter(completions_lost, "completions_lost", "count",
+              "completions not written: their CQ had overrun");
+    v.counter(cq_resizes, "cq_resizes", "count", "completion queues resized");
+    v.counter(async_events, "async_events", "count",
+              "asynchronous events raised (CQ error, QP fatal, port)");
+    v.counter(async_events_undelivered, "async_events_undelivered", "count",
+              "asynchronous events with no event queue open (or it was full)");
+    v.counter(rnr_naks, "rnr_naks", "count", "receiver-not-ready NAKs sent");
+    v.counter(protection_errors, "protection_errors", "count",
+              "accesses refused by memory protection");
+    v.counter(interrupts, "interrupts", "count", "completion events (MSI) raised");
+    v.counter(timeouts, "timeouts", "count", "transport timeouts (resends)");
+    v.counter(icrc_drops, "icrc_drops", "count", "packets discarded as corrupted on the wire");
+    v.counter(packets_tx, "packets_tx", "count",
+              "packets handed to the fabric port (data, ACKs, NAKs, READ responses, resends)");
+    v.counter(packets_rx, "packets_rx", "count", "packets taken by the receive engine");
+    v.counter(acks_tx, "acks_tx", "count", "ACKs and NAKs sent");
+    v.counter(messages_tx, "messages_tx", "count",
+              "request messages whose last packet was built (resends included)");
+    v.counter(messages_rx, "messages_rx", "count",
+              "messages received whole (requests, and READ responses at the requester)");
+    v.counter(read_requests, "read_requests", "count",
+              "RDMA READ requests built (resends included)");
+    v.counter(read_responses, "read_responses", "count", "RDMA READ responses sent whole");
+    v.counter(cqes_error, "cqes_error", "count",
+              "completion-queue entries written with an error status (flushes included)");
+    v.counter(transport_recoveries, "transport_recoveries", "count",
+              "times the requester made progress again after resending (timeout or sequence "
+              "NAK): an ACK completed its oldest outstanding work request successfully, or a "
+              "READ response for it arrived");
+  }
 };
 
 struct AdapterCore {

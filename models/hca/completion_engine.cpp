@@ -196,6 +196,7 @@ void CompletionEngine::write_cqe(std::uint32_t cqn, Cqe cqe, Picos at) {
     moderate(cqn, built);
   }
   ++core_.counters.cqes;
+  if (cqe.status != 0) ++core_.counters.cqes_error;
 }
 
 }  // namespace hcasim

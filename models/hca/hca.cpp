@@ -11,6 +11,7 @@ Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t po
       dma_socket("dma_socket"),
       mmio_socket("mmio_socket"),
       core_(this->name(), params, port_address, mtu, packets, trace, dma_socket),
+      stats_(this->name()),
       fabric_port_("port", vls, trace),
       completions_(core_),
       lifecycle_(core_, completions_),
@@ -25,6 +26,7 @@ Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t po
       doorbells_(core_, DoorbellUnit::Stages{send_ring_, send_fetcher_, recv_fetcher_, scheduler_,
                                              completions_, lifecycle_}) {
   mmio_socket.register_b_transport(this, &Hca::b_mmio);
+  stats_.declare(core_.counters);
   // Trace signals in a fixed order (the VCD names them by declaration order).
   const std::string base = this->name();
   scheduler_.attach_window_trace(base);

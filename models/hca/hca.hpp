@@ -27,6 +27,7 @@
 
 #include "models/core/occupancy.hpp"
 #include "models/core/sim_time.hpp"
+#include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
 #include "models/fabric/fabric_port.hpp"
 #include "models/fabric/link.hpp"
@@ -139,6 +140,7 @@ class Hca : public sc_core::sc_module, public PacketSink {
 
   // Declaration order is construction order: each stage is built after the ones it uses.
   AdapterCore core_;
+  StatGroup stats_;  // the counters of core_, under the adapter's name (before its port's)
   FabricPort fabric_port_;
   CompletionEngine completions_;
   QpLifecycle lifecycle_;

@@ -195,6 +195,9 @@ void RcRequester::handle_ack(QpContext& qp, Packet* p, Picos at) {
     if (!covered && !naked) break;
     if (static_cast<WrOpcode>(w.hdr.opcode) == WrOpcode::kRdmaRead && !naked) break;
     const bool failed = naked && !seq_le(w.last_psn, p->psn - 1);
+    // The first message to complete after resends (req.retries) is one the transport recovered.
+    if (!failed && req.retries > 0 && sq.acked == acked_before)
+      ++core_.counters.transport_recoveries;
     complete_send(qp, w, failed ? error : WcStatus::kSuccess, at);
     if (failed) break;
   }
@@ -232,6 +235,7 @@ void RcRequester::handle_read_response(QpContext& qp, Packet* p, Picos at) {
   }
   // Progress: a READ's responses restart the transport timer (behind earlier READs of a long
   // queue its last response may be far more than ack_timeout after its request).
+  if (qp.req.retries > 0) ++core_.counters.transport_recoveries;  // progress after resends
   qp.req.retries = 0;
   qp.req.last_progress = at;
   // Scatter into the local SGEs at this response's offset.

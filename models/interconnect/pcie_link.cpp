@@ -21,6 +21,11 @@ PcieLink::PcieLink(sc_core::sc_module_name name, const PcieParams& params, HostM
   pending_.resize(16);
   const std::string base = std::string(this->name());
   up_inflight_.attach(trace, base + ".dma_writes_in_flight", 16);
+  stats_.busy_share(up_, "upstream_utilization", "device-to-host direction busy");
+  stats_.busy_share(down_, "downstream_utilization", "host-to-device direction busy");
+  stats_.counter(dma_reads_, "dma_reads", "count", "DMA reads the device issued");
+  stats_.counter(dma_writes_, "dma_writes", "count", "DMA writes the device issued");
+  stats_.counter(interrupts_raised_, "msis", "count", "MSI writes that reached the host");
 }
 
 Picos PcieLink::read_request_wire_ps(std::uint64_t len) const {

@@ -21,6 +21,7 @@
 
 #include "models/core/action_queue.hpp"
 #include "models/core/occupancy.hpp"
+#include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
 #include "models/interconnect/interrupt_sink.hpp"
 #include "models/interconnect/pcie_params.hpp"
@@ -106,6 +107,7 @@ class PcieLink : public sc_core::sc_module {
   InterruptSink* interrupts_ = nullptr;
   std::uint64_t interrupts_raised_ = 0;
   TracedInt up_inflight_;
+  StatGroup stats_{name()};
 };
 
 }  // namespace hcasim

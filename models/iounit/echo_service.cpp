@@ -10,6 +10,9 @@ EchoService::EchoService(sc_core::sc_module_name name, const IouParams& params,
                          const EchoConfig& config)
     : sc_module(name), params_(params), adapter_(adapter), qp_(qp), cq_(cq), config_(config) {
   config_.max_request = std::max<std::uint32_t>(config_.max_request, 1);
+  stats_.counter(messages_, "received", "count", "messages received");
+  stats_.counter(requests_, "answered", "count", "messages served (answered, or dropped by a sink)");
+  stats_.counter(errors_, "errors", "count", "completions with an error status");
   HostMemory& mem = adapter_.memory();
   const std::uint64_t slots = config_.shared_buffer ? 1 : params_.recv_depth;
   const std::uint64_t reply_bytes = config_.reply == EchoConfig::Reply::kFixed

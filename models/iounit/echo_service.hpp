@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 
+#include "models/core/stats.hpp"
 #include "models/hca/queue_interface.hpp"
 #include "models/iounit/iou_params.hpp"
 
@@ -50,6 +51,7 @@ class EchoService : public sc_core::sc_module {
   std::uint64_t messages_ = 0, requests_ = 0, errors_ = 0;
   SendRequest reply_;
   std::deque<WorkCompletion> pending_;  // received requests not yet answered
+  StatGroup stats_{name()};
 };
 
 }  // namespace hcasim

@@ -29,6 +29,9 @@ EmulationService::EmulationService(sc_core::sc_module_name name, const IouParams
       controller_(controller),
       device_(device),
       max_transfer_(std::uint64_t{params.max_transfer_kb} << 10) {
+  stat_group_.declare(stats_);
+  stat_group_.distribution(service_ns_, "service_ns", "ns",
+                           "frame landed to reply posted, at the I/O unit");
   // One CQ for every connection: each connection's receives, plus every operation and reply
   // the unit can have outstanding.
   const std::uint64_t cq_entries =
@@ -569,44 +572,6 @@ void EmulationService::recover(std::uint32_t conn) {
   for (std::uint32_t r = 0; r < requests_.size(); ++r)
     if (requests_[r].phase != Phase::kFree && requests_[r].conn == conn) reply_if_failed_done(r);
   pump_ops();
-}
-
-void EmulationService::report(RunReport& out, const std::string& base) const {
-  auto add = [&](const char* key, const char* unit, const char* help, double v) {
-    out.contention.push_back(Metric{base + "." + key, unit, help, v, {}});
-  };
-  add("frames", "count", "request frames received", double(stats_.frames));
-  add("replies", "count", "replies posted", double(stats_.replies));
-  add("error_replies", "count", "replies with a status other than success",
-      double(stats_.error_replies));
-  add("rejects", "count", "frames that did not parse (reject reply)", double(stats_.rejects));
-  add("bad_keys", "count", "requests whose host buffer key was refused", double(stats_.bad_keys));
-  add("device_errors", "count", "requests that ended in a device error",
-      double(stats_.device_errors));
-  add("out_of_range", "count", "requests outside the device or not block aligned",
-      double(stats_.out_of_range));
-  add("unknown_functions", "count", "requests with a function the unit does not serve",
-      double(stats_.unknown_functions));
-  add("too_large", "count", "requests beyond iou.emulation.max_transfer_kb",
-      double(stats_.too_large));
-  add("rdma_reads", "count", "RDMA READs of host buffers completed", double(stats_.rdma_reads));
-  add("rdma_writes", "count", "RDMA WRITEs into host buffers completed",
-      double(stats_.rdma_writes));
-  add("recoveries", "count", "connections brought back after an RDMA error",
-      double(stats_.recoveries));
-  add("reissued_ops", "count", "flushed operations posted again after a recovery",
-      double(stats_.reissued_ops));
-  add("replies_lost", "count", "replies the host could not be sent", double(stats_.replies_lost));
-  add("slot_waits", "count",
-      "frames that waited for a free request slot (iou.emulation.max_requests)",
-      double(stats_.slot_waits));
-  add("op_limit_waits", "count",
-      "times requests waited for the unit's op limit (iou.emulation.max_ops)",
-      double(stats_.op_limit_waits));
-  if (service_ns_.count())
-    out.contention.push_back(Metric{base + ".service_ns", "ns",
-                                    "frame landed to reply posted, at the I/O unit",
-                                    service_ns_.mean(), service_ns_});
 }
 
 }  // namespace hcasim

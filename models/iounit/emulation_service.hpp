@@ -29,7 +29,7 @@
 #include <queue>
 #include <vector>
 
-#include "models/core/run_report.hpp"
+#include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
 #include "models/hca/queue_interface.hpp"
 #include "models/iounit/emulation_params.hpp"
@@ -69,6 +69,34 @@ class EmulationService : public sc_core::sc_module {
     std::uint64_t replies_lost = 0;    // replies whose SEND failed (host unreachable)
     std::uint64_t slot_waits = 0;      // frames that waited for a free request slot
     std::uint64_t op_limit_waits = 0;  // times a request waited for the unit's op limit
+
+    template <class V>
+    void visit(V& v) const {
+      v.counter(frames, "frames", "count", "request frames received");
+      v.counter(replies, "replies", "count", "replies posted");
+      v.counter(error_replies, "error_replies", "count",
+                "replies with a status other than success");
+      v.counter(rejects, "rejects", "count", "frames that did not parse (reject reply)");
+      v.counter(bad_keys, "bad_keys", "count", "requests whose host buffer key was refused");
+      v.counter(device_errors, "device_errors", "count", "requests that ended in a device error");
+      v.counter(out_of_range, "out_of_range", "count",
+                "requests outside the device or not block aligned");
+      v.counter(unknown_functions, "unknown_functions", "count",
+                "requests with a function the unit does not serve");
+      v.counter(too_large, "too_large", "count", "requests beyond iou.emulation.max_transfer_kb");
+      v.counter(rdma_reads, "rdma_reads", "count", "RDMA READs of host buffers completed");
+      v.counter(rdma_writes, "rdma_writes", "count", "RDMA WRITEs into host buffers completed");
+      v.counter(recoveries, "recoveries", "count", "connections brought back after an RDMA error");
+      v.counter(reissued_ops, "reissued_ops", "count",
+                "flushed operations posted again after a recovery");
+      v.counter(replies_lost, "replies_lost", "count", "replies the host could not be sent");
+      v.counter(slot_waits, "slot_waits", "count",
+                "frames that waited for a free request slot (iou.emulation.max_requests)");
+      v.counter(op_limit_waits, "op_limit_waits", "count",
+                "times requests waited for the unit's op limit (iou.emulation.max_ops)");
+      v.counter(bytes_read, "bytes_read", "B", "bytes of successful read requests");
+      v.counter(bytes_written, "bytes_written", "B", "bytes of successful write requests");
+    }
   };
 
   SC_HAS_PROCESS(EmulationService);
@@ -84,7 +112,6 @@ class EmulationService : public sc_core::sc_module {
 
   void set_observer(Observer o) { observer_ = std::move(o); }
   const Stats& stats() const { return stats_; }
-  void report(RunReport& out, const std::string& base) const;
 
  private:
   enum class Phase : std::uint8_t { kFree, kParsing, kFromHost, kDevice, kToHost, kReplying };
@@ -197,6 +224,7 @@ class EmulationService : public sc_core::sc_module {
   Stats stats_;
   TracedInt active_, ops_out_trace_;
   LogLinearHistogram service_ns_;  // frame landed to reply posted
+  StatGroup stat_group_{name()};   // stats_ and service_ns_
 };
 
 }  // namespace hcasim

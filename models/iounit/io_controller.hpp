@@ -8,6 +8,7 @@
 
 #include "models/core/occupancy.hpp"
 #include "models/core/sim_time.hpp"
+#include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
 
 namespace hcasim {
@@ -17,10 +18,17 @@ enum class ControllerWork : std::uint8_t { kIdle, kFrame, kRdmaOp, kDeviceOp, kR
 
 class IoController {
  public:
-  IoController(const std::string& unit, unsigned cpus, TraceSink* trace) : cpus_(cpus) {
-    for (unsigned i = 0; i < cpus; ++i)
+  IoController(const std::string& unit, unsigned cpus, TraceSink* trace)
+      : cpus_(cpus), stats_(unit) {
+    for (unsigned i = 0; i < cpus; ++i) {
       cpus_[i].attach(trace, unit + ".ctrl" + std::to_string(i),
                       {"idle", "frame", "rdma_op", "device_op", "recovery"});
+      stats_.busy_share(cpus_[i], ("ctrl" + std::to_string(i) + ".utilization").c_str(),
+                        "share of time the controller CPU was busy");
+    }
+    stats_.formula(
+        "ctrl_wait_ns", "ns", "time firmware work waited for a free controller CPU (sum)",
+        [this](const StatContext&) { return static_cast<double>(waited_ps()) / 1000.0; });
   }
 
   // Books `work` on the CPU free first, starting no earlier than `earliest`; returns when the
@@ -47,6 +55,7 @@ class IoController {
 
  private:
   std::vector<TracedResource> cpus_;
+  StatGroup stats_;
 };
 
 }  // namespace hcasim

@@ -27,6 +27,8 @@ void IoUnit::make_storage() {
   // the unit ("iou0.emulation"); built on first use when a test drives it without saying so.
   device_ =
       std::make_unique<StorageDevice>(std::string(name()) + ".device", storage_params_, seed_);
+  device_stats_ = std::make_unique<StatGroup>(device_->name());
+  device_->declare_stats(*device_stats_);
   emulation_ = std::make_unique<EmulationService>("emulation", params_, emulation_params_, *adapter,
                                                   *controller_, *device_, trace_);
 }
@@ -80,34 +82,6 @@ IouQueues IoUnit::open_storage_connection() {
   q.pcie = pcie;
   q.qp = &emulation_->add_connection();
   return q;
-}
-
-void IoUnit::report(RunReport& out, double sim_ps) const {
-  const std::string base = name();
-  auto add = [&](const std::string& key, const char* unit, const char* help, double v) {
-    out.contention.push_back(Metric{base + "." + key, unit, help, v, {}});
-  };
-  if (!emulation_) return;  // echo / perftest: their figures are the workload's
-  for (std::size_t i = 0; i < controller_->cpus().size(); ++i)
-    add("ctrl" + std::to_string(i) + ".utilization", "ratio",
-        "share of time the controller CPU was busy",
-        static_cast<double>(controller_->cpus()[i].busy_ps()) / sim_ps);
-  add("ctrl_wait_ns", "ns", "time firmware work waited for a free controller CPU (sum)",
-      static_cast<double>(controller_->waited_ps()) / 1000.0);
-  emulation_->report(out, base + ".emulation");
-  const StorageStats& s = device_->stats();
-  add("device.reads", "count", "device reads", double(s.reads));
-  add("device.writes", "count", "device writes", double(s.writes));
-  add("device.errors", "count", "device operations that completed with an error",
-      double(s.device_errors));
-  Picos busy = 0;
-  for (const BusyResource& c : device_->channels()) busy += c.busy_ps();
-  add("device.channel_utilization", "ratio", "mean share of time the channels (or head) worked",
-      static_cast<double>(busy) / sim_ps / static_cast<double>(device_->channels().size()));
-  add("device.interface_utilization", "ratio", "share of time the device's interface was busy",
-      static_cast<double>(device_->interface().busy_ps()) / sim_ps);
-  if (s.latency_ps.count())
-    add("device.latency_mean_ns", "ns", "submit to completion, mean", s.latency_ps.mean() / 1000.0);
 }
 
 }  // namespace hcasim

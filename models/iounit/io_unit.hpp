@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "models/core/run_report.hpp"
+#include "models/core/stats.hpp"
 #include "models/iounit/echo_service.hpp"
 #include "models/iounit/emulation_params.hpp"
 #include "models/iounit/emulation_service.hpp"
@@ -62,9 +62,6 @@ class IoUnit : public Node {
   const StorageDevice* storage() const { return device_.get(); }
   const IoController& controller() const { return *controller_; }
 
-  // Controller, service and device figures.
-  void report(RunReport& out, double sim_ps) const;
-
  private:
   void require(const char* wanted, const char* also = nullptr) const;
   void make_storage();
@@ -78,6 +75,7 @@ class IoUnit : public Node {
   TraceSink* trace_;
   std::unique_ptr<IoController> controller_;
   std::unique_ptr<StorageDevice> device_;
+  std::unique_ptr<StatGroup> device_stats_;  // the device's, as "<unit>.device"
   std::unique_ptr<EmulationService> emulation_;
   std::vector<std::unique_ptr<EchoService>> echoes_;
   std::vector<std::unique_ptr<PerftestPeer>> peers_;

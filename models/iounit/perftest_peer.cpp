@@ -30,6 +30,8 @@ PerftestPeer::PerftestPeer(sc_core::sc_module_name name, const IouParams& params
     echo_ = std::make_unique<EchoService>("messages", params_, adapter_, qp_, cq_, c);
     return;
   }
+  stats_.counter(messages_, "received", "count", "messages received");
+  stats_.counter(errors_, "errors", "count", "completions with an error status");
   HostMemory& mem = adapter_.memory();
   recv_buf_ = mem.allocate(max_size_, 4096);
   send_buf_ = mem.allocate(max_size_, 4096);

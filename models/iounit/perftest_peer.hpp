@@ -89,6 +89,7 @@ class PerftestPeer : public sc_core::sc_module {
   std::vector<Round> rounds_;
   std::unique_ptr<EchoService> echo_;  // kSink, kEcho
   std::uint64_t messages_ = 0, errors_ = 0;
+  StatGroup stats_{name()};  // its own counters; an echo or sink peer's are its EchoService's
 };
 
 }  // namespace hcasim

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 
 #include "models/core/config_error.hpp"
@@ -29,6 +30,25 @@ StorageDevice::StorageDevice(std::string name, const StorageParams& params, std:
                       detail::format_real(params_.disk_avg_seek_ms) +
                       " ms); allowed: at most avg_seek_ms");
   pending_.reserve(params_.queue_depth);
+}
+
+void StorageDevice::declare_stats(StatGroup& group) const {
+  group.declare(stats_);
+  group.formula("channel_utilization", "ratio", "mean share of time the channels (or head) worked",
+                [this](const StatContext& c) {
+                  Picos busy = 0;
+                  for (const BusyResource& ch : channels_) busy += ch.busy_ps();
+                  return static_cast<double>(busy) / c.run_ps() /
+                         static_cast<double>(channels_.size());
+                });
+  group.busy_share(interface_, "interface_utilization",
+                   "share of time the device's interface was busy");
+  // design decision: with no operation the mean is not a number (null in summary.json), not a 0
+  // that would read as a measurement.
+  group.formula("latency_mean_ns", "ns", "submit to completion, mean", [this](const StatContext&) {
+    return stats_.latency_ps.count() ? stats_.latency_ps.mean() / 1000.0
+                                     : std::numeric_limits<double>::quiet_NaN();
+  });
 }
 
 void StorageDevice::retire_until(Picos now) {

@@ -13,6 +13,7 @@
 #include "models/core/occupancy.hpp"
 #include "models/core/random.hpp"
 #include "models/core/sim_time.hpp"
+#include "models/core/stats.hpp"
 #include "models/iounit/sparse_block_store.hpp"
 #include "models/iounit/storage_params.hpp"
 
@@ -58,6 +59,20 @@ struct StorageStats {
   Picos seek_ps = 0;              // disk: total seek time
   Picos rotation_ps = 0;          // disk: total rotational latency
   LogLinearHistogram latency_ps;  // submit to complete_at of accepted operations
+
+  template <class V>
+  void visit(V& v) const {
+    v.counter(reads, "reads", "count", "device reads");
+    v.counter(writes, "writes", "count", "device writes");
+    v.counter(device_errors, "errors", "count", "device operations that completed with an error");
+    v.counter(bytes_read, "bytes_read", "B", "bytes the device read");
+    v.counter(bytes_written, "bytes_written", "B", "bytes the device wrote");
+    v.counter(queue_full, "queue_full", "count", "submits refused: storage.queue_depth reached");
+    v.counter(out_of_range, "out_of_range", "count", "submits refused: outside the capacity");
+    v.counter(misaligned, "misaligned", "count", "submits refused: not whole blocks");
+    v.time_ns(seek_ps, "seek_ns", "disk: total seek time");
+    v.time_ns(rotation_ps, "rotation_ns", "disk: total rotational latency");
+  }
 };
 
 constexpr const char* to_string(StorageSubmit s) {
@@ -91,6 +106,10 @@ class StorageDevice {
   const StorageParams& params() const { return params_; }
   std::uint64_t capacity() const { return capacity_; }
   const StorageStats& stats() const { return stats_; }
+  // Declares the device's statistics into `group` (its owner's, "iou0.device"). design
+  // decision: the owner keeps the group, so a device alone (as the unit tests build several of
+  // one name) declares nothing.
+  void declare_stats(StatGroup& group) const;
   // Per channel (ssd) or the head (disk, one entry): busy time and operations.
   const std::vector<BusyResource>& channels() const { return channels_; }
   const BusyResource& interface() const { return interface_; }
