@@ -138,7 +138,9 @@ std::vector<std::string> outputs_under(const fs::path& dir) {
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     const std::string n = e.path().filename().string();
     bool is_output = n.rfind("trace_enum_", 0) == 0 || n == "trace.vcd.partial" ||
-                     (n.size() > 4 && n.compare(n.size() - 4, 4, ".tmp") == 0);
+                     n == "trace.fst" || n == "trace.fst.partial" ||
+                     (n.size() > 4 && n.compare(n.size() - 4, 4, ".tmp") == 0) ||
+                     (n.size() > 9 && n.compare(n.size() - 9, 9, ".tmp.hier") == 0);
     for (const char* o : kOutputs) is_output = is_output || n == o;
     if (is_output) found.push_back(fs::relative(e.path(), dir).string());
   }
