@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,8 +106,10 @@ RunResult wait_program(const Child& child) {
   RunResult r;
   if (child.pid < 0) return r;
   int st = 0;
-  while (waitpid(child.pid, &st, 0) < 0 && errno == EINTR) {
+  struct rusage usage {};
+  while (wait4(child.pid, &st, 0, &usage) < 0 && errno == EINTR) {
   }
+  r.peak_rss_kib = usage.ru_maxrss;
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   r.signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
   r.out = read_text(child.out_path);
