@@ -5,8 +5,10 @@
 //
 //   floor    a bare SystemC program doing timed SC_METHOD activations (kernel_floor): the most
 //            any SystemC model reaches on this machine. Every rate below is also given as
-//            "kernel-activation equivalents per simulated work request" (floor rate / rate),
-//            a figure that stays the same across machines.
+//            "kernel-activation equivalents per simulated work request" (floor rate / rate,
+//            the act/WR column), a figure that stays the same across machines; the floor is
+//            measured again (2*10^6 activations) just before and after each run, so that a
+//            load that changes during the benchmark changes both sides of the ratio alike.
 //   rate     bw_send 64 B with 1 and with 64 QPs, trace off, VCD and FST: work requests per
 //            wall second, tracing cost (wall on / off) and trace bytes per work request.
 //   idle     open-loop SENDs of 64 B arriving one every 1 us, 1 ms and 1 s: wall time must not
@@ -69,6 +71,11 @@ struct Sample {
   double sim_events = 0;      // hcasim's "simulated events"
   double peak_rss_mib = 0;    // ru_maxrss of the child (and of its own children)
   double trace_bytes = 0;     // the trace file, when one was written
+  // The floor measured just before and just after this run (their mean), times the
+  // simulation's wall time per work request: how many bare kernel activations one simulated
+  // work request costs. Measured next to each run, it follows the machine's load as it changes
+  // (other jobs on a shared box).
+  double activations_per_wr = 0;
 };
 
 double median(std::vector<double> v) {
@@ -91,6 +98,7 @@ Sample median_of(const std::vector<Sample>& s) {
   m.sim_events = pick(&Sample::sim_events);
   m.peak_rss_mib = pick(&Sample::peak_rss_mib);
   m.trace_bytes = pick(&Sample::trace_bytes);
+  m.activations_per_wr = pick(&Sample::activations_per_wr);
   return m;
 }
 
@@ -163,8 +171,11 @@ class Bench {
       args.push_back("--set");
       args.push_back(s);
     }
+    const std::uint64_t floor_n = opt_.quick ? 1000000 : 2000000;
+    const double floor_before = floor_rate(floor_n);
     const fs::path log = work_ / "stdout.txt";
     Sample s = run_child(args, log);
+    const double floor_now = (floor_before + floor_rate(floor_n)) / 2;
     const std::string text = read_text(log);
     s.sim_wall_s = number_after(text, "  wall time");
     s.sim_events = number_after(text, "  simulated events");
@@ -173,7 +184,15 @@ class Bench {
     for (const json& op : summary.at("ops")) s.work_requests += op.at("count").get<double>();
     if (trace != "none")
       s.trace_bytes = static_cast<double>(fs::file_size(out / ("trace." + trace)));
+    if (s.work_requests > 0) s.activations_per_wr = floor_now * s.sim_wall_s / s.work_requests;
     return s;
+  }
+
+  // Timed SC_METHOD activations per wall second of the bare SystemC program, `n` of them.
+  double floor_rate(std::uint64_t n) {
+    const fs::path log = work_ / "floor.txt";
+    run_child({opt_.floor_exe, std::to_string(n)}, log);
+    return number_after(read_text(log), "per_wall_s");
   }
 
   Sample hcasim(const std::string& scenario, const std::vector<std::string>& sets,
@@ -186,11 +205,7 @@ class Bench {
   void floor() {
     const std::uint64_t n = opt_.quick ? 2000000 : 20000000;
     std::vector<double> rates;
-    for (int i = 0; i < opt_.runs; ++i) {
-      const fs::path log = work_ / "floor.txt";
-      run_child({opt_.floor_exe, std::to_string(n)}, log);
-      rates.push_back(number_after(read_text(log), "per_wall_s"));
-    }
+    for (int i = 0; i < opt_.runs; ++i) rates.push_back(floor_rate(n));
     floor_rate_ = median(rates);
     std::printf("\n## floor: bare SystemC, %llu timed SC_METHOD activations (next_trigger)\n\n",
                 static_cast<unsigned long long>(n));
@@ -198,19 +213,16 @@ class Bench {
     results_["floor"] = {{"activations", n}, {"per_wall_s", floor_rate_}, {"runs", rates}};
   }
 
-  // Kernel-activation equivalents of one work request at `rate` work requests per second.
-  double equivalents(double rate) const { return rate > 0 ? floor_rate_ / rate : 0; }
-
   json row(const std::string& name, const Sample& s) {
     const double rate = s.sim_wall_s > 0 ? s.work_requests / s.sim_wall_s : 0;
     std::printf("  %-34s %10.0f %10.3f %10.3f %9.1f %8.1f %9.1f %8.1f\n", name.c_str(),
-                s.work_requests, s.sim_wall_s, s.process_wall_s, rate / 1e3, equivalents(rate),
+                s.work_requests, s.sim_wall_s, s.process_wall_s, rate / 1e3, s.activations_per_wr,
                 s.peak_rss_mib, s.trace_bytes / std::max(1.0, s.work_requests));
     return {{"work_requests", s.work_requests},
             {"sim_wall_s", s.sim_wall_s},
             {"process_wall_s", s.process_wall_s},
             {"wr_per_wall_s", rate},
-            {"kernel_activations_per_wr", equivalents(rate)},
+            {"kernel_activations_per_wr", s.activations_per_wr},
             {"sim_events", s.sim_events},
             {"peak_rss_mib", s.peak_rss_mib},
             {"trace_bytes", s.trace_bytes},
