@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <string_view>
 
 #include "models/core/scenario_file.hpp"
 #include "tools/cli/interrupt_guard.hpp"
@@ -66,10 +67,17 @@ bool is_run_temporary(const std::string& name) {
          is_run_output(name.substr(0, name.size() - 4));
 }
 
-// Temporary files left by an earlier run that was killed.
+// Temporary files left by an earlier run that was killed, and the hierarchy file vcd2fst keeps
+// beside its output ("trace.fst.tmp.hier") when it is killed too.
 void remove_stale_temporaries(const fs::path& dir) {
-  for (const auto& e : fs::directory_iterator(dir))
-    if (is_run_temporary(e.path().filename().string())) fs::remove(e.path());
+  constexpr std::string_view kHier = ".hier";
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    if (name.size() > kHier.size() &&
+        name.compare(name.size() - kHier.size(), kHier.size(), kHier) == 0)
+      name.resize(name.size() - kHier.size());
+    if (is_run_temporary(name)) fs::remove(e.path());
+  }
 }
 
 // design decision: a folder that holds another scenario's results is refused (exit 2), not

@@ -109,6 +109,21 @@ TEST(TraceFst, AnInterruptedRunLeavesAReadablePartialTraceOnly) {
   EXPECT_GT(back.times.size(), 100u);
 }
 
+TEST(TraceFst, LeftoversOfAKilledRunAndConverterAreRemovedOthersKept) {
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "vcd2fst/fst2vcd (Debian package gtkwave) missing";
+  const fs::path dir = fresh_dir();
+  fs::create_directories(dir / "res");
+  for (const char* f : {"trace.fst.tmp", "trace.fst.tmp.hier", "notes.hier", "notes.tmp"})
+    write_text(dir / "res" / f, "x");
+  const RunResult r = pingpong(dir, "res", {"--trace", "fst"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_FALSE(fs::exists(dir / "res" / "trace.fst.tmp.hier"));
+  EXPECT_FALSE(fs::exists(dir / "res" / "trace.fst.tmp"));
+  EXPECT_TRUE(fs::exists(dir / "res" / "notes.hier"));  // the user's own files stay
+  EXPECT_TRUE(fs::exists(dir / "res" / "notes.tmp"));
+  EXPECT_TRUE(fs::exists(dir / "res" / "trace.fst"));
+}
+
 TEST(TraceFormat, AnUnknownFormatIsRefusedBeforeAnythingIsWritten) {
   const fs::path dir = fresh_dir();
   const RunResult r = pingpong(dir, "res", {"--trace", "lxt"});
