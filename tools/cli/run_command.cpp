@@ -174,22 +174,22 @@ int simulate(const RunOptions& opt) {
   // 2. Elaborate.
   const bool fst = scenario.trace == "fst";
   const std::string trace_name = fst ? "trace.fst" : "trace.vcd";
+  const std::string trace_path = (out_dir / trace_name).string();
+  // The converter runs before the guard is installed, so that the guard knows it from the start.
+  std::unique_ptr<FstPipe> pipe = fst ? std::make_unique<FstPipe>(trace_path) : nullptr;
   InterruptGuard interrupt(
-      (out_dir / trace_name).string() + ".tmp",  // AtomicFile's and vcd2fst's temporary
+      trace_path + ".tmp",  // AtomicFile's and vcd2fst's temporary
       (out_dir / (fst ? InterruptGuard::kPartialFstTrace : InterruptGuard::kPartialTrace)).string(),
       tracing);
+  if (pipe) interrupt.stream_through(pipe->pipe_fd(), pipe->converter_pid());
   std::unique_ptr<VcdWriter> vcd;
   std::unique_ptr<TimeOrderingSink> ordered;
   TraceSink* trace = nullptr;
   if (tracing) {
-    const std::string path = (out_dir / trace_name).string();
-    if (fst) {
-      auto pipe = std::make_unique<FstPipe>(path);
-      interrupt.stream_through(pipe->pipe_fd(), pipe->converter_pid());
+    if (pipe)
       vcd = std::make_unique<VcdWriter>(std::move(pipe));
-    } else {
-      vcd = std::make_unique<VcdWriter>(path);
-    }
+    else
+      vcd = std::make_unique<VcdWriter>(trace_path);
     if (!opt.trace_window.empty()) vcd->set_window(window.start_ps, window.end_ps);
     ordered = std::make_unique<TimeOrderingSink>(*vcd);
     trace = ordered.get();
