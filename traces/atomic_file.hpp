@@ -5,21 +5,23 @@
 #include <cstdio>
 #include <string>
 
+#include "traces/trace_file.hpp"
+
 namespace hcasim {
 
-class AtomicFile {
+class AtomicFile : public TraceFile {
  public:
   // Opens "<final_path>.tmp" for writing; throws std::runtime_error naming the path on failure.
   explicit AtomicFile(std::string final_path, std::size_t buffer_bytes = 1 << 16);
-  ~AtomicFile();
+  ~AtomicFile() override;
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
-  std::FILE* handle() { return file_; }
+  std::FILE* handle() override { return file_; }
   void write(const std::string& text) { std::fwrite(text.data(), 1, text.size(), file_); }
-  const std::string& final_path() const { return final_path_; }
+  const std::string& final_path() const override { return final_path_; }
   // Flushes, closes and renames onto the final name; throws std::runtime_error on any failure.
-  void commit();
+  void commit() override;
 
  private:
   std::string final_path_;

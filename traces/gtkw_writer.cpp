@@ -92,7 +92,8 @@ std::string gtkwave_signal_name(const VcdWriter::Signal& signal) {
 }
 
 void write_gtkw(const VcdWriter& vcd, const std::string& gtkw_path,
-                const std::string& vcd_file_name_relative, std::uint64_t end_time_ps) {
+                const std::string& vcd_file_name_relative, std::uint64_t end_time_ps,
+                std::uint64_t start_time_ps) {
   const std::string dump =
       vcd_file_name_relative.empty() ? file_name_of(vcd.path()) : vcd_file_name_relative;
   if (!dump.empty() && dump.front() == '/') {
@@ -133,16 +134,16 @@ void write_gtkw(const VcdWriter& vcd, const std::string& gtkw_path,
   // A relative [savefile] lets GTKWave resolve the dump and filter names against the folder
   // the save file is opened from.
   gtkw.line("[savefile] \"" + file_name_of(gtkw_path) + "\"");
-  gtkw.line("[timestart] 0");
+  gtkw.line("[timestart] " + std::to_string(start_time_ps));
   gtkw.line("[size] 1400 900");
   gtkw.line("[signals_width] 320");
   gtkw.line("[sst_expanded] 1");
-  if (end_time_ps > 0) {
+  if (end_time_ps > start_time_ps) {
     // GTKWave's zoom is a log2 scale; measured on GTKWave 3.3 with a 1 ps timescale, a zoom
     // of -log2(t * 250) fits about t picoseconds into the wave pane of this window size.
     char zoom[64];
     std::snprintf(zoom, sizeof zoom, "*%.6f 0",
-                  -std::log2(static_cast<double>(end_time_ps) * 250.0 / 1000.0));
+                  -std::log2(static_cast<double>(end_time_ps - start_time_ps) * 250.0 / 1000.0));
     std::string z = zoom;
     for (int i = 0; i < 26; ++i) z += " -1";  // no named markers
     gtkw.line(z);

@@ -19,9 +19,11 @@ namespace hcasim {
 // "<gtkw stem>_enum_<n>.txt" (n from 0; lines "<value> <label>") in the same folder, referenced
 // by relative name. All files are written via AtomicFile, deterministically (no dates, no
 // absolute paths). Throws std::runtime_error if a file cannot be written.
-// With `end_time_ps`, the view opens zoomed to show the whole run.
+// With `end_time_ps`, the view opens zoomed to show the whole run, or from `start_time_ps` on
+// (a trace window) to its end. The dump may be the VCD or the FST made of the same text.
 void write_gtkw(const VcdWriter& vcd, const std::string& gtkw_path,
-                const std::string& vcd_file_name_relative = "", std::uint64_t end_time_ps = 0);
+                const std::string& vcd_file_name_relative = "", std::uint64_t end_time_ps = 0,
+                std::uint64_t start_time_ps = 0);
 
 // The name GTKWave gives a VCD signal in save files: the dotted path, plus "[msb:0]" for
 // integer and enum signals wider than one bit ("host0.hca0.sq0.depth[31:0]").

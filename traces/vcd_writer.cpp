@@ -2,6 +2,8 @@
 // changes coalesced per timestamp and formatted into a fixed buffer.
 #include "traces/vcd_writer.hpp"
 
+#include "traces/atomic_file.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -81,7 +83,18 @@ struct Scope {
 
 }  // namespace
 
-VcdWriter::VcdWriter(std::string path) : file_(std::move(path)) {}
+VcdWriter::VcdWriter(std::string path) : file_(std::make_unique<AtomicFile>(std::move(path))) {}
+
+VcdWriter::VcdWriter(std::unique_ptr<TraceFile> file) : file_(std::move(file)) {}
+
+void VcdWriter::set_window(std::uint64_t start_ps, std::uint64_t end_ps) {
+  if (started_) throw std::logic_error("VCD trace '" + path() + "': window set after the start");
+  if (start_ps > end_ps)
+    throw std::logic_error("VCD trace '" + path() + "': window ends before it starts");
+  window_start_ = start_ps;
+  window_end_ = end_ps;
+  pending_time_ = start_ps;  // the $dumpvars go at the window's start
+}
 
 VcdWriter::~VcdWriter() = default;
 
@@ -182,7 +195,7 @@ void VcdWriter::write_header() {
   emit.vars(root);
   for (const auto& c : root.children) emit.scope(*c);
   out += "$enddefinitions $end\n";
-  file_.write(out);
+  std::fwrite(out.data(), 1, out.size(), file_->handle());
 }
 
 void VcdWriter::change_integer(SignalId id, std::uint64_t time_ps, std::uint64_t value) {
@@ -213,11 +226,17 @@ void VcdWriter::record(SignalId id, std::uint64_t time_ps, std::uint64_t bits, b
     }
     start();
   }
-  if (time_ps < pending_time_) {
+  if (time_ps < last_time_) {
     throw std::logic_error("trace signal '" + signals_[id].path + "' changed at " +
                            std::to_string(time_ps) + " ps, before the last change at " +
-                           std::to_string(pending_time_) + " ps");
+                           std::to_string(last_time_) + " ps");
   }
+  last_time_ = time_ps;
+  if (time_ps < window_start_) {  // before the window: it only sets the values at its start
+    current_[id] = bits & masks_[id];
+    return;
+  }
+  if (time_ps > window_end_) return;  // after the window
   if (time_ps > pending_time_) {
     flush_pending();
     pending_time_ = time_ps;
@@ -289,23 +308,23 @@ void VcdWriter::write_value(std::size_t index) {
 }
 
 void VcdWriter::drain_out() {
-  std::fwrite(out_.data(), 1, out_used_, file_.handle());
+  std::fwrite(out_.data(), 1, out_used_, file_->handle());
   out_used_ = 0;
 }
 
 void VcdWriter::finish(std::uint64_t end_time_ps) {
   if (finished_) throw std::logic_error("VCD trace '" + path() + "' finished twice");
   if (!started_) start();
-  if (end_time_ps < pending_time_) {
+  if (end_time_ps < last_time_) {
     throw std::logic_error("VCD trace '" + path() + "' finished at " + std::to_string(end_time_ps) +
-                           " ps, before the last change at " + std::to_string(pending_time_) +
-                           " ps");
+                           " ps, before the last change at " + std::to_string(last_time_) + " ps");
   }
   flush_pending();
-  if (!time_written_ || last_written_time_ != end_time_ps) write_time(end_time_ps);
+  const std::uint64_t end = end_in_window(end_time_ps);
+  if (!time_written_ || last_written_time_ != end) write_time(end);
   drain_out();
   finished_ = true;
-  file_.commit();
+  file_->commit();
 }
 
 }  // namespace hcasim

@@ -12,7 +12,9 @@
 //   read_lat   RDMA READ of the I/O unit's memory, wait for its completion; reports the full RTT.
 // Bandwidth tests: tx_depth operations outstanding per QP (perftest.qps, posted round-robin in
 // lists of perftest.post_list), every cq_mod-th (and the last) of each QP signaled; a number of
-// iterations per QP, or a duration (after which each QP finishes its signaled batch).
+// iterations per QP, or a duration (after which each QP finishes its signaled batch). QP q runs
+// on host adapter q % system.host_adapters (each adapter's QPs report to a CQ of its own, all
+// polled by the one thread) to I/O unit q % system.ious.
 //   Per-op latency = post -> poll of the signaled completion that covers it (perftest's
 //   tposted/tcompleted); BW average = bytes / (first post -> last completion); BW peak = the
 //   highest rate between two polls that found completions; MsgRate = ops / that same time.
@@ -74,7 +76,8 @@ struct PerftestParams {
               "send payloads up to the adapter's max inline size inside the WQE (perftest -I)");
     v.integer(qps, "perftest.qps", "QPs", 1, 1, 1024,
               "bandwidth tests: queue pairs, each with tx_depth outstanding and its own peer, "
-              "all reporting to one CQ (perftest -q)");
+              "all reporting to one CQ per host adapter (perftest -q); QP q uses host adapter "
+              "q % system.host_adapters and I/O unit q % system.ious");
     v.integer(post_list, "perftest.post_list", "WRs", 1, 1, 8192,
               "bandwidth tests: work requests handed over per post_send call (perftest -l; at "
               "most tx_depth)");
@@ -138,10 +141,19 @@ class Perftest : public sc_core::sc_module, public Workload {
   std::uint32_t max_size_ = 1;
   void post_echo_recv(std::uint64_t wr_id);
 
-  verbs::VerbsDevice& verbs_;
-  verbs::Cq* host_cq_ = nullptr;
+  verbs::VerbsDevice& verbs_;     // the first host adapter's (latency tests use only it)
+  verbs::Cq* host_cq_ = nullptr;  // its CQ
   verbs::Qp* host_qp_ = nullptr;  // the first of qps_ (latency tests use only it)
   std::vector<verbs::Qp*> qps_;   // bandwidth tests: perftest.qps of them
+  // Bandwidth tests: per host adapter used (QP q on adapter q % devices_.size()), its verbs
+  // device, CQ and registration of the buffers; any CQ's landing wakes the polling thread.
+  std::vector<verbs::VerbsDevice*> devices_;
+  std::vector<verbs::Cq*> cqs_;
+  std::vector<Sge> sges_;  // the request's payload, with each adapter's lkey
+  sc_core::sc_event any_landed_;
+  void forward_landed() { any_landed_.notify(); }
+  // Spins until any CQ has completions and reaps one that has; returns how many.
+  int poll_any(WorkCompletion* wc, int n);
   PerftestPeer* peer_ = nullptr;  // the first QP's, owned by the I/O unit
   struct Remote {
     std::uint64_t addr = 0;
@@ -150,7 +162,7 @@ class Perftest : public sc_core::sc_module, public Workload {
   std::vector<Remote> remotes_;      // by QP: the peer's buffer (WRITE / READ targets)
   std::unique_ptr<SimContext> ctx_;  // cpu0, the host thread's
   std::uint64_t send_buf_ = 0, recv_buf_ = 0;
-  verbs::Mr mr_;
+  verbs::Mr mr_;            // on the first adapter
   MemoryWatch recv_watch_;  // write_lat: the peer's writes landing in recv_buf_
   Sge sge_{};               // the request's payload
   Sge recv_sge_{};          // send_lat: where the echo lands

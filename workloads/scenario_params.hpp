@@ -19,8 +19,9 @@ struct ScenarioParams {
     v.text(name, "scenario.name", "", "name of the run (default: the scenario file's name)");
     v.text(description, "scenario.description", "", "one line that `hcasim list` shows");
     v.integer(seed, "scenario.seed", "", 1, 0, INT64_MAX, "seed of every random stream");
-    v.choice(trace, "scenario.trace", "vcd", {"vcd", "none"},
-             "vcd: write trace.vcd + trace.gtkw; none: no waveform trace");
+    v.choice(trace, "scenario.trace", "vcd", {"vcd", "fst", "none"},
+             "vcd: write trace.vcd + trace.gtkw; fst: trace.fst (GTKWave's compressed format, "
+             "streamed through its vcd2fst) + trace.gtkw; none: no waveform trace");
     v.boolean(lookahead, "scenario.lookahead", true,
               "let processes run ahead of the SystemC kernel while nothing else is due (the same "
               "run, fewer kernel events: docs/lookahead.md); false sends every wait through the "

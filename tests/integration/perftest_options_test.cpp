@@ -41,6 +41,24 @@ TEST(PerftestOptions, EveryQpRunsItsIterationsToItsOwnPeer) {
   EXPECT_EQ(r.system->iou.hca->counters().messages_rx, 4000u);  // every sink got its share
 }
 
+TEST(PerftestOptions, QpsSpreadOverTheHostsAdaptersAndTheIoUnits) {
+  // QP q on host adapter q % 3 and I/O unit q % 4: each adapter carries 2 QPs of 500 SENDs,
+  // the I/O units 2, 2, 1 and 1 QPs' worth; every adapter's CQ is polled by the one thread.
+  BwRun r({{"perftest.qps", "6"},
+           {"perftest.iterations", "500"},
+           {"system.host_adapters", "3"},
+           {"system.ious", "4"}});
+  ASSERT_TRUE(r.perftest->finished());
+  EXPECT_EQ(r.perftest->errors(), 0u);
+  EXPECT_EQ(r.perftest->results()[0].op.count, 3000u);
+  const std::uint64_t per_adapter[] = {1000, 1000, 1000};
+  for (unsigned a = 0; a < 3; ++a)
+    EXPECT_EQ(r.system->host.slots[a].hca->counters().messages_tx, per_adapter[a]) << a;
+  const std::uint64_t per_iou[] = {1000, 1000, 500, 500};
+  for (unsigned u = 0; u < 4; ++u)
+    EXPECT_EQ(r.system->ious[u]->hca->counters().messages_rx, per_iou[u]) << u;
+}
+
 TEST(PerftestOptions, APostListRingsOneDoorbellPerList) {
   BwRun r({{"perftest.post_list", "8"}, {"perftest.iterations", "800"}});
   ASSERT_TRUE(r.perftest->finished());

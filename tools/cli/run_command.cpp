@@ -10,10 +10,13 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <string_view>
 
 #include "models/core/lookahead.hpp"
 #include "models/core/scenario_file.hpp"
 #include "tools/cli/interrupt_guard.hpp"
+#include "tools/cli/trace_window.hpp"
+#include "traces/fst_pipe.hpp"
 #include "traces/gtkw_writer.hpp"
 #include "traces/latency_csv.hpp"
 #include "traces/summary_json.hpp"
@@ -31,7 +34,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kOutputs[] = {"summary.json", "latency.csv", "trace.vcd", "trace.gtkw"};
+constexpr const char* kOutputs[] = {"summary.json", "latency.csv", "trace.vcd", "trace.fst",
+                                    "trace.gtkw"};
 
 struct RunOptions {
   std::string scenario;
@@ -40,7 +44,8 @@ struct RunOptions {
   std::string seed;
   std::string trace;
   std::string lookahead;
-  bool check = false;  // validate and elaborate only; print the figures a run would report
+  std::string trace_window;  // START:END, empty: the whole run
+  bool check = false;        // validate and elaborate only; print the figures a run would report
 };
 
 void check_name(const std::string& name) {
@@ -54,7 +59,8 @@ void check_name(const std::string& name) {
 bool is_run_output(const std::string& name) {
   for (const char* f : kOutputs)
     if (name == f) return true;
-  if (name == InterruptGuard::kPartialTrace) return true;
+  if (name == InterruptGuard::kPartialTrace || name == InterruptGuard::kPartialFstTrace)
+    return true;
   static const std::regex kFilter("trace_enum_[0-9]+\\.txt");
   return std::regex_match(name, kFilter);
 }
@@ -63,10 +69,17 @@ bool is_run_temporary(const std::string& name) {
          is_run_output(name.substr(0, name.size() - 4));
 }
 
-// Temporary files left by an earlier run that was killed.
+// Temporary files left by an earlier run that was killed, and the hierarchy file vcd2fst keeps
+// beside its output ("trace.fst.tmp.hier") when it is killed too.
 void remove_stale_temporaries(const fs::path& dir) {
-  for (const auto& e : fs::directory_iterator(dir))
-    if (is_run_temporary(e.path().filename().string())) fs::remove(e.path());
+  constexpr std::string_view kHier = ".hier";
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    if (name.size() > kHier.size() &&
+        name.compare(name.size() - kHier.size(), kHier.size(), kHier) == 0)
+      name.resize(name.size() - kHier.size());
+    if (is_run_temporary(name)) fs::remove(e.path());
+  }
 }
 
 // design decision: a folder that holds another scenario's results is refused (exit 2), not
@@ -126,6 +139,19 @@ int simulate(const RunOptions& opt) {
   ScenarioParams scenario = values.load<ScenarioParams>();
   if (scenario.name.empty()) scenario.name = fs::path(opt.scenario).stem().string();
   check_name(scenario.name);
+  const bool tracing = scenario.trace != "none";
+  TraceWindow window;
+  if (!opt.trace_window.empty()) {
+    window = parse_trace_window(opt.trace_window);
+    if (!tracing)
+      throw ConfigError(
+          "--trace-window: the run writes no trace (scenario.trace = none); "
+          "allowed with --trace vcd or --trace fst");
+  }
+  if (scenario.trace == "fst" && !opt.check && !FstPipe::converter_available())
+    throw ConfigError(std::string("--trace fst: GTKWave's ") + FstPipe::kConverter +
+                      " is not on PATH (Debian package gtkwave; tools/install-deps.sh installs "
+                      "it); use --trace vcd");
   if (opt.check) {
     // The model is built but not simulated and nothing is written: the zero-time summary names
     // every figure (op class, contention path) that this scenario's summary.json will hold.
@@ -150,14 +176,25 @@ int simulate(const RunOptions& opt) {
   remove_stale_temporaries(out_dir);
 
   // 2. Elaborate.
-  InterruptGuard interrupt((out_dir / "trace.vcd").string() + ".tmp",  // AtomicFile's temporary
-                           (out_dir / InterruptGuard::kPartialTrace).string(),
-                           scenario.trace == "vcd");
+  const bool fst = scenario.trace == "fst";
+  const std::string trace_name = fst ? "trace.fst" : "trace.vcd";
+  const std::string trace_path = (out_dir / trace_name).string();
+  // The converter runs before the guard is installed, so that the guard knows it from the start.
+  std::unique_ptr<FstPipe> pipe = fst ? std::make_unique<FstPipe>(trace_path) : nullptr;
+  InterruptGuard interrupt(
+      trace_path + ".tmp",  // AtomicFile's and vcd2fst's temporary
+      (out_dir / (fst ? InterruptGuard::kPartialFstTrace : InterruptGuard::kPartialTrace)).string(),
+      tracing);
+  if (pipe) interrupt.stream_through(pipe->pipe_fd(), pipe->converter_pid());
   std::unique_ptr<VcdWriter> vcd;
   std::unique_ptr<TimeOrderingSink> ordered;
   TraceSink* trace = nullptr;
-  if (scenario.trace == "vcd") {
-    vcd = std::make_unique<VcdWriter>((out_dir / "trace.vcd").string());
+  if (tracing) {
+    if (pipe)
+      vcd = std::make_unique<VcdWriter>(std::move(pipe));
+    else
+      vcd = std::make_unique<VcdWriter>(trace_path);
+    if (!opt.trace_window.empty()) vcd->set_window(window.start_ps, window.end_ps);
     ordered = std::make_unique<TimeOrderingSink>(*vcd);
     trace = ordered.get();
   }
@@ -190,7 +227,8 @@ int simulate(const RunOptions& opt) {
     if (vcd) {
       const std::uint64_t end = std::max<std::uint64_t>(report.sim_time_ps, ordered->flush_all());
       vcd->finish(end);
-      write_gtkw(*vcd, (out_dir / "trace.gtkw").string(), "trace.vcd", end);
+      write_gtkw(*vcd, (out_dir / "trace.gtkw").string(), trace_name, vcd->end_in_window(end),
+                 window.start_ps);
     }
     write_latency_csv(report, (out_dir / "latency.csv").string());
     write_summary_json(report, (out_dir / "summary.json").string());
@@ -207,7 +245,7 @@ int simulate(const RunOptions& opt) {
   print_summary_table(report, ws, std::cout);
   workload->print_table(std::cout);
   std::cout << "\noutputs in " << out_dir.string() << "/: summary.json latency.csv"
-            << (vcd ? " trace.vcd trace.gtkw\nview the trace: gtkwave " +
+            << (vcd ? " " + trace_name + " trace.gtkw\nview the trace: gtkwave " +
                           (out_dir / "trace.gtkw").string()
                     : "")
             << "\n";
@@ -223,13 +261,17 @@ int run_command(int argc, char* argv[]) {
   RunOptions opt;
   po::options_description desc(
       "usage: hcasim run SCENARIO.ini [--set KEY=VALUE]... [--out DIR] [--seed N] "
-      "[--trace vcd|none] [--lookahead on|off] [--check]\n\noptions");
+      "[--trace vcd|fst|none] [--trace-window START:END] [--lookahead on|off] [--check]\n\noptions");
   desc.add_options()("help,h", "this help")(
       "set", po::value<std::vector<std::string>>(&opt.sets)->composing(),
       "override a parameter (repeatable); `hcasim params` lists them")(
       "out", po::value<std::string>(&opt.out), "output folder (default out/<scenario name>)")(
       "seed", po::value<std::string>(&opt.seed), "seed of the run (same as --set scenario.seed=N)")(
-      "trace", po::value<std::string>(&opt.trace), "vcd (default) or none")(
+      "trace", po::value<std::string>(&opt.trace),
+      "vcd (default), fst (GTKWave's compressed format, through vcd2fst) or none")(
+      "trace-window", po::value<std::string>(&opt.trace_window),
+      "keep only this span of simulated time in the trace, e.g. 10us:20us (units ps, ns, us, "
+      "ms, s); the values at START are the trace's initial values")(
       "lookahead", po::value<std::string>(&opt.lookahead),
       "on (default) or off: off sends every wait through the SystemC kernel (docs/lookahead.md)")(
       "check", po::bool_switch(&opt.check),

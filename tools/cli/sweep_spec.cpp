@@ -275,7 +275,8 @@ SweepSpec load_sweep_file(const fs::path& file, const fs::path& base_dir_in) {
     } else if (k == "sweep.first_seed") {
       s.first_seed = numeric(e, 0, 1000000000);
     } else if (k == "sweep.trace") {
-      if (e.value != "none" && e.value != "vcd") bad(e, "'" + e.value + "'; allowed: none, vcd");
+      if (e.value != "none" && e.value != "vcd" && e.value != "fst")
+        bad(e, "'" + e.value + "'; allowed: none, vcd, fst");
       s.trace = e.value;
     } else if (k == "sweep.zip") {
       zips.push_back(&e);

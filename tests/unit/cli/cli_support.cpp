@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,8 +106,10 @@ RunResult wait_program(const Child& child) {
   RunResult r;
   if (child.pid < 0) return r;
   int st = 0;
-  while (waitpid(child.pid, &st, 0) < 0 && errno == EINTR) {
+  struct rusage usage {};
+  while (wait4(child.pid, &st, 0, &usage) < 0 && errno == EINTR) {
   }
+  r.peak_rss_kib = usage.ru_maxrss;
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   r.signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
   r.out = read_text(child.out_path);
@@ -138,7 +141,9 @@ std::vector<std::string> outputs_under(const fs::path& dir) {
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     const std::string n = e.path().filename().string();
     bool is_output = n.rfind("trace_enum_", 0) == 0 || n == "trace.vcd.partial" ||
-                     (n.size() > 4 && n.compare(n.size() - 4, 4, ".tmp") == 0);
+                     n == "trace.fst" || n == "trace.fst.partial" ||
+                     (n.size() > 4 && n.compare(n.size() - 4, 4, ".tmp") == 0) ||
+                     (n.size() > 9 && n.compare(n.size() - 9, 9, ".tmp.hier") == 0);
     for (const char* o : kOutputs) is_output = is_output || n == o;
     if (is_output) found.push_back(fs::relative(e.path(), dir).string());
   }

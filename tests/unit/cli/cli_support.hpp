@@ -22,8 +22,9 @@ inline const std::string kDefaultIni = (kScenarios / "default.ini").string();
 inline const char* const kOutputs[] = {"summary.json", "latency.csv", "trace.vcd", "trace.gtkw"};
 
 struct RunResult {
-  int status = -1;  // exit status; -1 when the child did not exit normally
-  int signal = 0;   // the signal that ended the child, if one did
+  int status = -1;        // exit status; -1 when the child did not exit normally
+  int signal = 0;         // the signal that ended the child, if one did
+  long peak_rss_kib = 0;  // the child's peak resident memory (ru_maxrss of wait4)
   std::string out;
   std::string err;
 };

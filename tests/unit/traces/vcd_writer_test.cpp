@@ -19,12 +19,16 @@
 #include <vector>
 
 #include "models/core/trace_source.hpp"
+#include "tests/support/vcd_reader.hpp"
 #include "traces/vcd_writer.hpp"
 
 namespace hcasim {
 namespace {
 
 namespace fs = std::filesystem;
+using hcasim_test::from_binary;
+using hcasim_test::parse_vcd;
+using hcasim_test::Vcd;
 
 // A fresh directory per test case (ctest runs cases in parallel, each in its own process).
 fs::path test_dir() {
@@ -41,125 +45,6 @@ std::string read_file(const fs::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-// A small VCD reader, enough to check what we write and what fst2vcd gives back.
-struct Vcd {
-  struct Var {
-    std::string type;
-    unsigned width = 0;
-    std::string code;
-    std::string path;  // scopes joined with dots, then the name
-  };
-  struct Change {
-    std::uint64_t time;
-    std::string code;
-    std::string value;  // without the b/r prefix; scalars as "0"/"1"
-  };
-  std::string timescale;
-  std::vector<std::string> keywords;     // every $keyword in order
-  std::vector<std::string> scope_paths;  // every $scope, as its full path
-  int max_depth = 0;
-  bool balanced = true;
-  std::vector<Var> vars;
-  std::map<std::string, std::string> dumpvars;  // code -> value
-  std::vector<std::uint64_t> times;             // every #t in order
-  std::vector<Change> changes;                  // outside $dumpvars
-  std::map<std::string, std::string> final_value;
-
-  const Var* var(const std::string& path) const {
-    for (const Var& v : vars) {
-      if (v.path == path) return &v;
-    }
-    return nullptr;
-  }
-  std::string final_of(const std::string& path) const {
-    const Var* v = var(path);
-    if (!v) return "<no such var " + path + ">";
-    auto it = final_value.find(v->code);
-    return it == final_value.end() ? "<no value>" : it->second;
-  }
-  std::vector<Change> changes_of(const std::string& path) const {
-    std::vector<Change> out;
-    const Var* v = var(path);
-    for (const Change& c : changes) {
-      if (v && c.code == v->code) out.push_back(c);
-    }
-    return out;
-  }
-};
-
-Vcd parse_vcd(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> tok;
-  for (std::string t; in >> t;) tok.push_back(t);
-  Vcd vcd;
-  std::vector<std::string> stack;
-  bool in_dumpvars = false;
-  std::uint64_t now = 0;
-  auto skip_to_end = [&](std::size_t& i) {
-    while (i < tok.size() && tok[i] != "$end") ++i;
-  };
-  auto value = [&](const std::string& code, const std::string& v) {
-    if (in_dumpvars) {
-      vcd.dumpvars[code] = v;
-    } else {
-      vcd.changes.push_back({now, code, v});
-    }
-    vcd.final_value[code] = v;
-  };
-  for (std::size_t i = 0; i < tok.size(); ++i) {
-    const std::string& t = tok[i];
-    if (t[0] == '$') vcd.keywords.push_back(t);
-    if (t == "$scope") {
-      stack.push_back(tok.at(i + 2));
-      std::string p;
-      for (const std::string& s : stack) p += (p.empty() ? "" : ".") + s;
-      vcd.scope_paths.push_back(p);
-      vcd.max_depth = std::max(vcd.max_depth, static_cast<int>(stack.size()));
-      skip_to_end(i);
-    } else if (t == "$upscope") {
-      if (stack.empty()) {
-        vcd.balanced = false;
-      } else {
-        stack.pop_back();
-      }
-      skip_to_end(i);
-    } else if (t == "$var") {
-      Vcd::Var v;
-      v.type = tok.at(i + 1);
-      v.width = static_cast<unsigned>(std::stoul(tok.at(i + 2)));
-      v.code = tok.at(i + 3);
-      for (const std::string& s : stack) v.path += s + ".";
-      v.path += tok.at(i + 4);
-      vcd.vars.push_back(v);
-      skip_to_end(i);
-    } else if (t == "$timescale") {
-      for (++i; i < tok.size() && tok[i] != "$end"; ++i) vcd.timescale += tok[i];
-    } else if (t == "$dumpvars" || t == "$dumpall" || t == "$dumpon" || t == "$dumpoff") {
-      in_dumpvars = true;
-    } else if (t == "$end") {
-      in_dumpvars = false;
-    } else if (t[0] == '$') {
-      skip_to_end(i);  // $version, $comment, $date, $enddefinitions
-    } else if (t[0] == '#') {
-      now = std::stoull(t.substr(1));
-      vcd.times.push_back(now);
-    } else if (t[0] == 'b' || t[0] == 'B' || t[0] == 'r' || t[0] == 'R') {
-      value(tok.at(i + 1), t.substr(1));
-      ++i;
-    } else {
-      value(t.substr(1), t.substr(0, 1));
-    }
-  }
-  if (!stack.empty()) vcd.balanced = false;
-  return vcd;
-}
-
-std::uint64_t from_binary(const std::string& bits) {
-  std::uint64_t v = 0;
-  for (char c : bits) v = v << 1 | static_cast<std::uint64_t>(c == '1');
-  return v;
 }
 
 std::string binary(std::uint64_t v) {
@@ -490,6 +375,74 @@ TEST(VcdWriterAtomicity, ExceptionDuringRunLeavesNothing) {
 TEST(VcdWriterAtomicity, UnwritableDirectoryThrowsRuntimeError) {
   const fs::path dir = test_dir();
   EXPECT_THROW(VcdWriter((dir / "missing" / "trace.vcd").string()), std::runtime_error);
+}
+
+// --- a window of simulated time ---------------------------------------------------------------
+
+// Signal a changes every 10 ps (value t/10), b only at 35 and 95; window [40, 80].
+void write_windowed(const fs::path& file, std::uint64_t start, std::uint64_t end,
+                    std::uint64_t run_end) {
+  VcdWriter w(file.string());
+  if (end != 0) w.set_window(start, end);
+  const auto a = w.declare_integer("m.a", 8, 0);
+  const auto b = w.declare_real("m.b", 0.0);
+  for (std::uint64_t t = 10; t <= run_end; t += 10) {
+    w.change_integer(a, t, t / 10);
+    if (t == 40) w.change_integer(a, t, 77);  // the last change at the window's start wins
+    if (t == 30) w.change_real(b, t + 5, 2.5);
+    if (t == 90) w.change_real(b, t + 5, -1.0);
+  }
+  w.finish(run_end);
+}
+
+TEST(VcdWriterWindow, KeepsOnlyTheWindowWithItsStartStateAsInitialValues) {
+  const fs::path dir = test_dir();
+  write_windowed(dir / "full.vcd", 0, 0, 120);
+  write_windowed(dir / "window.vcd", 40, 80, 120);
+  const Vcd full = parse_vcd(read_file(dir / "full.vcd"));
+  const Vcd win = parse_vcd(read_file(dir / "window.vcd"));
+  for (std::uint64_t t : win.times) {
+    EXPECT_GE(t, 40u);
+    EXPECT_LE(t, 80u);
+  }
+  EXPECT_EQ(win.times.front(), 40u);  // $dumpvars at the start
+  EXPECT_EQ(win.times.back(), 80u);   // the run went on: the trace ends with the window
+  // The values at the start are the full trace's values at that time.
+  EXPECT_EQ(hcasim_test::values_at(win, 40), hcasim_test::values_at(full, 40));
+  EXPECT_EQ(win.dumpvars.at(win.var("m.a")->code), binary(77));
+  EXPECT_EQ(win.dumpvars.at(win.var("m.b")->code), "2.5");
+  // Inside, every change of the full trace, and nothing after the window.
+  std::vector<std::uint64_t> inside;
+  for (const auto& c : win.changes_of("m.a")) inside.push_back(c.time);
+  EXPECT_EQ(inside, (std::vector<std::uint64_t>{50, 60, 70, 80}));
+  EXPECT_TRUE(win.changes_of("m.b").empty());  // 95 is after the window
+  EXPECT_EQ(hcasim_test::values_at(win, 80), hcasim_test::values_at(full, 80));
+}
+
+TEST(VcdWriterWindow, ARunEndingBeforeTheWindowGivesItsFinalValuesAtTheStart) {
+  const fs::path dir = test_dir();
+  write_windowed(dir / "full.vcd", 0, 0, 60);
+  write_windowed(dir / "late.vcd", 100, 200, 60);
+  const Vcd full = parse_vcd(read_file(dir / "full.vcd"));
+  const Vcd late = parse_vcd(read_file(dir / "late.vcd"));
+  EXPECT_EQ(late.times, (std::vector<std::uint64_t>{100}));
+  EXPECT_EQ(hcasim_test::values_at(late, 100), hcasim_test::values_at(full, 60));
+}
+
+TEST(VcdWriterWindow, ARunEndingInsideTheWindowEndsThere) {
+  const fs::path dir = test_dir();
+  write_windowed(dir / "w.vcd", 40, 1000, 120);
+  const Vcd w = parse_vcd(read_file(dir / "w.vcd"));
+  EXPECT_EQ(w.times.back(), 120u);
+}
+
+TEST(VcdWriterWindow, MisuseThrows) {
+  const fs::path dir = test_dir();
+  VcdWriter w((dir / "trace.vcd").string());
+  EXPECT_THROW(w.set_window(20, 10), std::logic_error);
+  w.declare_integer("m.a", 8, 0);
+  w.start();
+  EXPECT_THROW(w.set_window(0, 10), std::logic_error);
 }
 
 // --- errors ------------------------------------------------------------------------------------

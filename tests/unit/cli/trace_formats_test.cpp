@@ -1,0 +1,204 @@
+// The trace a user opens in GTKWave, end to end: `--trace fst` writes GTKWave's compressed format
+// (fst2vcd gives back the VCD run's signals and changes; the same seed gives the same bytes;
+// an interruption leaves a readable trace.fst.partial), and `--trace-window START:END` keeps only
+// that span with the values at START as initial values. Bad formats and windows exit 2.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/vcd_reader.hpp"
+#include "tests/unit/cli/cli_support.hpp"
+
+namespace {
+
+using namespace hcasim_cli_test;
+using hcasim_test::parse_vcd;
+using hcasim_test::values_at;
+using hcasim_test::Vcd;
+
+const std::string kPingpong = (kScenarios / "pingpong.ini").string();
+
+bool have_gtkwave_tools() {
+  return !find_on_path("vcd2fst").empty() && !find_on_path("fst2vcd").empty();
+}
+
+RunResult pingpong(const fs::path& dir, const std::string& out,
+                   const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"run", kPingpong, "--set", "pingpong.count=200", "--out", out};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return hcasim(args, dir);
+}
+
+Vcd fst_as_vcd(const fs::path& fst, const fs::path& dir) {
+  const RunResult r = run_program(find_on_path("fst2vcd"),
+                                  {"-f", fst.string(), "-o", (dir / "back.vcd").string()}, dir);
+  EXPECT_EQ(r.status, 0) << describe(r);
+  return parse_vcd(read_text(dir / "back.vcd"));
+}
+
+// Integer values as numbers (fst2vcd pads them with zeros), reals as written.
+std::map<std::string, std::string> normalized(const Vcd& vcd,
+                                              std::map<std::string, std::string> v) {
+  for (auto& [path, value] : v)
+    if (vcd.var(path)->type != "real") value = std::to_string(hcasim_test::from_binary(value));
+  return v;
+}
+
+TEST(TraceFst, WritesFstThatGtkwaveReadsBackAsTheVcdRunsTrace) {
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "vcd2fst/fst2vcd (Debian package gtkwave) missing";
+  const fs::path dir = fresh_dir();
+  RunResult r = pingpong(dir, "vcd", {"--trace", "vcd"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  r = pingpong(dir, "fst", {"--trace", "fst"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_NE(r.out.find("trace.fst trace.gtkw"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(dir / "fst" / "trace.fst"));
+  EXPECT_FALSE(fs::exists(dir / "fst" / "trace.vcd"));
+  // The save file opens the FST; otherwise it is the VCD run's.
+  const std::string gtkw = read_text(dir / "fst" / "trace.gtkw");
+  EXPECT_NE(gtkw.find("[dumpfile] \"trace.fst\""), std::string::npos) << gtkw;
+  std::string vcd_gtkw = read_text(dir / "vcd" / "trace.gtkw");
+  for (std::size_t at; (at = vcd_gtkw.find("trace.vcd")) != std::string::npos;)
+    vcd_gtkw.replace(at, 9, "trace.fst");
+  EXPECT_EQ(gtkw, vcd_gtkw);
+
+  const Vcd vcd = parse_vcd(read_text(dir / "vcd" / "trace.vcd"));
+  const Vcd back = fst_as_vcd(dir / "fst" / "trace.fst", dir);
+  ASSERT_EQ(back.vars.size(), vcd.vars.size());
+  for (const Vcd::Var& v : vcd.vars) ASSERT_NE(back.var(v.path), nullptr) << v.path;
+  EXPECT_EQ(back.times, vcd.times);
+  EXPECT_EQ(back.changes.size(), vcd.changes.size());
+  for (std::uint64_t t : {vcd.times[vcd.times.size() / 3], vcd.times.back()})
+    EXPECT_EQ(normalized(back, values_at(back, t)), normalized(vcd, values_at(vcd, t))) << t;
+}
+
+TEST(TraceFst, TheSameSeedGivesByteIdenticalFiles) {
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "vcd2fst/fst2vcd (Debian package gtkwave) missing";
+  const fs::path dir = fresh_dir();
+  ASSERT_EQ(pingpong(dir, "a", {"--trace", "fst", "--seed", "5"}).status, 0);
+  ASSERT_EQ(pingpong(dir, "b", {"--trace", "fst", "--seed", "5"}).status, 0);
+  EXPECT_EQ(snapshot(dir / "a"), snapshot(dir / "b"));
+}
+
+TEST(TraceFst, AnInterruptedRunLeavesAReadablePartialTraceOnly) {
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "vcd2fst/fst2vcd (Debian package gtkwave) missing";
+  const fs::path dir = fresh_dir();
+  const Child child = start_program(
+      kExe,
+      {"run", kPingpong, "--set", "pingpong.count=1000000000", "--trace", "fst", "--out", "res"},
+      dir);
+  // vcd2fst creates its file at once; a moment later the simulation is under way (two seconds:
+  // a loaded machine or a sanitizer build elaborates slowly).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::error_code ec;
+  while (std::chrono::steady_clock::now() < deadline &&
+         !fs::exists(dir / "res" / "trace.fst.tmp", ec))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  kill(child.pid, SIGINT);
+  const RunResult r = wait_program(child);
+  EXPECT_EQ(r.signal, SIGINT) << describe(r);
+  EXPECT_NE(r.err.find("partial output: res/trace.fst.partial"), std::string::npos) << r.err;
+  EXPECT_EQ(outputs_under(dir / "res"), std::vector<std::string>{"trace.fst.partial"});
+  const Vcd back = fst_as_vcd(dir / "res" / "trace.fst.partial", dir);
+  EXPECT_FALSE(back.vars.empty());
+  EXPECT_GT(back.times.size(), 1u);  // time went on past the initial values
+}
+
+TEST(TraceFst, LeftoversOfAKilledRunAndConverterAreRemovedOthersKept) {
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "vcd2fst/fst2vcd (Debian package gtkwave) missing";
+  const fs::path dir = fresh_dir();
+  fs::create_directories(dir / "res");
+  for (const char* f : {"trace.fst.tmp", "trace.fst.tmp.hier", "notes.hier", "notes.tmp"})
+    write_text(dir / "res" / f, "x");
+  const RunResult r = pingpong(dir, "res", {"--trace", "fst"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_FALSE(fs::exists(dir / "res" / "trace.fst.tmp.hier"));
+  EXPECT_FALSE(fs::exists(dir / "res" / "trace.fst.tmp"));
+  EXPECT_TRUE(fs::exists(dir / "res" / "notes.hier"));  // the user's own files stay
+  EXPECT_TRUE(fs::exists(dir / "res" / "notes.tmp"));
+  EXPECT_TRUE(fs::exists(dir / "res" / "trace.fst"));
+}
+
+TEST(TraceFormat, AnUnknownFormatIsRefusedBeforeAnythingIsWritten) {
+  const fs::path dir = fresh_dir();
+  const RunResult r = pingpong(dir, "res", {"--trace", "lxt"});
+  EXPECT_EQ(r.status, 2) << describe(r);
+  EXPECT_NE(
+      r.err.find("key 'scenario.trace': 'lxt' is not allowed; allowed: one of vcd, fst, none"),
+      std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir / "res"));
+}
+
+// The window's trace against the whole run's: no time outside [START, END], the same values at
+// START, and the same changes inside.
+void check_window(const Vcd& full, const Vcd& win, std::uint64_t start, std::uint64_t end) {
+  ASSERT_FALSE(win.times.empty());
+  for (std::uint64_t t : win.times) {
+    EXPECT_GE(t, start);
+    EXPECT_LE(t, end);
+  }
+  EXPECT_EQ(win.times.front(), start);
+  EXPECT_EQ(win.times.back(), end);
+  EXPECT_EQ(values_at(win, start), values_at(full, start));
+  EXPECT_FALSE(win.dumpvars.empty());
+  std::size_t inside = 0;
+  for (const Vcd::Change& c : full.changes) inside += c.time > start && c.time <= end;
+  EXPECT_EQ(win.changes.size(), inside);
+  EXPECT_GT(inside, 100u);  // the window is not trivially empty
+  EXPECT_EQ(values_at(win, end), values_at(full, end));
+  const std::uint64_t middle = start + (end - start) / 2;
+  EXPECT_EQ(values_at(win, middle), values_at(full, middle));
+}
+
+TEST(TraceWindow, KeepsOnlyTheWindowStartingFromTheFullTracesValues) {
+  const fs::path dir = fresh_dir();
+  ASSERT_EQ(pingpong(dir, "full", {"--trace", "vcd"}).status, 0);
+  RunResult r = pingpong(dir, "win", {"--trace", "vcd", "--trace-window", "20us:40.5us"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const Vcd full = parse_vcd(read_text(dir / "full" / "trace.vcd"));
+  const Vcd win = parse_vcd(read_text(dir / "win" / "trace.vcd"));
+  ASSERT_GT(full.times.back(), 40500000u);  // the run goes on after the window
+  check_window(full, win, 20000000, 40500000);
+  // The save file opens on the window.
+  EXPECT_NE(read_text(dir / "win" / "trace.gtkw").find("[timestart] 20000000\n"),
+            std::string::npos);
+}
+
+TEST(TraceWindow, WorksWithFst) {
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "vcd2fst/fst2vcd (Debian package gtkwave) missing";
+  const fs::path dir = fresh_dir();
+  ASSERT_EQ(pingpong(dir, "full", {"--trace", "vcd"}).status, 0);
+  const RunResult r = pingpong(dir, "win", {"--trace", "fst", "--trace-window", "10000ns:0.02ms"});
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const Vcd full = parse_vcd(read_text(dir / "full" / "trace.vcd"));
+  const Vcd win = fst_as_vcd(dir / "win" / "trace.fst", dir);
+  for (std::uint64_t t : win.times) {
+    EXPECT_GE(t, 10000000u);
+    EXPECT_LE(t, 20000000u);
+  }
+  EXPECT_EQ(normalized(win, values_at(win, 10000000)), normalized(full, values_at(full, 10000000)));
+}
+
+TEST(TraceWindow, MalformedWindowsExitTwoNamingTheOptionAndTheForm) {
+  const fs::path dir = fresh_dir();
+  for (const char* bad : {"10us", "20us:10us", "5us:5us", "1xs:2us", ":3us", "1us:2us:3us",
+                          "1us:us", "-1us:2us", "1e3us:2ms", "10:20"}) {
+    const RunResult r = pingpong(dir, "res", {"--trace-window", bad});
+    EXPECT_EQ(r.status, 2) << bad << "\n" << describe(r);
+    EXPECT_NE(r.err.find("--trace-window: '" + std::string(bad) + "'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("allowed: START:END"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "res")) << bad;
+  }
+  const RunResult r = pingpong(dir, "res", {"--trace", "none", "--trace-window", "1us:2us"});
+  EXPECT_EQ(r.status, 2) << describe(r);
+  EXPECT_NE(r.err.find("--trace-window: the run writes no trace"), std::string::npos) << r.err;
+}
+
+}  // namespace
