@@ -14,6 +14,8 @@ namespace hcasim {
 namespace {
 
 constexpr double kMiB = 1024.0 * 1024.0;  // perftest's "MB" in MB/sec
+// UD (perftest -c UD): the Q_Key both sides use (perftest's DEF_QKEY).
+constexpr std::uint32_t kPerftestQkey = 0x11111111;
 
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t");
@@ -109,7 +111,26 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
                    TraceSink* trace)
     : sc_module(name), sys_(system), params_(params), verbs_(system.verbs()) {
   const TestInfo& info = test_info(params_.test);
-  const std::vector<std::uint32_t> sizes = parse_perftest_sizes(params_.sizes);
+  std::vector<std::uint32_t> sizes = parse_perftest_sizes(params_.sizes);
+  if (params_.connection == "UD") {
+    type_ = QpType::kUd;
+    grh_ = verbs::kGrhBytes;
+    if (info.opcode != WrOpcode::kSend)
+      throw ConfigError("key 'perftest.connection': UD runs SENDs only (send_lat, send_bw), not " +
+                        params_.test + "; allowed with this test: RC");
+    // As perftest: -a stops at the path MTU, a size above it is refused.
+    const std::uint32_t mtu = sys_.link_params.mtu;
+    if (trim(params_.sizes) == "all") {
+      sizes.erase(std::remove_if(sizes.begin(), sizes.end(), [&](auto s) { return s > mtu; }),
+                  sizes.end());
+    } else if (const auto big =
+                   std::find_if(sizes.begin(), sizes.end(), [&](auto s) { return s > mtu; });
+               big != sizes.end()) {
+      throw ConfigError("key 'perftest.sizes': " + std::to_string(*big) +
+                        " B is longer than a datagram may be (fabric.mtu = " + std::to_string(mtu) +
+                        "); allowed with perftest.connection = UD: 1 .. " + std::to_string(mtu));
+    }
+  }
   bw_ = info.bandwidth;
   cq_mod_ = std::min(params_.cq_mod, params_.tx_depth);
   max_size_ = *std::max_element(sizes.begin(), sizes.end());
@@ -137,25 +158,31 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
   caps.max_send_wr = params_.tx_depth;
   caps.max_recv_wr = 16;
   std::vector<IouQueues> peers;
+  std::vector<const verbs::Ah*> ahs;
   for (std::uint32_t q = 0; q < params_.qps; ++q) {
-    qps_.push_back(&verbs_.create_qp(*host_cq_, *host_cq_, caps));
+    qps_.push_back(&verbs_.create_qp(*host_cq_, *host_cq_, caps, type_));
     const std::uint32_t iou_sq = 256;
     peers.push_back(sys_.open_iou_queues(0, sys_.iou_params.recv_depth + iou_sq + 64, iou_sq,
-                                         sys_.iou_params.recv_depth));
-    sys_.connect(verbs_, *qps_.back(), 0, peers.back());
+                                         sys_.iou_params.recv_depth, type_));
+    if (type_ == QpType::kUd)
+      ahs.push_back(&sys_.connect_ud(verbs_, *qps_.back(), 0, peers.back(), kPerftestQkey));
+    else
+      sys_.connect(verbs_, *qps_.back(), 0, peers.back());
   }
   host_qp_ = qps_.front();
 
   HostMemory& mem = *sys_.host.memory;
   send_buf_ = mem.allocate(max_size_, 4096);
-  recv_buf_ = mem.allocate(max_size_, 4096);
-  mr_ = verbs_.reg_mr(send_buf_, recv_buf_ + max_size_ - send_buf_,
+  recv_buf_ = mem.allocate(max_size_ + grh_, 4096);
+  mr_ = verbs_.reg_mr(send_buf_, recv_buf_ + max_size_ + grh_ - send_buf_,
                       kLocalWrite | kRemoteWrite | kRemoteRead);
   std::uint8_t* payload = mem.at(send_buf_, max_size_);
   for (std::uint32_t i = 0; i < max_size_; ++i) payload[i] = static_cast<std::uint8_t>(i * 7 + 1);
-  for (const IouQueues& peer : peers) {
-    PerftestPeer& p = sys_.iou.serve_perftest(peer, info.peer, max_size_, params_.use_inline);
-    remotes_.push_back(Remote{p.buffer(), p.rkey()});
+  for (std::size_t q = 0; q < peers.size(); ++q) {
+    PerftestPeer& p = sys_.iou.serve_perftest(peers[q], info.peer, max_size_, params_.use_inline);
+    Remote remote{p.buffer(), p.rkey(), {}};
+    if (type_ == QpType::kUd) remote.ud = {ahs[q], peers[q].qp->qpn, kPerftestQkey};
+    remotes_.push_back(remote);
     if (!peer_) peer_ = &p;
   }
   ctx_ = std::make_unique<SimContext>(*sys_.cpus[0]);
@@ -180,9 +207,10 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
   request_.opcode = info.opcode;
   request_.remote_addr = peer_->buffer();
   request_.rkey = peer_->rkey();
+  request_.ud = remotes_.front().ud;
   // A READ lands in recv_buf_; everything else sends from send_buf_.
   sge_ = Sge{info.opcode == WrOpcode::kRdmaRead ? recv_buf_ : send_buf_, 0, mr_.lkey};
-  recv_sge_ = Sge{recv_buf_, max_size_, mr_.lkey};
+  recv_sge_ = Sge{recv_buf_, max_size_ + grh_, mr_.lkey};
   request_.sg_list = &sge_;
   request_.num_sge = 1;
   post_ps_.resize(std::size_t{params_.tx_depth} * params_.qps);
@@ -346,6 +374,7 @@ void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
           wr = request_;
           wr.remote_addr = remotes_[q].addr;
           wr.rkey = remotes_[q].rkey;
+          wr.ud = remotes_[q].ud;
           wr.wr_id = (std::uint64_t{q} << kQpShift) | op;
           wr.send_flags &= ~unsigned{verbs::kSendSignaled};
           if ((op + 1) % cq_mod_ == 0 || op + 1 == qp[q].last)
@@ -428,8 +457,8 @@ void Perftest::print_table(std::ostream& out) const {
   out << "                    " << info.title << '\n';
   std::snprintf(line, sizeof line,
                 " Number of qps   : %u\t\tTransport type : IB\n"
-                " Connection type : RC\t\tUsing SRQ      : OFF\n",
-                bw_ ? params_.qps : 1u);
+                " Connection type : %s\t\tUsing SRQ      : OFF\n",
+                bw_ ? params_.qps : 1u, to_string(type_));
   out << line;
   if (bw_) out << " PCIe relax order: OFF\n";
   std::snprintf(line, sizeof line, " TX depth        : %u\n", bw_ ? params_.tx_depth : 1u);

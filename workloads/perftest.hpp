@@ -19,6 +19,8 @@
 //   send_bw    SEND to a sink that keeps `iou.recv_depth` receives posted.
 //   write_bw   RDMA WRITE into the I/O unit's buffer.   read_bw   RDMA READ from it.
 // Units as in perftest: usec, MB/sec with MB = 2^20 bytes, Mpps.
+// perftest.connection = UD (perftest -c UD) runs send_lat and send_bw over unreliable-datagram
+// QPs: each message one packet of at most the path MTU, received behind a 40-byte GRH area.
 #include <systemc>
 
 #include <cstdint>
@@ -47,6 +49,7 @@ struct PerftestParams {
   std::uint32_t post_list;
   double duration_us;
   bool report_gbits;
+  std::string connection;
 
   template <class V>
   void visit(V& v) {
@@ -84,6 +87,9 @@ struct PerftestParams {
     v.boolean(report_gbits, "perftest.report_gbits", false,
               "bandwidth tests: the table shows Gb/sec (10^9 bits) instead of MB/sec (2^20 "
               "bytes) (perftest --report_gbits)");
+    v.choice(connection, "perftest.connection", "RC", {"RC", "UD"},
+             "transport (perftest -c): reliable connection, or unreliable datagram (send_lat "
+             "and send_bw only; messages of one path MTU at most, 'all' sizes stop there)");
   }
 };
 
@@ -146,8 +152,11 @@ class Perftest : public sc_core::sc_module, public Workload {
   struct Remote {
     std::uint64_t addr = 0;
     std::uint32_t rkey = 0;
+    verbs::SendWr::Ud ud;  // UD: the peer's address handle, QP and Q_Key
   };
   std::vector<Remote> remotes_;      // by QP: the peer's buffer (WRITE / READ targets)
+  QpType type_ = QpType::kRc;        // perftest.connection
+  std::uint32_t grh_ = 0;            // UD: bytes before a message in a receive buffer
   std::unique_ptr<SimContext> ctx_;  // cpu0, the host thread's
   std::uint64_t send_buf_ = 0, recv_buf_ = 0;
   verbs::Mr mr_;

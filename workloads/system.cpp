@@ -125,6 +125,17 @@ void System::connect(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned in
   iou_hca.connect(peer.qp->qpn, mine.port, mine.qpn, theirs.psn, mine.psn);
 }
 
+const verbs::Ah& System::connect_ud(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned index,
+                                    IouQueues& peer, std::uint32_t qkey) {
+  Hca& iou_hca = *ious.at(index)->hca;
+  if (const int err = device.activate_ud(host_qp, qkey))
+    throw std::logic_error("readying UD QP " + std::to_string(host_qp.qp_num()) +
+                           " failed: errno " + std::to_string(err));
+  iou_hca.set_qkey(peer.qp->qpn, qkey);
+  peer.ud_peer = UdAddress{device.endpoint(host_qp).port, host_qp.qp_num(), qkey};
+  return device.create_ah(verbs::AhAttr{iou_hca.port_address()});
+}
+
 void System::report(RunReport& out) const {
   const double sim_ps = static_cast<double>(out.sim_time_ps ? out.sim_time_ps : 1);
   auto add = [&](std::string path, std::string unit, std::string help, double v) {
@@ -188,6 +199,9 @@ void System::report_adapter(const AdapterSlot& a, double sim_ps, Add& add) const
     if (fault_params.any())
       add(base + ".icrc_drops", "count", "packets discarded as corrupted on the wire",
           double(c.icrc_drops));
+    if (hca->runs_ud())  // (absent without UD QPs: reliable-connection outputs as before)
+      add(base + ".ud_drops", "count", "datagrams dropped: no receive posted, or another Q_Key",
+          double(c.ud_drops));
     const auto& port = a.hca->fabric_port().counters();
     add(base + ".port.credit_wait_ns", "ns",
         "time ready packets waited for link credits with the wire free",

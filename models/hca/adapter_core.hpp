@@ -24,7 +24,8 @@ struct HcaCounters {
                 async_events = 0,            // raised (CQ error, QP fatal, port active)
       async_events_undelivered = 0,          // no event queue open, or it was full
       cq_resizes = 0, completions_lost = 0,  // CQEs not written because their CQ had overrun
-      icrc_drops = 0;                        // packets discarded as corrupted on the wire
+      icrc_drops = 0,                        // packets discarded as corrupted on the wire
+      ud_drops = 0;  // datagrams dropped: no receive posted, or another Q_Key
 };
 
 struct AdapterCore {

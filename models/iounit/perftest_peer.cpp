@@ -10,7 +10,7 @@ namespace hcasim {
 PerftestPeer::PerftestPeer(sc_core::sc_module_name name, const IouParams& params,
                            AdapterContext& adapter, PcieLink& pcie, QueuePair& qp,
                            CompletionQueue& cq, PeerMode mode, std::uint32_t max_size,
-                           bool use_inline)
+                           bool use_inline, const UdAddress& reply_to)
     : sc_module(name),
       params_(params),
       adapter_(adapter),
@@ -26,6 +26,7 @@ PerftestPeer::PerftestPeer(sc_core::sc_module_name name, const IouParams& params
     c.reply = mode_ == PeerMode::kSink ? EchoConfig::Reply::kNone : EchoConfig::Reply::kSameLength;
     c.shared_buffer = true;
     c.use_inline = use_inline_;
+    c.reply_to = reply_to;
     echo_ = std::make_unique<EchoService>("messages", params_, adapter_, qp_, cq_, c);
     return;
   }

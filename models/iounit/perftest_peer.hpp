@@ -6,6 +6,8 @@
 //  - kSink:      keeps `iou.recv_depth` receives posted and drops the messages (send_bw, load).
 //  - kEcho:      answers each received SEND with a SEND of the same length (send_lat), after
 //                `iou.service_ns` of firmware time.
+//  kSink and kEcho serve unreliable-datagram QPs too (perftest -c UD): receive buffers with
+//  room for the GRH, replies to the host's QP.
 //  (kSink and kEcho are the message service, EchoService, in its sink and same-length modes.)
 //  - kWriteEcho: watches its buffer until the last byte of the host's RDMA WRITE carries the
 //                round trip's marker, then (after `iou.service_ns`) RDMA-WRITEs the same number
@@ -54,10 +56,10 @@ class PerftestPeer : public sc_core::sc_module {
 
   SC_HAS_PROCESS(PerftestPeer);
   // `max_size`: largest message of the run (sizes the buffers). `pcie`: the I/O unit's PCIe
-  // link, watched in kWriteEcho mode.
+  // link, watched in kWriteEcho mode. `reply_to`: on a UD QP, where kEcho's replies go.
   PerftestPeer(sc_core::sc_module_name name, const IouParams& params, AdapterContext& adapter,
                PcieLink& pcie, QueuePair& qp, CompletionQueue& cq, PeerMode mode,
-               std::uint32_t max_size, bool use_inline);
+               std::uint32_t max_size, bool use_inline, const UdAddress& reply_to = {});
 
   // kWriteEcho: where the replies go (the host's buffer) and the sweep the host runs.
   void set_write_echo(std::uint64_t remote_addr, std::uint32_t rkey, std::vector<Round> rounds);
