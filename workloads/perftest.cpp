@@ -16,6 +16,8 @@ namespace {
 constexpr double kMiB = 1024.0 * 1024.0;  // perftest's "MB" in MB/sec
 // UD (perftest -c UD): the Q_Key both sides use (perftest's DEF_QKEY).
 constexpr std::uint32_t kPerftestQkey = 0x11111111;
+// Bidirectional send_bw: receives the host keeps posted per QP (perftest's default rx depth).
+constexpr std::uint32_t kDuplexRxDepth = 512;
 
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t");
@@ -104,7 +106,8 @@ std::vector<std::uint32_t> parse_perftest_sizes(const std::string& text) {
 }
 
 double Perftest::SizeResult::average_bytes_per_ps() const {
-  return elapsed_ps ? static_cast<double>(op.bytes) / static_cast<double>(elapsed_ps) : 0.0;
+  return (elapsed_ps ? static_cast<double>(op.bytes) / static_cast<double>(elapsed_ps) : 0.0) +
+         peer_bytes_per_ps;
 }
 
 Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestParams& params,
@@ -142,6 +145,11 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
                       "': latency tests (" + params_.test +
                       ") run one QP, one WR per post and a number of iterations; allowed: the "
                       "default");
+  if (params_.bidirectional && (!bw_ || params_.duration_us > 0))
+    throw ConfigError(std::string("key 'perftest.bidirectional': ") +
+                      (bw_ ? "a run by duration (perftest.duration_us) is one-way here"
+                           : "latency tests (" + params_.test + ") are one-way") +
+                      "; allowed: false");
   if (params_.post_list > params_.tx_depth)
     throw ConfigError("key 'perftest.post_list': " + std::to_string(params_.post_list) +
                       " WRs per post exceed perftest.tx_depth (" +
@@ -153,17 +161,22 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
                       " B, needs " + std::to_string(need >> 20) +
                       " MiB of host and of I/O-unit memory; raise host.memory_mb / iou.memory_mb");
 
-  host_cq_ = &verbs_.create_cq(2 * params_.tx_depth * params_.qps + 64, params_.qps);
+  duplex_recvs_ = params_.bidirectional && info.opcode == WrOpcode::kSend;
+  host_cq_ = &verbs_.create_cq(
+      2 * params_.tx_depth * params_.qps + 64 + (duplex_recvs_ ? kDuplexRxDepth * params_.qps : 0),
+      params_.qps);
   verbs::QpCaps caps;
   caps.max_send_wr = params_.tx_depth;
-  caps.max_recv_wr = 16;
+  caps.max_recv_wr = duplex_recvs_ ? kDuplexRxDepth : 16;
   std::vector<IouQueues> peers;
   std::vector<const verbs::Ah*> ahs;
   for (std::uint32_t q = 0; q < params_.qps; ++q) {
     qps_.push_back(&verbs_.create_qp(*host_cq_, *host_cq_, caps, type_));
-    const std::uint32_t iou_sq = 256;
+    // A bidirectional peer sends as the host does: tx_depth outstanding, its own send CQ.
+    const std::uint32_t iou_sq =
+        params_.bidirectional ? std::max<std::uint32_t>(256, params_.tx_depth) : 256;
     peers.push_back(sys_.open_iou_queues(0, sys_.iou_params.recv_depth + iou_sq + 64, iou_sq,
-                                         sys_.iou_params.recv_depth, type_));
+                                         sys_.iou_params.recv_depth, type_, params_.bidirectional));
     if (type_ == QpType::kUd)
       ahs.push_back(&sys_.connect_ud(verbs_, *qps_.back(), 0, peers.back(), kPerftestQkey));
     else
@@ -184,6 +197,37 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
     if (type_ == QpType::kUd) remote.ud = {ahs[q], peers[q].qp->qpn, kPerftestQkey};
     remotes_.push_back(remote);
     if (!peer_) peer_ = &p;
+    if (params_.bidirectional) {
+      PerftestPeer::Duplex d;
+      d.send_cq = peers[q].send_cq;
+      d.opcode = info.opcode;
+      // The peer WRITEs into the host's receive buffer and READs its send buffer.
+      d.remote_addr = info.opcode == WrOpcode::kRdmaRead ? send_buf_ : recv_buf_;
+      d.rkey = mr_.rkey;
+      d.tx_depth = params_.tx_depth;
+      d.cq_mod = cq_mod_;
+      p.enable_duplex(d);
+      duplex_peers_.push_back(&p);
+    }
+  }
+  for (std::size_t q = 0; q < qps_.size(); ++q) {
+    const std::uint32_t qpn = qps_[q]->qp_num();
+    if (qp_slot_.size() <= qpn) qp_slot_.resize(qpn + 1);
+    qp_slot_[qpn] = static_cast<std::uint32_t>(q);
+  }
+  if (!duplex_peers_.empty()) {
+    // Wakes the host's last polling loop of a phase on a completion or a peer's burst ending.
+    sc_core::sc_spawn(
+        [this] {
+          sc_core::sc_event_or_list any;
+          any |= host_cq_->landed_event();
+          for (PerftestPeer* p : duplex_peers_) any |= p->burst_done();
+          for (;;) {
+            sc_core::wait(any);
+            duplex_wake_.notify();
+          }
+        },
+        "duplex_wake");
   }
   ctx_ = std::make_unique<SimContext>(*sys_.cpus[0]);
 
@@ -259,6 +303,12 @@ void Perftest::host_thread() {
   if (params_.test == "send_lat") {
     // One receive stays posted for the echo; each reply's is reposted (as in PingPong).
     post_echo_recv(0);
+  }
+  if (duplex_recvs_) {  // bidirectional send_bw: rx depth receives per QP for the peer's SENDs
+    const verbs::RecvWr wr{0, &recv_sge_, 1};
+    for (verbs::Qp* qp : qps_)
+      for (std::uint32_t i = 0; i < kDuplexRxDepth; ++i)
+        if (verbs_.post_recv(*ctx_, *qp, &wr, 1) != 0) ++errors_;
   }
   for (SizeResult& r : results_) {
     size_trace_.set(r.size);
@@ -351,6 +401,7 @@ void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
   const Picos start = now_ps();
   const Picos end = timed ? start + us_to_ps(params_.duration_us) : 0;
   last_batch_ps_ = start;
+  for (PerftestPeer* p : duplex_peers_) p->start_burst(r.size, n);  // perftest's handshake
   WorkCompletion wc[16];
   std::uint64_t total_done = 0;
   const std::uint64_t peak_span = std::uint64_t{cq_mod_} * nq;
@@ -393,6 +444,7 @@ void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
     const int got = verbs_.spin_poll_cq(*ctx_, *host_cq_, wc, 16);
     const Picos polled = now_ps();
     const std::uint64_t before = total_done;
+    repost_receives(wc, got);
     for (int j = 0; j < got; ++j) {
       if (wc[j].status != WcStatus::kSuccess) ++errors_;
       if (wc[j].is_recv) continue;
@@ -423,6 +475,44 @@ void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
     r.elapsed_ps = last_batch_ps_ - start;
     r.iterations = total_done;
   }
+  finish_peer_bursts(r, measure);
+}
+
+void Perftest::repost_receives(const WorkCompletion* wc, int n) {
+  if (!duplex_recvs_) return;
+  const verbs::RecvWr wr{0, &recv_sge_, 1};
+  for (int j = 0; j < n; ++j)
+    if (wc[j].is_recv && wc[j].status == WcStatus::kSuccess &&
+        verbs_.post_recv(*ctx_, *qps_[qp_slot_[wc[j].qpn]], &wr, 1) != 0)
+      ++errors_;
+}
+
+void Perftest::finish_peer_bursts(SizeResult& r, bool measure) {
+  if (duplex_peers_.empty()) return;
+  auto running = [&] {
+    for (const PerftestPeer* p : duplex_peers_)
+      if (p->burst_running()) return true;
+    return false;
+  };
+  WorkCompletion wc[16];
+  while (running()) {
+    const int got = verbs_.spin_poll_cq_until(*ctx_, *host_cq_, wc, 16, duplex_wake_,
+                                              [&] { return !running(); });
+    for (int j = 0; j < got; ++j)
+      if (wc[j].status != WcStatus::kSuccess) ++errors_;
+    repost_receives(wc, got);
+  }
+  if (!measure) return;
+  // As perftest -b: the peer's report is added to ours. Its bursts started together, so its
+  // rate is all its bytes over its longest burst.
+  std::uint64_t bytes = 0;
+  Picos elapsed = 0;
+  for (const PerftestPeer* p : duplex_peers_) {
+    bytes += p->burst_bytes();
+    elapsed = std::max(elapsed, p->burst_elapsed_ps());
+  }
+  r.peer_bytes_per_ps = elapsed ? static_cast<double>(bytes) / static_cast<double>(elapsed) : 0.0;
+  r.peak_bytes_per_ps += r.peer_bytes_per_ps;
 }
 
 void Perftest::report(RunReport& out) const {

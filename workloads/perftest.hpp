@@ -18,6 +18,9 @@
 //   highest rate between two polls that found completions; MsgRate = ops / that same time.
 //   send_bw    SEND to a sink that keeps `iou.recv_depth` receives posted.
 //   write_bw   RDMA WRITE into the I/O unit's buffer.   read_bw   RDMA READ from it.
+//   perftest.bidirectional (-b): the peer runs the same operations towards the host at the same
+//   time (the host keeps receives posted for send_bw); BW and MsgRate are the sum of the
+//   host's figure and the peer's average (first post -> last completion of its burst).
 // Units as in perftest: usec, MB/sec with MB = 2^20 bytes, Mpps.
 // perftest.connection = UD (perftest -c UD) runs send_lat and send_bw over unreliable-datagram
 // QPs: each message one packet of at most the path MTU, received behind a 40-byte GRH area.
@@ -50,6 +53,7 @@ struct PerftestParams {
   double duration_us;
   bool report_gbits;
   std::string connection;
+  bool bidirectional;
 
   template <class V>
   void visit(V& v) {
@@ -90,6 +94,9 @@ struct PerftestParams {
     v.choice(connection, "perftest.connection", "RC", {"RC", "UD"},
              "transport (perftest -c): reliable connection, or unreliable datagram (send_lat "
              "and send_bw only; messages of one path MTU at most, 'all' sizes stop there)");
+    v.boolean(bidirectional, "perftest.bidirectional", false,
+              "bandwidth tests: the I/O unit's peer sends too, the same operations towards the "
+              "host (perftest -b); the table reports the two directions' sum");
   }
 };
 
@@ -120,6 +127,7 @@ class Perftest : public sc_core::sc_module, public Workload {
     double sum_sq = 0;     // of the recorded latencies (ps^2), for t_stdev
     Picos elapsed_ps = 0;  // bw: first post -> last completion
     double peak_bytes_per_ps = 0;
+    double peer_bytes_per_ps = 0;  // bidirectional: the peer's rate, added to the host's
     double average_bytes_per_ps() const;
   };
   const std::vector<SizeResult>& results() const { return results_; }
@@ -136,6 +144,11 @@ class Perftest : public sc_core::sc_module, public Workload {
   // receive completions it handled; send completions advance sends_done_.
   unsigned reap(bool block);
   void prepare_request(std::uint32_t size);
+  // Bidirectional send_bw: reposts the receives the peer's messages consumed.
+  void repost_receives(const WorkCompletion* wc, int n);
+  // Bidirectional: keeps polling (and reposting) until every peer's burst has completed, then
+  // adds their rate to `r` (when `measure`).
+  void finish_peer_bursts(SizeResult& r, bool measure);
 
   System& sys_;
   PerftestParams params_;
@@ -154,10 +167,14 @@ class Perftest : public sc_core::sc_module, public Workload {
     std::uint32_t rkey = 0;
     verbs::SendWr::Ud ud;  // UD: the peer's address handle, QP and Q_Key
   };
-  std::vector<Remote> remotes_;      // by QP: the peer's buffer (WRITE / READ targets)
-  QpType type_ = QpType::kRc;        // perftest.connection
-  std::uint32_t grh_ = 0;            // UD: bytes before a message in a receive buffer
-  std::unique_ptr<SimContext> ctx_;  // cpu0, the host thread's
+  std::vector<Remote> remotes_;              // by QP: the peer's buffer (WRITE / READ targets)
+  QpType type_ = QpType::kRc;                // perftest.connection
+  std::vector<PerftestPeer*> duplex_peers_;  // bidirectional: every QP's peer, which sends too
+  bool duplex_recvs_ = false;                // bidirectional SENDs: the host keeps receives
+  std::vector<std::uint32_t> qp_slot_;       // QP number -> index in qps_
+  sc_core::sc_event duplex_wake_;            // a host completion landed or a peer's burst ended
+  std::uint32_t grh_ = 0;                    // UD: bytes before a message in a receive buffer
+  std::unique_ptr<SimContext> ctx_;          // cpu0, the host thread's
   std::uint64_t send_buf_ = 0, recv_buf_ = 0;
   verbs::Mr mr_;
   MemoryWatch recv_watch_;  // write_lat: the peer's writes landing in recv_buf_

@@ -80,8 +80,9 @@ struct System {
 
   // Opens queues on I/O unit `iou` for one connection (a CQ of `cq_entries` and a QP).
   IouQueues open_iou_queues(unsigned iou, std::uint32_t cq_entries, std::uint32_t sq_entries,
-                            std::uint32_t rq_entries, QpType type = QpType::kRc) {
-    return ious.at(iou)->open_queues(cq_entries, sq_entries, rq_entries, type);
+                            std::uint32_t rq_entries, QpType type = QpType::kRc,
+                            bool separate_send_cq = false) {
+    return ious.at(iou)->open_queues(cq_entries, sq_entries, rq_entries, type, separate_send_cq);
   }
   // Connects a host QP (through its verbs device: RESET -> INIT -> RTR -> RTS) and the I/O
   // unit's QP (a firmware command) to each other, as a connection manager would.

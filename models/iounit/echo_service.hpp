@@ -33,6 +33,9 @@ class EchoService : public sc_core::sc_module {
   EchoService(sc_core::sc_module_name name, const IouParams& params, AdapterContext& adapter,
               QueuePair& qp, CompletionQueue& cq, const EchoConfig& config);
 
+  // The registered buffer replies go out of (and its key): a duplex perftest peer sends from it.
+  std::uint64_t reply_buffer() const { return reply_addr_; }
+  std::uint32_t key() const { return key_; }
   std::uint64_t messages() const { return messages_; }  // received
   std::uint64_t requests() const { return requests_; }  // answered
   std::uint64_t errors() const { return errors_; }

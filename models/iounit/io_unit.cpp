@@ -39,12 +39,13 @@ void IoUnit::require(const char* wanted, const char* also) const {
 }
 
 IouQueues IoUnit::open_queues(std::uint32_t cq_entries, std::uint32_t sq_entries,
-                              std::uint32_t rq_entries, QpType type) {
+                              std::uint32_t rq_entries, QpType type, bool separate_send_cq) {
   IouQueues q;
   q.adapter = adapter;
   q.pcie = pcie;
   q.cq = &adapter->create_cq(cq_entries);
-  q.qp = &adapter->create_qp(*q.cq, *q.cq, sq_entries, rq_entries, QpState::kRts, type);
+  q.send_cq = separate_send_cq ? &adapter->create_cq(cq_entries) : q.cq;
+  q.qp = &adapter->create_qp(*q.send_cq, *q.cq, sq_entries, rq_entries, QpState::kRts, type);
   return q;
 }
 

@@ -64,6 +64,29 @@ class PerftestPeer : public sc_core::sc_module {
   // kWriteEcho: where the replies go (the host's buffer) and the sweep the host runs.
   void set_write_echo(std::uint64_t remote_addr, std::uint32_t rkey, std::vector<Round> rounds);
 
+  // Bidirectional bandwidth (perftest -b): the peer also sends, as the second perftest process
+  // does. Each burst keeps `tx_depth` operations of `opcode` outstanding towards the host
+  // (`remote_addr` / `rkey` for WRITE and READ, `ud_to` for a UD SEND), every `cq_mod`-th
+  // signaled, and polls their completions on `send_cq` (the QP's own send CQ, apart from the
+  // receives). Call during elaboration.
+  struct Duplex {
+    CompletionQueue* send_cq = nullptr;
+    WrOpcode opcode = WrOpcode::kSend;
+    std::uint64_t remote_addr = 0;
+    std::uint32_t rkey = 0;
+    std::uint32_t tx_depth = 1;
+    std::uint32_t cq_mod = 1;
+  };
+  void enable_duplex(const Duplex& d);
+  // Starts a burst of `count` operations of `size` bytes (the host's handshake before each
+  // phase of a size); burst_done() notifies when the last one is seen complete.
+  void start_burst(std::uint32_t size, std::uint64_t count);
+  bool burst_running() const { return burst_running_; }
+  const sc_core::sc_event& burst_done() const { return burst_done_; }
+  // The last burst: bytes moved, first post -> last completion seen.
+  std::uint64_t burst_bytes() const { return burst_bytes_; }
+  Picos burst_elapsed_ps() const { return burst_elapsed_; }
+
   std::uint64_t buffer() const { return recv_buf_; }  // target of the host's WRITEs / READs
   std::uint32_t rkey() const { return key_; }
   // SENDs received / WRITEs detected
@@ -72,6 +95,7 @@ class PerftestPeer : public sc_core::sc_module {
 
  private:
   void serve_writes();  // kWriteEcho
+  void run_bursts();    // duplex
   void reap_sends();    // non-blocking: retires our own send completions
   void post_or_wait(const SendRequest& wr);
 
@@ -82,6 +106,7 @@ class PerftestPeer : public sc_core::sc_module {
   PeerMode mode_;
   std::uint32_t max_size_;
   bool use_inline_;
+  UdAddress ud_to_;  // a UD QP: the host's QP (echo replies, duplex bursts)
   sc_core::sc_time service_;
   std::uint64_t recv_buf_ = 0, send_buf_ = 0;
   std::uint32_t key_ = 0;
@@ -90,6 +115,14 @@ class PerftestPeer : public sc_core::sc_module {
   std::vector<Round> rounds_;
   std::unique_ptr<EchoService> echo_;  // kSink, kEcho
   std::uint64_t messages_ = 0, errors_ = 0;
+  // duplex
+  Duplex duplex_;
+  SendRequest burst_wr_;
+  std::uint32_t burst_size_ = 0;
+  std::uint64_t burst_count_ = 0, burst_bytes_ = 0;
+  Picos burst_elapsed_ = 0;
+  bool burst_running_ = false;
+  sc_core::sc_event burst_start_, burst_done_;
 };
 
 }  // namespace hcasim
