@@ -11,7 +11,7 @@
 // Hca is the module the rest of the simulator sees; each stage is a class of its own, in the
 // file named after it (docs/architecture.md, "The adapter's stages"): doorbell_unit,
 // wq_fetcher (+ work_rings), send_scheduler, rc_requester, rc_responder (behind the Transport
-// interface, rc_transport), completion_engine, qp_lifecycle, and the per-QP state in
+// interface, rc_transport), ud_transport, completion_engine, qp_lifecycle, and the per-QP state in
 // qp_context. Hca owns them, answers the firmware commands and runs the receive engine.
 //
 // Control operations (create / resize CQ, create / modify / destroy QP, connect, register
