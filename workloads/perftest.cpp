@@ -216,13 +216,15 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
     qp_slot_[qpn] = static_cast<std::uint32_t>(q);
   }
   if (!duplex_peers_.empty()) {
-    // Wakes the host's last polling loop of a phase on a completion or a peer's burst ending.
+    // Wakes the host's last polling loop of a phase on a completion or a peer's burst ending;
+    // ends with the run (its event list is freed, not left with a waiting process).
     sc_core::sc_spawn(
         [this] {
           sc_core::sc_event_or_list any;
           any |= host_cq_->landed_event();
+          any |= duplex_quit_;
           for (PerftestPeer* p : duplex_peers_) any |= p->burst_done();
-          for (;;) {
+          while (!finished_) {
             sc_core::wait(any);
             duplex_wake_.notify();
           }
@@ -329,6 +331,7 @@ void Perftest::host_thread() {
     r.op.span_ps = bw_ ? r.elapsed_ps : now_ps() - started;
   }
   finished_ = true;
+  duplex_quit_.notify();  // the duplex wake-up helper ends in this delta cycle
   sc_core::sc_stop();
 }
 

@@ -173,6 +173,7 @@ class Perftest : public sc_core::sc_module, public Workload {
   bool duplex_recvs_ = false;                // bidirectional SENDs: the host keeps receives
   std::vector<std::uint32_t> qp_slot_;       // QP number -> index in qps_
   sc_core::sc_event duplex_wake_;            // a host completion landed or a peer's burst ended
+  sc_core::sc_event duplex_quit_;            // the run is over: the wake-up helper ends
   std::uint32_t grh_ = 0;                    // UD: bytes before a message in a receive buffer
   std::unique_ptr<SimContext> ctx_;          // cpu0, the host thread's
   std::uint64_t send_buf_ = 0, recv_buf_ = 0;
