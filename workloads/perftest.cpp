@@ -15,6 +15,10 @@ namespace hcasim {
 namespace {
 
 constexpr double kMiB = 1024.0 * 1024.0;  // perftest's "MB" in MB/sec
+// UD (perftest -c UD): the Q_Key both sides use (perftest's DEF_QKEY).
+constexpr std::uint32_t kPerftestQkey = 0x11111111;
+// Bidirectional send_bw: receives the host keeps posted per QP (perftest's default rx depth).
+constexpr std::uint32_t kDuplexRxDepth = 512;
 
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t");
@@ -103,14 +107,34 @@ std::vector<std::uint32_t> parse_perftest_sizes(const std::string& text) {
 }
 
 double Perftest::SizeResult::average_bytes_per_ps() const {
-  return elapsed_ps ? static_cast<double>(op.bytes) / static_cast<double>(elapsed_ps) : 0.0;
+  return (elapsed_ps ? static_cast<double>(op.bytes) / static_cast<double>(elapsed_ps) : 0.0) +
+         peer_bytes_per_ps;
 }
 
 Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestParams& params,
                    TraceSink* trace)
     : sc_module(name), sys_(system), params_(params), verbs_(system.verbs()) {
   const TestInfo& info = test_info(params_.test);
-  const std::vector<std::uint32_t> sizes = parse_perftest_sizes(params_.sizes);
+  std::vector<std::uint32_t> sizes = parse_perftest_sizes(params_.sizes);
+  if (params_.connection == "UD") {
+    type_ = QpType::kUd;
+    grh_ = verbs::kGrhBytes;
+    if (info.opcode != WrOpcode::kSend)
+      throw ConfigError("key 'perftest.connection': UD runs SENDs only (send_lat, send_bw), not " +
+                        params_.test + "; allowed with this test: RC");
+    // As perftest: -a stops at the path MTU, a size above it is refused.
+    const std::uint32_t mtu = sys_.link_params.mtu;
+    if (trim(params_.sizes) == "all") {
+      sizes.erase(std::remove_if(sizes.begin(), sizes.end(), [&](auto s) { return s > mtu; }),
+                  sizes.end());
+    } else if (const auto big =
+                   std::find_if(sizes.begin(), sizes.end(), [&](auto s) { return s > mtu; });
+               big != sizes.end()) {
+      throw ConfigError("key 'perftest.sizes': " + std::to_string(*big) +
+                        " B is longer than a datagram may be (fabric.mtu = " + std::to_string(mtu) +
+                        "); allowed with perftest.connection = UD: 1 .. " + std::to_string(mtu));
+    }
+  }
   bw_ = info.bandwidth;
   cq_mod_ = std::min(params_.cq_mod, params_.tx_depth);
   max_size_ = *std::max_element(sizes.begin(), sizes.end());
@@ -122,6 +146,18 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
                       "': latency tests (" + params_.test +
                       ") run one QP, one WR per post and a number of iterations; allowed: the "
                       "default");
+  if (params_.bidirectional && (!bw_ || params_.duration_us > 0))
+    throw ConfigError(std::string("key 'perftest.bidirectional': ") +
+                      (bw_ ? "a run by duration (perftest.duration_us) is one-way here"
+                           : "latency tests (" + params_.test + ") are one-way") +
+                      "; allowed: false");
+  // design decision: the peer's traffic toward the host targets the first adapter's buffers
+  // and the host's one polling loop watches its CQ, so -b runs on one host adapter.
+  if (params_.bidirectional && sys_.host_verbs.size() > 1)
+    throw ConfigError(
+        "key 'perftest.bidirectional': runs on one host adapter (system.host_adapters "
+        "is " +
+        std::to_string(sys_.host_verbs.size()) + "); allowed: false");
   if (params_.post_list > params_.tx_depth)
     throw ConfigError("key 'perftest.post_list': " + std::to_string(params_.post_list) +
                       " WRs per post exceed perftest.tx_depth (" +
@@ -138,35 +174,44 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
                       " B, needs " + std::to_string(need >> 20) +
                       " MiB of host and of I/O-unit memory; raise host.memory_mb / iou.memory_mb");
 
+  duplex_recvs_ = params_.bidirectional && info.opcode == WrOpcode::kSend;
   for (std::uint32_t d = 0; d < n_dev; ++d) {
     devices_.push_back(sys_.host_verbs[d].get());
     const std::uint32_t qps_here = (params_.qps - d + n_dev - 1) / n_dev;
-    cqs_.push_back(&devices_.back()->create_cq(2 * params_.tx_depth * qps_here + 64, qps_here));
+    cqs_.push_back(&devices_.back()->create_cq(
+        2 * params_.tx_depth * qps_here + 64 + (duplex_recvs_ ? kDuplexRxDepth * qps_here : 0),
+        qps_here));
   }
   host_cq_ = cqs_.front();
   verbs::QpCaps caps;
   caps.max_send_wr = params_.tx_depth;
-  caps.max_recv_wr = 16;
+  caps.max_recv_wr = duplex_recvs_ ? kDuplexRxDepth : 16;
   std::vector<IouQueues> peers;
+  std::vector<const verbs::Ah*> ahs;
   for (std::uint32_t q = 0; q < params_.qps; ++q) {
     const std::uint32_t d = q % n_dev, u = q % n_iou;
-    qps_.push_back(&devices_[d]->create_qp(*cqs_[d], *cqs_[d], caps));
-    const std::uint32_t iou_sq = 256;
+    qps_.push_back(&devices_[d]->create_qp(*cqs_[d], *cqs_[d], caps, type_));
+    // A bidirectional peer sends as the host does: tx_depth outstanding, its own send CQ.
+    const std::uint32_t iou_sq =
+        params_.bidirectional ? std::max<std::uint32_t>(256, params_.tx_depth) : 256;
     peers.push_back(sys_.open_iou_queues(u, sys_.iou_params.recv_depth + iou_sq + 64, iou_sq,
-                                         sys_.iou_params.recv_depth));
-    sys_.connect(*devices_[d], *qps_.back(), u, peers.back());
+                                         sys_.iou_params.recv_depth, type_, params_.bidirectional));
+    if (type_ == QpType::kUd)
+      ahs.push_back(&sys_.connect_ud(*devices_[d], *qps_.back(), u, peers.back(), kPerftestQkey));
+    else
+      sys_.connect(*devices_[d], *qps_.back(), u, peers.back());
   }
   host_qp_ = qps_.front();
 
   HostMemory& mem = *sys_.host.memory;
   send_buf_ = mem.allocate(max_size_, 4096);
-  recv_buf_ = mem.allocate(max_size_, 4096);
-  mr_ = verbs_.reg_mr(send_buf_, recv_buf_ + max_size_ - send_buf_,
+  recv_buf_ = mem.allocate(max_size_ + grh_, 4096);
+  mr_ = verbs_.reg_mr(send_buf_, recv_buf_ + max_size_ + grh_ - send_buf_,
                       kLocalWrite | kRemoteWrite | kRemoteRead);
   const std::uint64_t payload_addr = info.opcode == WrOpcode::kRdmaRead ? recv_buf_ : send_buf_;
   sges_.push_back(Sge{payload_addr, 0, mr_.lkey});
   for (std::size_t d = 1; d < devices_.size(); ++d) {
-    const verbs::Mr mr = devices_[d]->reg_mr(send_buf_, recv_buf_ + max_size_ - send_buf_,
+    const verbs::Mr mr = devices_[d]->reg_mr(send_buf_, recv_buf_ + max_size_ + grh_ - send_buf_,
                                              kLocalWrite | kRemoteWrite | kRemoteRead);
     sges_.push_back(Sge{payload_addr, 0, mr.lkey});
   }
@@ -175,8 +220,43 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
   for (std::size_t q = 0; q < peers.size(); ++q) {
     PerftestPeer& p =
         sys_.ious[q % n_iou]->serve_perftest(peers[q], info.peer, max_size_, params_.use_inline);
-    remotes_.push_back(Remote{p.buffer(), p.rkey()});
+    Remote remote{p.buffer(), p.rkey(), {}};
+    if (type_ == QpType::kUd) remote.ud = {ahs[q], peers[q].qp->qpn, kPerftestQkey};
+    remotes_.push_back(remote);
     if (!peer_) peer_ = &p;
+    if (params_.bidirectional) {
+      PerftestPeer::Duplex d;
+      d.send_cq = peers[q].send_cq;
+      d.opcode = info.opcode;
+      // The peer WRITEs into the host's receive buffer and READs its send buffer.
+      d.remote_addr = info.opcode == WrOpcode::kRdmaRead ? send_buf_ : recv_buf_;
+      d.rkey = mr_.rkey;
+      d.tx_depth = params_.tx_depth;
+      d.cq_mod = cq_mod_;
+      p.enable_duplex(d);
+      duplex_peers_.push_back(&p);
+    }
+  }
+  for (std::size_t q = 0; q < qps_.size(); ++q) {
+    const std::uint32_t qpn = qps_[q]->qp_num();
+    if (qp_slot_.size() <= qpn) qp_slot_.resize(qpn + 1);
+    qp_slot_[qpn] = static_cast<std::uint32_t>(q);
+  }
+  if (!duplex_peers_.empty()) {
+    // Wakes the host's last polling loop of a phase on a completion or a peer's burst ending;
+    // ends with the run (its event list is freed, not left with a waiting process).
+    Lookahead::spawn_thread(
+        [this] {
+          sc_core::sc_event_or_list any;
+          any |= host_cq_->landed_event();
+          any |= duplex_quit_;
+          for (PerftestPeer* p : duplex_peers_) any |= p->burst_done();
+          while (!finished_) {
+            Lookahead::wait_on(any);
+            Lookahead::notify(duplex_wake_);
+          }
+        },
+        "duplex_wake");
   }
   ctx_ = std::make_unique<SimContext>(*sys_.cpus[0]);
 
@@ -200,9 +280,10 @@ Perftest::Perftest(sc_core::sc_module_name name, System& system, const PerftestP
   request_.opcode = info.opcode;
   request_.remote_addr = peer_->buffer();
   request_.rkey = peer_->rkey();
+  request_.ud = remotes_.front().ud;
   // A READ lands in recv_buf_; everything else sends from send_buf_.
   sge_ = Sge{info.opcode == WrOpcode::kRdmaRead ? recv_buf_ : send_buf_, 0, mr_.lkey};
-  recv_sge_ = Sge{recv_buf_, max_size_, mr_.lkey};
+  recv_sge_ = Sge{recv_buf_, max_size_ + grh_, mr_.lkey};
   request_.sg_list = &sge_;
   request_.num_sge = 1;
   post_ps_.resize(std::size_t{params_.tx_depth} * params_.qps);
@@ -258,6 +339,12 @@ void Perftest::host_thread() {
     // One receive stays posted for the echo; each reply's is reposted (as in PingPong).
     post_echo_recv(0);
   }
+  if (duplex_recvs_) {  // bidirectional send_bw: rx depth receives per QP for the peer's SENDs
+    const verbs::RecvWr wr{0, &recv_sge_, 1};
+    for (verbs::Qp* qp : qps_)
+      for (std::uint32_t i = 0; i < kDuplexRxDepth; ++i)
+        if (verbs_.post_recv(*ctx_, *qp, &wr, 1) != 0) ++errors_;
+  }
   for (SizeResult& r : results_) {
     size_trace_.set(r.size);
     prepare_request(r.size);
@@ -277,6 +364,7 @@ void Perftest::host_thread() {
     r.op.span_ps = bw_ ? r.elapsed_ps : now_ps() - started;
   }
   finished_ = true;
+  Lookahead::notify(duplex_quit_);  // the duplex wake-up helper ends in this delta cycle
   Lookahead::stop();
 }
 
@@ -367,6 +455,7 @@ void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
   const Picos start = now_ps();
   const Picos end = timed ? start + us_to_ps(params_.duration_us) : 0;
   last_batch_ps_ = start;
+  for (PerftestPeer* p : duplex_peers_) p->start_burst(r.size, n);  // perftest's handshake
   WorkCompletion wc[16];
   std::uint64_t total_done = 0;
   const std::uint64_t peak_span = std::uint64_t{cq_mod_} * nq;
@@ -391,6 +480,7 @@ void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
           wr.sg_list = &sges_[q % sges_.size()];
           wr.remote_addr = remotes_[q].addr;
           wr.rkey = remotes_[q].rkey;
+          wr.ud = remotes_[q].ud;
           wr.wr_id = (std::uint64_t{q} << kQpShift) | op;
           wr.send_flags &= ~unsigned{verbs::kSendSignaled};
           if ((op + 1) % cq_mod_ == 0 || op + 1 == qp[q].last)
@@ -409,6 +499,7 @@ void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
     const int got = poll_any(wc, 16);
     const Picos polled = now_ps();
     const std::uint64_t before = total_done;
+    repost_receives(wc, got);
     for (int j = 0; j < got; ++j) {
       if (wc[j].status != WcStatus::kSuccess) ++errors_;
       if (wc[j].is_recv) continue;
@@ -439,6 +530,44 @@ void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
     r.elapsed_ps = last_batch_ps_ - start;
     r.iterations = total_done;
   }
+  finish_peer_bursts(r, measure);
+}
+
+void Perftest::repost_receives(const WorkCompletion* wc, int n) {
+  if (!duplex_recvs_) return;
+  const verbs::RecvWr wr{0, &recv_sge_, 1};
+  for (int j = 0; j < n; ++j)
+    if (wc[j].is_recv && wc[j].status == WcStatus::kSuccess &&
+        verbs_.post_recv(*ctx_, *qps_[qp_slot_[wc[j].qpn]], &wr, 1) != 0)
+      ++errors_;
+}
+
+void Perftest::finish_peer_bursts(SizeResult& r, bool measure) {
+  if (duplex_peers_.empty()) return;
+  auto running = [&] {
+    for (const PerftestPeer* p : duplex_peers_)
+      if (p->burst_running()) return true;
+    return false;
+  };
+  WorkCompletion wc[16];
+  while (running()) {
+    const int got = verbs_.spin_poll_cq_until(*ctx_, *host_cq_, wc, 16, duplex_wake_,
+                                              [&] { return !running(); });
+    for (int j = 0; j < got; ++j)
+      if (wc[j].status != WcStatus::kSuccess) ++errors_;
+    repost_receives(wc, got);
+  }
+  if (!measure) return;
+  // As perftest -b: the peer's report is added to ours. Its bursts started together, so its
+  // rate is all its bytes over its longest burst.
+  std::uint64_t bytes = 0;
+  Picos elapsed = 0;
+  for (const PerftestPeer* p : duplex_peers_) {
+    bytes += p->burst_bytes();
+    elapsed = std::max(elapsed, p->burst_elapsed_ps());
+  }
+  r.peer_bytes_per_ps = elapsed ? static_cast<double>(bytes) / static_cast<double>(elapsed) : 0.0;
+  r.peak_bytes_per_ps += r.peer_bytes_per_ps;
 }
 
 void Perftest::report(RunReport& out) const {
@@ -471,8 +600,8 @@ void Perftest::print_table(std::ostream& out) const {
   out << "                    " << info.title << '\n';
   std::snprintf(line, sizeof line,
                 " Number of qps   : %u\t\tTransport type : IB\n"
-                " Connection type : RC\t\tUsing SRQ      : OFF\n",
-                bw_ ? params_.qps : 1u);
+                " Connection type : %s\t\tUsing SRQ      : OFF\n",
+                bw_ ? params_.qps : 1u, to_string(type_));
   out << line;
   if (bw_) out << " PCIe relax order: OFF\n";
   std::snprintf(line, sizeof line, " TX depth        : %u\n", bw_ ? params_.tx_depth : 1u);

@@ -20,7 +20,12 @@
 //   highest rate between two polls that found completions; MsgRate = ops / that same time.
 //   send_bw    SEND to a sink that keeps `iou.recv_depth` receives posted.
 //   write_bw   RDMA WRITE into the I/O unit's buffer.   read_bw   RDMA READ from it.
+//   perftest.bidirectional (-b): the peer runs the same operations towards the host at the same
+//   time (the host keeps receives posted for send_bw); BW and MsgRate are the sum of the
+//   host's figure and the peer's average (first post -> last completion of its burst).
 // Units as in perftest: usec, MB/sec with MB = 2^20 bytes, Mpps.
+// perftest.connection = UD (perftest -c UD) runs send_lat and send_bw over unreliable-datagram
+// QPs: each message one packet of at most the path MTU, received behind a 40-byte GRH area.
 #include <systemc>
 
 #include <cstdint>
@@ -29,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "models/core/lookahead.hpp"
 #include "models/core/run_report.hpp"
 #include "models/iounit/perftest_peer.hpp"
 #include "workloads/system.hpp"
@@ -49,6 +55,8 @@ struct PerftestParams {
   std::uint32_t post_list;
   double duration_us;
   bool report_gbits;
+  std::string connection;
+  bool bidirectional;
 
   template <class V>
   void visit(V& v) {
@@ -87,6 +95,12 @@ struct PerftestParams {
     v.boolean(report_gbits, "perftest.report_gbits", false,
               "bandwidth tests: the table shows Gb/sec (10^9 bits) instead of MB/sec (2^20 "
               "bytes) (perftest --report_gbits)");
+    v.choice(connection, "perftest.connection", "RC", {"RC", "UD"},
+             "transport (perftest -c): reliable connection, or unreliable datagram (send_lat "
+             "and send_bw only; messages of one path MTU at most, 'all' sizes stop there)");
+    v.boolean(bidirectional, "perftest.bidirectional", false,
+              "bandwidth tests: the I/O unit's peer sends too, the same operations towards the "
+              "host (perftest -b); the table reports the two directions' sum");
   }
 };
 
@@ -117,6 +131,7 @@ class Perftest : public sc_core::sc_module, public Workload {
     double sum_sq = 0;     // of the recorded latencies (ps^2), for t_stdev
     Picos elapsed_ps = 0;  // bw: first post -> last completion
     double peak_bytes_per_ps = 0;
+    double peer_bytes_per_ps = 0;  // bidirectional: the peer's rate, added to the host's
     double average_bytes_per_ps() const;
   };
   const std::vector<SizeResult>& results() const { return results_; }
@@ -133,6 +148,11 @@ class Perftest : public sc_core::sc_module, public Workload {
   // receive completions it handled; send completions advance sends_done_.
   unsigned reap(bool block);
   void prepare_request(std::uint32_t size);
+  // Bidirectional send_bw: reposts the receives the peer's messages consumed.
+  void repost_receives(const WorkCompletion* wc, int n);
+  // Bidirectional: keeps polling (and reposting) until every peer's burst has completed, then
+  // adds their rate to `r` (when `measure`).
+  void finish_peer_bursts(SizeResult& r, bool measure);
 
   System& sys_;
   PerftestParams params_;
@@ -151,16 +171,24 @@ class Perftest : public sc_core::sc_module, public Workload {
   std::vector<verbs::Cq*> cqs_;
   std::vector<Sge> sges_;  // the request's payload, with each adapter's lkey
   sc_core::sc_event any_landed_;
-  void forward_landed() { any_landed_.notify(); }
+  void forward_landed() { Lookahead::notify(any_landed_); }
   // Spins until any CQ has completions and reaps one that has; returns how many.
   int poll_any(WorkCompletion* wc, int n);
   PerftestPeer* peer_ = nullptr;  // the first QP's, owned by the I/O unit
   struct Remote {
     std::uint64_t addr = 0;
     std::uint32_t rkey = 0;
+    verbs::SendWr::Ud ud;  // UD: the peer's address handle, QP and Q_Key
   };
-  std::vector<Remote> remotes_;      // by QP: the peer's buffer (WRITE / READ targets)
-  std::unique_ptr<SimContext> ctx_;  // cpu0, the host thread's
+  std::vector<Remote> remotes_;              // by QP: the peer's buffer (WRITE / READ targets)
+  QpType type_ = QpType::kRc;                // perftest.connection
+  std::vector<PerftestPeer*> duplex_peers_;  // bidirectional: every QP's peer, which sends too
+  bool duplex_recvs_ = false;                // bidirectional SENDs: the host keeps receives
+  std::vector<std::uint32_t> qp_slot_;       // QP number -> index in qps_
+  sc_core::sc_event duplex_wake_;            // a host completion landed or a peer's burst ended
+  sc_core::sc_event duplex_quit_;            // the run is over: the wake-up helper ends
+  std::uint32_t grh_ = 0;                    // UD: bytes before a message in a receive buffer
+  std::unique_ptr<SimContext> ctx_;          // cpu0, the host thread's
   std::uint64_t send_buf_ = 0, recv_buf_ = 0;
   verbs::Mr mr_;            // on the first adapter
   MemoryWatch recv_watch_;  // write_lat: the peer's writes landing in recv_buf_

@@ -133,6 +133,17 @@ void System::connect(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned in
   iou_hca.connect(peer.qp->qpn, mine.port, mine.qpn, theirs.psn, mine.psn);
 }
 
+const verbs::Ah& System::connect_ud(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned index,
+                                    IouQueues& peer, std::uint32_t qkey) {
+  Hca& iou_hca = *ious.at(index)->hca;
+  if (const int err = device.activate_ud(host_qp, qkey))
+    throw std::logic_error("readying UD QP " + std::to_string(host_qp.qp_num()) +
+                           " failed: errno " + std::to_string(err));
+  iou_hca.set_qkey(peer.qp->qpn, qkey);
+  peer.ud_peer = UdAddress{device.endpoint(host_qp).port, host_qp.qp_num(), qkey};
+  return device.create_ah(verbs::AhAttr{iou_hca.port_address()});
+}
+
 void System::report(RunReport& out) const { StatRegistry::instance().report(out); }
 
 // ---- the faults roll-up (docs/model.md, "Faults"): sums of the models' own counters, evaluated

@@ -83,12 +83,18 @@ struct System {
 
   // Opens queues on I/O unit `iou` for one connection (a CQ of `cq_entries` and a QP).
   IouQueues open_iou_queues(unsigned iou, std::uint32_t cq_entries, std::uint32_t sq_entries,
-                            std::uint32_t rq_entries) {
-    return ious.at(iou)->open_queues(cq_entries, sq_entries, rq_entries);
+                            std::uint32_t rq_entries, QpType type = QpType::kRc,
+                            bool separate_send_cq = false) {
+    return ious.at(iou)->open_queues(cq_entries, sq_entries, rq_entries, type, separate_send_cq);
   }
   // Connects a host QP (through its verbs device: RESET -> INIT -> RTR -> RTS) and the I/O
   // unit's QP (a firmware command) to each other, as a connection manager would.
   void connect(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned iou, const IouQueues& peer);
+  // The same for unreliable-datagram QPs: both ready with `qkey`, the unit's datagrams
+  // addressed to the host QP (`peer.ud_peer`). Returns an address handle for the unit's port,
+  // what the host's sends name (with the unit's QP number and `qkey`).
+  const verbs::Ah& connect_ud(verbs::VerbsDevice& device, verbs::Qp& host_qp, unsigned iou,
+                              IouQueues& peer, std::uint32_t qkey);
 
   // Adds every statistic the models declared (models/core/stats.hpp) to the report.
   void report(RunReport& out) const;

@@ -36,9 +36,10 @@ AdapterDriver::Cq& AdapterDriver::create_cq(std::uint32_t entries, std::uint32_t
 }
 
 AdapterDriver::Wq& AdapterDriver::create_wq(Cq& send_cq, Cq& recv_cq, std::uint32_t sq_entries,
-                                            std::uint32_t rq_entries, QpState initial) {
+                                            std::uint32_t rq_entries, QpState initial,
+                                            QpType type) {
   auto wq = std::make_unique<Wq>();
-  wq->qp = &adapter_.create_qp(*send_cq.cq, *recv_cq.cq, sq_entries, rq_entries, initial);
+  wq->qp = &adapter_.create_qp(*send_cq.cq, *recv_cq.cq, sq_entries, rq_entries, initial, type);
   wq->send_cq = &send_cq;
   wq->recv_cq = &recv_cq;
   for (Cq* cq : {&send_cq, &recv_cq}) {

@@ -80,7 +80,7 @@ class AdapterDriver {
   // `initial`: RTS for a QP connected by firmware command, RESET for one that walks the verbs
   // state machine (host_os/verbs).
   Wq& create_wq(Cq& send_cq, Cq& recv_cq, std::uint32_t sq_entries, std::uint32_t rq_entries,
-                QpState initial = QpState::kRts);
+                QpState initial = QpState::kRts, QpType type = QpType::kRc);
 
   // ---- work ----------------------------------------------------------------------------------
   // Enters the guard, runs fn() inside, leaves. False (fn not run) once destroyed.

@@ -23,7 +23,7 @@ Cq& VerbsDevice::create_cq(std::uint32_t entries, std::uint32_t max_wqs) {
   return *cqs_.back();
 }
 
-Qp& VerbsDevice::create_qp(Cq& send_cq, Cq& recv_cq, const QpCaps& asked) {
+Qp& VerbsDevice::create_qp(Cq& send_cq, Cq& recv_cq, const QpCaps& asked, QpType type) {
   QpCaps caps = asked;
   const std::uint32_t stride = adapter_.hca().params().sq_stride;
   const std::uint32_t max_send_sge = (stride - sizeof(SendWqeHeader)) / sizeof(Sge);
@@ -39,12 +39,18 @@ Qp& VerbsDevice::create_qp(Cq& send_cq, Cq& recv_cq, const QpCaps& asked) {
   if (caps.max_inline_data > max_inline())
     refuse("max_inline_data " + std::to_string(caps.max_inline_data), max_inline());
   if (caps.max_send_wr == 0 || caps.max_recv_wr == 0) refuse("an empty send or receive queue", 1);
-  AdapterDriver::Wq& wq = driver_.create_wq(send_cq.driver_cq(), recv_cq.driver_cq(),
-                                            caps.max_send_wr, caps.max_recv_wr, QpState::kReset);
+  AdapterDriver::Wq& wq =
+      driver_.create_wq(send_cq.driver_cq(), recv_cq.driver_cq(), caps.max_send_wr,
+                        caps.max_recv_wr, QpState::kReset, type);
   qps_.push_back(std::unique_ptr<Qp>(new Qp(wq, send_cq, recv_cq, caps)));
   Qp& qp = *qps_.back();
   qp.scratch_.sges.reserve(caps.max_send_sge);
   return qp;
+}
+
+const Ah& VerbsDevice::create_ah(const AhAttr& attr) {
+  ahs_.push_back(std::make_unique<Ah>(Ah{attr.dlid}));
+  return *ahs_.back();
 }
 
 Endpoint VerbsDevice::endpoint(const Qp& qp) const {
@@ -69,14 +75,16 @@ int to_errno(VerbStatus s) {
 // (ERR flushes, RESET discards, SQD stops starting sends).
 int VerbsDevice::apply(Qp& qp, const QpAttr& attr) {
   if (qp.wq_->destroyed || !qp_transition_allowed(qp.state(), attr.state)) return EINVAL;
-  if (qp.state() == QpState::kInit && attr.state == QpState::kRtr && attr.remote.port == 0)
-    return EINVAL;
+  if (qp.type() == QpType::kRc && qp.state() == QpState::kInit && attr.state == QpState::kRtr &&
+      attr.remote.port == 0)
+    return EINVAL;  // a reliable connection needs its remote end; a datagram QP has none
   QpModify m;
   m.state = attr.state;
   m.remote_port = attr.remote.port;
   m.remote_qpn = attr.remote.qpn;
   m.rq_psn = attr.remote.psn;
   m.sq_psn = attr.sq_psn;
+  m.qkey = attr.qkey;
   const int err = to_errno(adapter_.modify_qp(*qp.wq_->qp, m));
   if (err == 0 && attr.state == QpState::kRts) qp.sq_psn_ = attr.sq_psn;
   return err;
@@ -103,6 +111,17 @@ int VerbsDevice::connect(Qp& qp, const Endpoint& remote) {
   a.state = QpState::kRts;
   a.sq_psn = qp.sq_psn_;
   return modify_qp(qp, a);
+}
+
+int VerbsDevice::activate_ud(Qp& qp, std::uint32_t qkey) {
+  if (qp.type() != QpType::kUd) return fail(EINVAL);
+  QpAttr a;
+  a.qkey = qkey;
+  for (const QpState s : {QpState::kInit, QpState::kRtr, QpState::kRts}) {
+    a.state = s;
+    if (int e = modify_qp(qp, a)) return e;
+  }
+  return 0;
 }
 
 Mr VerbsDevice::reg_mr(std::uint64_t addr, std::uint64_t length, std::uint32_t access) {
@@ -142,6 +161,10 @@ int VerbsDevice::destroy_qp(SimContext& c, Qp& qp) {
 
 int VerbsDevice::check_send(const Qp& qp, const SendWr& wr) const {
   if (!qp_accepts_sends(qp.state()) || qp.wq_->destroyed) return EINVAL;
+  // A datagram QP sends only SENDs, each to an address handle.
+  if (qp.type() == QpType::kUd &&
+      ((wr.opcode != WrOpcode::kSend && wr.opcode != WrOpcode::kSendImm) || !wr.ud.ah))
+    return EINVAL;
   switch (wr.opcode) {
     case WrOpcode::kSend:
     case WrOpcode::kSendImm:
@@ -182,6 +205,7 @@ int VerbsDevice::post_send(SimContext& c, Qp& qp, const SendWr* wrs, std::size_t
       r.remote_addr = wr.remote_addr;
       r.rkey = wr.rkey;
       r.imm = wr.imm;
+      if (wr.ud.ah) r.ud = UdAddress{wr.ud.ah->dlid, wr.ud.remote_qpn, wr.ud.remote_qkey};
       r.sges.assign(wr.sg_list, wr.sg_list + wr.num_sge);
       // A list rings one doorbell after its last WQE (as libmlx5 does); one WR goes with its
       // doorbell (BlueFlame when the adapter has it).

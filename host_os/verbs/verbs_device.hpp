@@ -49,10 +49,11 @@ class Cq {
   AdapterDriver::Cq* drv_;
 };
 
-// A reliable-connection queue pair (ibv_qp).
+// A queue pair (ibv_qp): a reliable connection or an unreliable datagram.
 class Qp {
  public:
   std::uint32_t qp_num() const { return wq_->qp->qpn; }
+  QpType type() const { return wq_->qp->type; }
   QpState state() const { return wq_->qp->state; }
   const QpCaps& caps() const { return caps_; }
   Cq& send_cq() const { return *send_cq_; }
@@ -95,7 +96,9 @@ class VerbsDevice {
   Cq& create_cq(std::uint32_t entries, std::uint32_t max_wqs = 64);
   // A QP in RESET, reporting sends to `send_cq` and receives to `recv_cq`. Caps beyond the
   // adapter's limits are raised as ConfigError (a scenario asked for an impossible QP).
-  Qp& create_qp(Cq& send_cq, Cq& recv_cq, const QpCaps& caps);
+  Qp& create_qp(Cq& send_cq, Cq& recv_cq, const QpCaps& caps, QpType type = QpType::kRc);
+  // ibv_create_ah: where a UD QP's sends go. Setup only (no CPU time is charged).
+  const Ah& create_ah(const AhAttr& attr);
   // What the peer needs to connect to `qp`.
   Endpoint endpoint(const Qp& qp) const;
   // ibv_modify_qp. 0, or EINVAL (illegal transition, missing remote on INIT->RTR): nothing
@@ -106,6 +109,8 @@ class VerbsDevice {
   int modify_qp(SimContext& c, Qp& qp, const QpAttr& attr);
   // RESET -> INIT -> RTR -> RTS towards `remote` (what a connection manager does).
   int connect(Qp& qp, const Endpoint& remote);
+  // RESET -> INIT (with `qkey`) -> RTR -> RTS of an unreliable-datagram QP: no remote end.
+  int activate_ud(Qp& qp, std::uint32_t qkey);
   Mr reg_mr(std::uint64_t addr, std::uint64_t length, std::uint32_t access);
   void dereg_mr(const Mr& mr);
   // ibv_resize_cq: an update (the CQ's pollers are excluded meanwhile). EINVAL if smaller than
@@ -186,6 +191,7 @@ class VerbsDevice {
   AdapterDriver driver_;
   std::vector<std::unique_ptr<Cq>> cqs_;
   std::vector<std::unique_ptr<Qp>> qps_;
+  std::vector<std::unique_ptr<Ah>> ahs_;
   AsyncHandler async_handler_;
   EventQueue* events_ = nullptr;
   std::function<void()> open_events_;

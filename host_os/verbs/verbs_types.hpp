@@ -5,8 +5,10 @@
 // list of WRs allocates nothing.
 #include <cstdint>
 
+#include "models/fabric/packet.hpp"
 #include "models/hca/event_queue.hpp"
 #include "models/hca/qp_state.hpp"
+#include "models/hca/qp_type.hpp"
 #include "models/hca/queue_interface.hpp"
 #include "models/hca/wqe_format.hpp"
 
@@ -14,6 +16,19 @@ namespace hcasim::verbs {
 
 // Flags of a send work request (IBV_SEND_SIGNALED, IBV_SEND_INLINE, IBV_SEND_SOLICITED).
 enum SendFlag : unsigned { kSendSignaled = 1, kSendInline = 2, kSendSolicited = 4 };
+
+// An address handle (ibv_ah): where a datagram goes. ibv_create_ah's attributes, those this
+// fabric uses: the destination port's address (LID).
+struct AhAttr {
+  std::uint16_t dlid = 0;
+};
+struct Ah {
+  std::uint16_t dlid = 0;
+};
+
+// A datagram lands in its receive buffer behind the area of a GRH (filled only when the packet
+// carries one); the receive's byte_len counts that area too.
+constexpr std::uint32_t kGrhBytes = HeaderBytes::kGrh;
 
 struct SendWr {
   std::uint64_t wr_id = 0;
@@ -24,6 +39,11 @@ struct SendWr {
   std::uint64_t remote_addr = 0;  // RDMA WRITE / READ
   std::uint32_t rkey = 0;
   std::uint32_t imm = 0;  // SEND / WRITE with immediate
+  struct Ud {             // unreliable datagram (wr.ud): the destination of the SEND
+    const Ah* ah = nullptr;
+    std::uint32_t remote_qpn = 0;
+    std::uint32_t remote_qkey = 0;
+  } ud;
 };
 
 struct RecvWr {
@@ -49,12 +69,14 @@ struct Endpoint {
   std::uint32_t psn = 0;
 };
 
-// ibv_modify_qp's attributes, those a reliable connection uses. INIT->RTR takes `remote`
-// (the peer's endpoint: its QP and the PSN it starts sending with); RTR->RTS takes `sq_psn`.
+// ibv_modify_qp's attributes, those this model uses. A reliable connection's INIT->RTR takes
+// `remote` (the peer's endpoint: its QP and the PSN it starts sending with); RTR->RTS takes
+// `sq_psn`. An unreliable datagram QP's RESET->INIT takes `qkey` and needs no remote.
 struct QpAttr {
   QpState state = QpState::kReset;  // the adapter's states (models/hca/qp_state.hpp)
   Endpoint remote;
   std::uint32_t sq_psn = 0;
+  std::uint32_t qkey = 0;
 };
 
 // A registered memory region (ibv_mr).

@@ -29,11 +29,12 @@ enum class NakCode : std::uint8_t {
   kRemoteOperational
 };
 
-// Header bytes (calibration.md): LRH 8, BTH 12, ICRC 4, VCRC 2; RETH 16; AETH 4; ImmDt 4.
+// Header bytes (calibration.md): LRH 8, BTH 12, ICRC 4, VCRC 2; RETH 16; AETH 4; ImmDt 4;
+// DETH 8 (a datagram's Q_Key and source QP).
 struct HeaderBytes {
   static constexpr std::uint32_t kLrh = 8, kBth = 12, kIcrc = 4, kVcrc = 2;
   static constexpr std::uint32_t kBase = kLrh + kBth + kIcrc + kVcrc;  // 26
-  static constexpr std::uint32_t kReth = 16, kAeth = 4, kImm = 4, kGrh = 40;
+  static constexpr std::uint32_t kReth = 16, kAeth = 4, kImm = 4, kGrh = 40, kDeth = 8;
 };
 
 struct Packet {
@@ -44,6 +45,7 @@ struct Packet {
   bool global = false;     // carries a GRH (crossing subnets)
   bool solicited = false;  // BTH SE bit: the last packet of a SEND the sender marked solicited
   bool corrupted = false;  // damaged on a link: the receiver's ICRC check discards it
+  bool datagram = false;   // an unreliable datagram: carries a DETH (Q_Key, source QP)
   NakCode nak = NakCode::kNone;
   std::uint8_t rnr_timer = 0;  // AETH of an RNR NAK: the 5-bit timer code (rnr_timer.hpp)
   std::uint16_t src_port = 0;  // fabric addresses (LIDs) of the two channel adapters
@@ -53,6 +55,7 @@ struct Packet {
   std::uint32_t dst_qpn = 0;
   std::uint32_t psn = 0;
   std::uint32_t imm = 0;
+  std::uint32_t qkey = 0;         // DETH
   std::uint64_t remote_addr = 0;  // RETH
   std::uint32_t rkey = 0;         // RETH
   std::uint32_t dma_len = 0;      // RETH: length of the whole RDMA operation
@@ -66,6 +69,7 @@ struct Packet {
                       (kind == PacketKind::kReadResponse && (first || last));
     if (reth) h += HeaderBytes::kReth;
     if (aeth) h += HeaderBytes::kAeth;
+    if (datagram) h += HeaderBytes::kDeth;
     if (has_imm && last) h += HeaderBytes::kImm;
     return h;
   }

@@ -24,7 +24,7 @@ struct HcaCounters {
                 messages_tx = 0, messages_rx = 0, read_requests = 0, read_responses = 0,
                 interrupts = 0, timeouts = 0, async_events = 0, async_events_undelivered = 0,
                 cq_resizes = 0, completions_lost = 0, icrc_drops = 0, cqes_error = 0,
-                transport_recoveries = 0;
+                transport_recoveries = 0, ud_drops = 0;
 
   template <class V>
   void visit(V& v) const {
@@ -63,6 +63,8 @@ struct HcaCounters {
               "times the requester made progress again after resending (timeout or sequence "
               "NAK): an ACK completed its oldest outstanding work request successfully, or a "
               "READ response for it arrived");
+    v.counter(ud_drops, "ud_drops", "count",
+              "datagrams (UD) dropped: no receive posted, or another Q_Key");
   }
 };
 

@@ -74,6 +74,10 @@ void DoorbellUnit::sq_doorbell(Doorbell d, bool blueflame) {
     s_.lifecycle.error(qp, now_ps(), false);  // flushes the new work too
     return;
   }
+  if (qp.state == QpState::kSqe) {  // a UD send queue in error flushes what is posted to it
+    s_.lifecycle.send_queue_error(qp, now_ps());
+    return;
+  }
   if (!qp.sending()) return;  // recorded; software posts no sends before RTS
   if (blueflame && !qp.sq.fetching && qp.sq.fetched == producer - 1) {
     ++core_.counters.blueflame_wqes;

@@ -23,6 +23,7 @@ Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t po
       requester_(core_, scheduler_, completions_, lifecycle_),
       responder_(core_, scheduler_, completions_, lifecycle_, recv_fetcher_),
       rc_(requester_, responder_),
+      ud_(core_, scheduler_, completions_, lifecycle_, recv_fetcher_),
       doorbells_(core_, DoorbellUnit::Stages{send_ring_, send_fetcher_, recv_fetcher_, scheduler_,
                                              completions_, lifecycle_}) {
   mmio_socket.register_b_transport(this, &Hca::b_mmio);
@@ -64,12 +65,14 @@ VerbStatus Hca::create_eq(std::uint64_t ring, std::uint32_t entries, std::uint64
 
 std::uint32_t Hca::create_qp(std::uint32_t send_cqn, std::uint32_t recv_cqn, std::uint64_t sq_addr,
                              std::uint32_t sq_entries, std::uint64_t rq_addr,
-                             std::uint32_t rq_entries, QpState initial) {
+                             std::uint32_t rq_entries, QpState initial, QpType type) {
   if (core_.qps.size() >= (1u << 24))  // InfiniBand's QP numbers have 24 bits
     SC_REPORT_ERROR(name(), "more than 2^24 queue pairs on one adapter");
   QpContext& qp = core_.qps.add();
   qp.state = initial;
-  qp.transport = &rc_;
+  qp.type = type;
+  qp.transport = type == QpType::kUd ? static_cast<Transport*>(&ud_) : &rc_;
+  if (type == QpType::kUd) ++ud_qps_;
   qp.send_cqn = send_cqn;
   qp.recv_cqn = recv_cqn;
   qp.sq.addr = sq_addr;
@@ -129,7 +132,11 @@ VerbStatus Hca::modify_qp(std::uint32_t qpn, const QpModify& m) {
       scheduler_.enqueue(qp);
       scheduler_.pump();
       break;
-    default:  // INIT, SQD, SQE and each state to itself: the state is all that changes
+    case QpState::kInit:
+      if (from == QpState::kReset && qp.type == QpType::kUd) qp.qkey = m.qkey;
+      qp.state = QpState::kInit;
+      break;
+    default:  // SQD, SQE and each state to itself: the state is all that changes
       qp.state = m.state;
       break;
   }

@@ -11,7 +11,7 @@
 // Hca is the module the rest of the simulator sees; each stage is a class of its own, in the
 // file named after it (docs/architecture.md, "The adapter's stages"): doorbell_unit,
 // wq_fetcher (+ work_rings), send_scheduler, rc_requester, rc_responder (behind the Transport
-// interface, rc_transport), completion_engine, qp_lifecycle, and the per-QP state in
+// interface, rc_transport), ud_transport, completion_engine, qp_lifecycle, and the per-QP state in
 // qp_context. Hca owns them, answers the firmware commands and runs the receive engine.
 //
 // Control operations (create / resize CQ, create / modify / destroy QP, connect, register
@@ -43,6 +43,7 @@
 #include "models/hca/rc_transport.hpp"
 #include "models/hca/send_scheduler.hpp"
 #include "models/hca/stage_ops.hpp"
+#include "models/hca/ud_transport.hpp"
 #include "models/hca/verb_status.hpp"
 #include "models/hca/work_rings.hpp"
 #include "models/hca/wqe_format.hpp"
@@ -90,10 +91,14 @@ class Hca : public sc_core::sc_module, public PacketSink {
                        std::uint32_t vector);
 
   // A QP starts in `initial`: RTS for the workloads that connect() it (the default), RESET
-  // for software that walks the verbs state machine with modify_qp.
+  // for software that walks the verbs state machine with modify_qp. `type` picks its transport.
   std::uint32_t create_qp(std::uint32_t send_cqn, std::uint32_t recv_cqn, std::uint64_t sq_addr,
                           std::uint32_t sq_entries, std::uint64_t rq_addr, std::uint32_t rq_entries,
-                          QpState initial = QpState::kRts);
+                          QpState initial = QpState::kRts, QpType type = QpType::kRc);
+  // The Q_Key a UD QP's datagrams must carry (what RESET -> INIT sets, for a QP created ready).
+  void set_qkey(std::uint32_t qpn, std::uint32_t qkey) { core_.qps.at(qpn).qkey = qkey; }
+  // Whether any QP of this adapter runs the unreliable datagram (its figures are reported).
+  bool runs_ud() const { return ud_qps_ != 0; }
   // Sets the remote end of a QP and its PSNs (`sq_psn` the first it sends, `rq_psn` the first
   // it expects); the QP's state is not changed.
   void connect(std::uint32_t qpn, std::uint16_t remote_port, std::uint32_t remote_qpn,
@@ -152,8 +157,10 @@ class Hca : public sc_core::sc_module, public PacketSink {
   RcRequester requester_;
   RcResponder responder_;
   RcTransport rc_;
+  UdTransport ud_;
   DoorbellUnit doorbells_;
   TracedResource rx_engine_;
+  std::uint32_t ud_qps_ = 0;
 };
 
 }  // namespace hcasim

@@ -12,6 +12,7 @@
 #include "models/core/trace_source.hpp"
 #include "models/fabric/packet.hpp"
 #include "models/hca/qp_state.hpp"
+#include "models/hca/qp_type.hpp"
 #include "models/hca/wqe_format.hpp"
 
 namespace hcasim {
@@ -130,7 +131,9 @@ struct QpContext {
   std::uint32_t qpn = 0, send_cqn = 0, recv_cqn = 0;
   QpState state = QpState::kRts;
   bool destroyed = false;
-  Transport* transport = nullptr;  // the service this QP runs (reliable connection today)
+  QpType type = QpType::kRc;
+  Transport* transport = nullptr;  // the service this QP runs, by its type
+  std::uint32_t qkey = 0;          // UD: datagrams carrying another Q_Key are dropped
   // Doorbells decoded after a RESET that were rung before it belong to the old epoch.
   std::uint32_t doorbells_in_flight = 0, stale_doorbells = 0;
   // A RESET starts a new epoch: WQE fetches and timed actions from before it are discarded.

@@ -48,21 +48,7 @@ void QpLifecycle::error(QpContext& qp, Picos at, bool adapter_error) {
     qp.req.resume_psn =
         sq.acked != sq.sent || qp.req.tx_offset ? sq.at(sq.acked).first_psn : qp.req.next_psn;
   qp.state = QpState::kError;
-  for (; sq.acked != sq.producer; ++sq.acked) {
-    SendWqeHeader h{};
-    if (seq_le(sq.fetched, sq.acked))  // not fetched yet: firmware reads the WQE to flush it
-      core_.dma.peek(sq.addr + std::uint64_t(sq.acked % sq.entries) * core_.params.sq_stride, h);
-    else
-      h = sq.at(sq.acked).hdr;
-    Cqe cqe{};
-    cqe.wr_id = h.wr_id;
-    cqe.qpn = qp.qpn;
-    cqe.wqe_counter = sq.acked;
-    cqe.opcode = h.opcode;
-    cqe.status = static_cast<std::uint8_t>(WcStatus::kFlushed);
-    completions_.write_cqe(qp.send_cqn, cqe, at);
-  }
-  sq.sent = sq.fetched = sq.acked;
+  flush_sends(qp, at);
   RecvQueue& rq = qp.rq;
   for (; rq.used != rq.producer; ++rq.used) {
     RecvWqeHeader h{};
@@ -80,6 +66,31 @@ void QpLifecycle::error(QpContext& qp, Picos at, bool adapter_error) {
   qp.resp.parked.clear();
   qp.trace.sq_depth.set(0);
   qp.trace.rq_depth.set(0);
+}
+
+void QpLifecycle::send_queue_error(QpContext& qp, Picos at) {
+  qp.state = QpState::kSqe;
+  flush_sends(qp, at);
+  qp.trace_sq_depth();
+}
+
+void QpLifecycle::flush_sends(QpContext& qp, Picos at) {
+  SendQueue& sq = qp.sq;
+  for (; sq.acked != sq.producer; ++sq.acked) {
+    SendWqeHeader h{};
+    if (seq_le(sq.fetched, sq.acked))  // not fetched yet: firmware reads the WQE to flush it
+      core_.dma.peek(sq.addr + std::uint64_t(sq.acked % sq.entries) * core_.params.sq_stride, h);
+    else
+      h = sq.at(sq.acked).hdr;
+    Cqe cqe{};
+    cqe.wr_id = h.wr_id;
+    cqe.qpn = qp.qpn;
+    cqe.wqe_counter = sq.acked;
+    cqe.opcode = h.opcode;
+    cqe.status = static_cast<std::uint8_t>(WcStatus::kFlushed);
+    completions_.write_cqe(qp.send_cqn, cqe, at);
+  }
+  sq.sent = sq.fetched = sq.acked;
 }
 
 }  // namespace hcasim

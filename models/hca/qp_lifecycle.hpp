@@ -1,7 +1,8 @@
 #pragma once
-// The two QP state changes that touch the whole QP context: RESET (discard everything without
-// completions) and ERR (flush every outstanding and later-posted work request with a flush
-// completion). Firmware commands, the doorbell unit and the transport all use them.
+// The QP state changes that touch the whole QP context: RESET (discard everything without
+// completions), ERR (flush every outstanding and later-posted work request with a flush
+// completion) and SQE (the same for the send queue only). Firmware commands, the doorbell
+// unit and the transports use them.
 #include "models/hca/adapter_core.hpp"
 #include "models/hca/completion_engine.hpp"
 
@@ -18,8 +19,13 @@ class QpLifecycle {
   // Enters ERR and flushes. `adapter_error`: the adapter's own doing (raises QpFatal once), not
   // software's modify_qp or a doorbell to a QP already in error.
   void error(QpContext& qp, Picos at, bool adapter_error = true);
+  // Enters SQE (an unreliable-datagram QP's send failed locally) and flushes every outstanding
+  // and later-posted send; receives go on. Software moves the QP back to RTS.
+  void send_queue_error(QpContext& qp, Picos at);
 
  private:
+  void flush_sends(QpContext& qp, Picos at);
+
   AdapterCore& core_;
   CompletionEngine& completions_;
 };

@@ -11,7 +11,7 @@ enum class QpState : std::uint8_t {
   kRtr = 2,    // ready to receive: connected, answers requests; sends are not started
   kRts = 3,    // ready to send
   kSqd = 4,    // send queue drained: messages in progress finish, no new send WQE starts
-  kSqe = 5,    // send queue error: not entered by this (RC) adapter; software can leave it
+  kSqe = 5,    // send queue error: a UD send failed locally; sends flush, receives go on
   kError = 6,  // every outstanding and later-posted request completes with a flush error
 };
 const char* to_string(QpState s);
@@ -48,6 +48,8 @@ struct QpModify {
   std::uint32_t rq_psn = 0;
   // RTR -> RTS: the first PSN this QP sends
   std::uint32_t sq_psn = 0;
+  // RESET -> INIT of an unreliable-datagram QP: the Q_Key its datagrams must carry
+  std::uint32_t qkey = 0;
 };
 
 }  // namespace hcasim

@@ -44,6 +44,8 @@ unsigned CompletionQueue::poll(WorkCompletion* out, unsigned max) {
     wc.has_imm = cqe.has_imm != 0;
     wc.solicited = cqe.solicited != 0;
     wc.wqe_counter = cqe.wqe_counter;
+    wc.src_qp = wc.is_recv ? cqe.wqe_counter : 0;
+    wc.slid = static_cast<std::uint16_t>(cqe.src_lid[0] | cqe.src_lid[1] << 8);
     wc.landed_ps = landed_at_[polled_count_++ % landed_at_.size()];
     ++consumer_;
   }
@@ -131,15 +133,16 @@ EventQueue& AdapterContext::open_event_queue(std::uint32_t vector, std::uint32_t
 
 QueuePair& AdapterContext::create_qp(CompletionQueue& send_cq, CompletionQueue& recv_cq,
                                      std::uint32_t sq_entries, std::uint32_t rq_entries,
-                                     QpState initial) {
+                                     QpState initial, QpType type) {
   auto qp = std::make_unique<QueuePair>();
   qp->state = initial;
+  qp->type = type;
   qp->sq_entries = sq_entries;
   qp->rq_entries = rq_entries;
   qp->sq_ring = memory_.allocate(std::uint64_t(sq_entries) * hca_.params().sq_stride, 4096);
   qp->rq_ring = memory_.allocate(std::uint64_t(rq_entries) * kRecvStride, 4096);
   qp->qpn = hca_.create_qp(send_cq.cqn(), recv_cq.cqn(), qp->sq_ring, sq_entries, qp->rq_ring,
-                           rq_entries, initial);
+                           rq_entries, initial, type);
   if (qp_by_num_.size() <= qp->qpn) qp_by_num_.resize(qp->qpn + 1, nullptr);
   qp_by_num_[qp->qpn] = qp.get();
   qps_.push_back(std::move(qp));
@@ -206,6 +209,7 @@ VerbStatus AdapterContext::try_post_send(QueuePair& qp, const SendRequest& wr, b
   h.wr_id = wr.wr_id;
   h.remote_addr = wr.remote_addr;
   h.rkey = wr.rkey;
+  if (qp.type == QpType::kUd) set_ud_address(h, wr.ud);
   h.imm = wr.imm;
   std::uint8_t* body = wqe + sizeof h;
   if (wr.inline_data) {

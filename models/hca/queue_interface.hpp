@@ -13,6 +13,7 @@
 #include "models/hca/event_queue.hpp"
 #include "models/hca/hca.hpp"
 #include "models/hca/qp_state.hpp"
+#include "models/hca/qp_type.hpp"
 #include "models/hca/verb_status.hpp"
 #include "models/hca/wqe_format.hpp"
 #include "models/interconnect/pcie_link.hpp"
@@ -31,6 +32,8 @@ struct WorkCompletion {
   bool has_imm = false;
   bool solicited = false;         // receive: the sender marked its SEND solicited
   std::uint32_t wqe_counter = 0;  // send: the WQE this completes (frees slots up to it)
+  std::uint32_t src_qp = 0;       // UD receive: the sender's QP (ibv_wc.src_qp)
+  std::uint16_t slid = 0;         // UD receive: the sender's port (ibv_wc.slid)
   Picos landed_ps = 0;  // when the adapter's CQE write landed in host memory (observation)
 };
 
@@ -44,6 +47,7 @@ struct SendRequest {
   std::uint32_t rkey = 0;
   std::uint32_t imm = 0;
   bool solicited = false;  // the receiver's CQ, armed for solicited events, raises one for it
+  UdAddress ud;            // UD QP: where the datagram goes (remote_addr and rkey unused)
 };
 
 class CompletionQueue : public PcieLink::WriteObserver {
@@ -91,6 +95,7 @@ class CompletionQueue : public PcieLink::WriteObserver {
 class QueuePair {
  public:
   std::uint32_t qpn = 0;
+  QpType type = QpType::kRc;
   QpState state = QpState::kRts;  // software's view, as verbs' ibv_qp::state (set by modify_qp)
   std::uint64_t sq_ring = 0, rq_ring = 0;
   std::uint32_t sq_entries = 0, rq_entries = 0;
@@ -119,7 +124,8 @@ class AdapterContext {
   // `initial` RTS (default) suits workloads that Hca::connect() the QP; software that walks the
   // verbs state machine creates it in RESET and calls modify_qp.
   QueuePair& create_qp(CompletionQueue& send_cq, CompletionQueue& recv_cq, std::uint32_t sq_entries,
-                       std::uint32_t rq_entries, QpState initial = QpState::kRts);
+                       std::uint32_t rq_entries, QpState initial = QpState::kRts,
+                       QpType type = QpType::kRc);
   // Moves the QP (firmware command, at once); kInvalidTransition changes nothing. RESET also
   // zeroes the software indices; completions of the QP still in its CQs are the caller's to
   // drain before the reset (retire() of one polled after it would be wrong).

@@ -1,8 +1,8 @@
 #pragma once
 // The transport service a QP runs: what it sends next, what it does with the packets that
 // arrive for it, and its hooks on the send path. The adapter's other stages (doorbells, WQE
-// fetch, send scheduling, the packetizer, completions) are the same for every service; the
-// reliable connection (RcTransport) is the one implemented.
+// fetch, send scheduling, the packetizer, completions) are the same for every service: the
+// reliable connection (RcTransport) and the unreliable datagram (UdTransport).
 #include <cstdint>
 
 #include "models/core/sim_time.hpp"

@@ -48,11 +48,30 @@ struct SendWqeHeader {
   std::uint8_t reserved;
   std::uint32_t inline_len;
   std::uint64_t wr_id;
-  std::uint64_t remote_addr;
-  std::uint32_t rkey;
+  std::uint64_t remote_addr;  // RDMA; on a UD QP the destination (ud_address)
+  std::uint32_t rkey;         // RDMA; on a UD QP the Q_Key
   std::uint32_t imm;
 };
 static_assert(sizeof(SendWqeHeader) == 32);
+
+// Where a send on an unreliable-datagram QP goes: the address handle's destination port
+// (LID), the remote QP and the Q_Key it must carry (verbs' wr.ud).
+struct UdAddress {
+  std::uint16_t dlid = 0;
+  std::uint32_t remote_qpn = 0;
+  std::uint32_t qkey = 0;
+};
+// design decision: a UD send WQE carries its datagram segment in the header's RDMA fields,
+// which a SEND does not use (remote_addr: LID in bits 0-15, remote QP in bits 32-55; rkey: the
+// Q_Key), so both transports share one WQE layout and one inline limit.
+inline void set_ud_address(SendWqeHeader& h, const UdAddress& a) {
+  h.remote_addr = std::uint64_t{a.dlid} | (std::uint64_t{a.remote_qpn & 0xffffffu} << 32);
+  h.rkey = a.qkey;
+}
+inline UdAddress ud_address(const SendWqeHeader& h) {
+  return UdAddress{static_cast<std::uint16_t>(h.remote_addr & 0xffffu),
+                   static_cast<std::uint32_t>(h.remote_addr >> 32) & 0xffffffu, h.rkey};
+}
 
 // Receive WQE: 16-byte header and up to 3 SGEs in a 64-byte slot.
 struct RecvWqeHeader {
@@ -70,13 +89,14 @@ struct Cqe {
   std::uint32_t byte_len;
   std::uint32_t qpn;
   std::uint32_t imm;
-  std::uint32_t wqe_counter;  // send: index of the WQE this completes (frees slots up to it)
-  std::uint8_t opcode;        // WrOpcode
-  std::uint8_t status;        // WcStatus
+  // send: index of the WQE this completes (frees slots up to it); UD receive: the sender's QP
+  std::uint32_t wqe_counter;
+  std::uint8_t opcode;  // WrOpcode
+  std::uint8_t status;  // WcStatus
   std::uint8_t is_recv;
   std::uint8_t has_imm;
-  std::uint8_t solicited;  // receive: the sender asked for a solicited event
-  std::uint8_t reserved[2];
+  std::uint8_t solicited;   // receive: the sender asked for a solicited event
+  std::uint8_t src_lid[2];  // UD receive: the sender's port (little-endian)
   std::uint8_t owner;
 };
 static_assert(sizeof(Cqe) == 32);

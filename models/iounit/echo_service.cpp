@@ -11,14 +11,16 @@ EchoService::EchoService(sc_core::sc_module_name name, const IouParams& params,
     : sc_module(name), params_(params), adapter_(adapter), qp_(qp), cq_(cq), config_(config) {
   config_.max_request = std::max<std::uint32_t>(config_.max_request, 1);
   stats_.counter(messages_, "received", "count", "messages received");
-  stats_.counter(requests_, "answered", "count", "messages served (answered, or dropped by a sink)");
+  stats_.counter(requests_, "answered", "count",
+                 "messages served (answered, or dropped by a sink)");
   stats_.counter(errors_, "errors", "count", "completions with an error status");
+  grh_ = qp_.type == QpType::kUd ? HeaderBytes::kGrh : 0;
   HostMemory& mem = adapter_.memory();
   const std::uint64_t slots = config_.shared_buffer ? 1 : params_.recv_depth;
   const std::uint64_t reply_bytes = config_.reply == EchoConfig::Reply::kFixed
                                         ? std::max<std::uint32_t>(config_.reply_size, 1)
                                         : config_.max_request;
-  recv_base_ = mem.allocate(std::uint64_t(config_.max_request) * slots, 4096);
+  recv_base_ = mem.allocate(std::uint64_t(config_.max_request + grh_) * slots, 4096);
   reply_addr_ = mem.allocate(reply_bytes, 4096);
   key_ = adapter_.register_memory(recv_base_, reply_addr_ + reply_bytes - recv_base_,
                                   kLocalWrite | kRemoteWrite | kRemoteRead);
@@ -28,12 +30,14 @@ EchoService::EchoService(sc_core::sc_module_name name, const IouParams& params,
   reply_.opcode = WrOpcode::kSend;
   reply_.signaled = true;
   reply_.sges.push_back(Sge{reply_addr_, config_.reply_size, key_});
+  reply_.ud = config_.reply_to;
   SC_THREAD(serve);
 }
 
 void EchoService::repost(std::uint64_t slot) {
-  const std::uint64_t at = config_.shared_buffer ? 0 : slot * config_.max_request;
-  adapter_.post_recv(qp_, slot, Sge{recv_base_ + at, config_.max_request, key_});
+  const std::uint32_t len = config_.max_request + grh_;
+  const std::uint64_t at = config_.shared_buffer ? 0 : slot * len;
+  adapter_.post_recv(qp_, slot, Sge{recv_base_ + at, len, key_});
 }
 
 void EchoService::serve() {
@@ -58,7 +62,7 @@ void EchoService::serve() {
     if (service != sc_core::SC_ZERO_TIME) Lookahead::wait_for(service);
     repost(request.wr_id);
     const std::uint32_t len =
-        config_.reply == EchoConfig::Reply::kFixed ? config_.reply_size : request.byte_len;
+        config_.reply == EchoConfig::Reply::kFixed ? config_.reply_size : request.byte_len - grh_;
     reply_.wr_id = requests_;
     reply_.sges[0].len = len;
     reply_.inline_data = config_.use_inline && len <= max_inline;

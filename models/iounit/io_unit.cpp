@@ -41,12 +41,13 @@ void IoUnit::require(const char* wanted, const char* also) const {
 }
 
 IouQueues IoUnit::open_queues(std::uint32_t cq_entries, std::uint32_t sq_entries,
-                              std::uint32_t rq_entries) {
+                              std::uint32_t rq_entries, QpType type, bool separate_send_cq) {
   IouQueues q;
   q.adapter = adapter;
   q.pcie = pcie;
   q.cq = &adapter->create_cq(cq_entries);
-  q.qp = &adapter->create_qp(*q.cq, *q.cq, sq_entries, rq_entries);
+  q.send_cq = separate_send_cq ? &adapter->create_cq(cq_entries) : q.cq;
+  q.qp = &adapter->create_qp(*q.send_cq, *q.cq, sq_entries, rq_entries, QpState::kRts, type);
   return q;
 }
 
@@ -70,7 +71,7 @@ PerftestPeer& IoUnit::serve_perftest(const IouQueues& q, PeerMode mode, std::uin
   }
   const std::string n = std::string(basename()) + "_peer" + std::to_string(peers_.size());
   peers_.push_back(std::make_unique<PerftestPeer>(n.c_str(), params_, *q.adapter, *q.pcie, *q.qp,
-                                                  *q.cq, mode, max_size, use_inline));
+                                                  *q.cq, mode, max_size, use_inline, q.ud_peer));
   return *peers_.back();
 }
 

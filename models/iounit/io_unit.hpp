@@ -30,8 +30,10 @@ namespace hcasim {
 struct IouQueues {
   AdapterContext* adapter = nullptr;
   PcieLink* pcie = nullptr;
-  CompletionQueue* cq = nullptr;
+  CompletionQueue* cq = nullptr;       // the QP's receives (and its sends, unless send_cq)
+  CompletionQueue* send_cq = nullptr;  // the QP's sends when apart from cq, else cq
   QueuePair* qp = nullptr;
+  UdAddress ud_peer;  // a UD QP: where the service's datagrams go (System::connect_ud)
 };
 
 class IoUnit : public Node {
@@ -47,9 +49,11 @@ class IoUnit : public Node {
   const IouParams& params() const { return params_; }
   const std::string& service() const { return service_; }
 
-  // Queues for one connection served by an echo or perftest service (a CQ and a QP).
+  // Queues for one connection served by an echo or perftest service (a CQ and a QP of `type`;
+  // with `separate_send_cq`, a second CQ of `cq_entries` for its sends).
   IouQueues open_queues(std::uint32_t cq_entries, std::uint32_t sq_entries,
-                        std::uint32_t rq_entries);
+                        std::uint32_t rq_entries, QpType type = QpType::kRc,
+                        bool separate_send_cq = false);
   // Starts a service on a connection's queues; each checks iou.service first.
   EchoService& serve_echo(const IouQueues& q, std::uint32_t max_request, std::uint32_t reply_size);
   PerftestPeer& serve_perftest(const IouQueues& q, PeerMode mode, std::uint32_t max_size,

@@ -11,7 +11,7 @@ namespace hcasim {
 PerftestPeer::PerftestPeer(sc_core::sc_module_name name, const IouParams& params,
                            AdapterContext& adapter, PcieLink& pcie, QueuePair& qp,
                            CompletionQueue& cq, PeerMode mode, std::uint32_t max_size,
-                           bool use_inline)
+                           bool use_inline, const UdAddress& reply_to)
     : sc_module(name),
       params_(params),
       adapter_(adapter),
@@ -20,6 +20,7 @@ PerftestPeer::PerftestPeer(sc_core::sc_module_name name, const IouParams& params
       mode_(mode),
       max_size_(std::max<std::uint32_t>(max_size, 1)),
       use_inline_(use_inline),
+      ud_to_(reply_to),
       service_(ps(ns_to_ps(params.service_ns))) {
   if (mode_ == PeerMode::kSink || mode_ == PeerMode::kEcho) {
     EchoConfig c;
@@ -27,6 +28,7 @@ PerftestPeer::PerftestPeer(sc_core::sc_module_name name, const IouParams& params
     c.reply = mode_ == PeerMode::kSink ? EchoConfig::Reply::kNone : EchoConfig::Reply::kSameLength;
     c.shared_buffer = true;
     c.use_inline = use_inline_;
+    c.reply_to = reply_to;
     echo_ = std::make_unique<EchoService>("messages", params_, adapter_, qp_, cq_, c);
     return;
   }
@@ -103,6 +105,69 @@ void PerftestPeer::serve_writes() {
       post_or_wait(reply_);
       reap_sends();
     }
+  }
+}
+
+// ---- bidirectional bandwidth ------------------------------------------------------------------
+
+void PerftestPeer::enable_duplex(const Duplex& d) {
+  duplex_ = d;
+  duplex_.cq_mod = std::max<std::uint32_t>(1, std::min(d.cq_mod, d.tx_depth));
+  burst_wr_.opcode = d.opcode;
+  burst_wr_.remote_addr = d.remote_addr;
+  burst_wr_.rkey = d.rkey;
+  burst_wr_.ud = ud_to_;
+  // WRITE and SEND go out of the send buffer, a READ lands in it; the buffer of the largest
+  // size serves every burst (nobody reads the data).
+  burst_wr_.sges.push_back(
+      Sge{echo_ ? echo_->reply_buffer() : send_buf_, 0, echo_ ? echo_->key() : key_});
+  Lookahead::spawn_thread([this] { run_bursts(); }, "duplex");
+}
+
+void PerftestPeer::start_burst(std::uint32_t size, std::uint64_t count) {
+  burst_size_ = size;
+  burst_count_ = count;
+  burst_running_ = count != 0;
+  if (burst_running_) Lookahead::notify_delta(burst_start_);
+}
+
+void PerftestPeer::run_bursts() {
+  const std::uint32_t max_inline = adapter_.hca().max_inline();
+  CompletionQueue& cq = *duplex_.send_cq;
+  WorkCompletion wc[16];
+  for (;;) {
+    Lookahead::wait_on(burst_start_);
+    const std::uint64_t n = burst_count_;
+    burst_wr_.sges[0].len = burst_size_;
+    burst_wr_.inline_data =
+        use_inline_ && duplex_.opcode != WrOpcode::kRdmaRead && burst_size_ <= max_inline;
+    std::uint64_t posted = 0, done = 0;
+    const Picos first = now_ps();
+    Picos last = first;
+    // As the host's loop: tx_depth outstanding, every cq_mod-th and the last signaled.
+    while (done < n) {
+      while (posted < n && posted - done < duplex_.tx_depth) {
+        burst_wr_.wr_id = posted;
+        burst_wr_.signaled = (posted + 1) % duplex_.cq_mod == 0 || posted + 1 == n;
+        if (!adapter_.post_send(qp_, burst_wr_)) break;  // the queue is full: wait
+        ++posted;
+      }
+      const unsigned got = cq.poll(wc, 16);
+      if (got == 0) {
+        Lookahead::wait_on(cq.landed_event());
+        continue;
+      }
+      for (unsigned i = 0; i < got; ++i) {
+        adapter_.retire(wc[i]);
+        if (wc[i].status != WcStatus::kSuccess) ++errors_;
+        done = std::max(done, wc[i].wr_id + 1);
+      }
+      last = now_ps();
+    }
+    burst_bytes_ = n * burst_size_;
+    burst_elapsed_ = last - first;
+    burst_running_ = false;
+    Lookahead::notify_delta(burst_done_);
   }
 }
 

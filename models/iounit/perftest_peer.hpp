@@ -6,6 +6,8 @@
 //  - kSink:      keeps `iou.recv_depth` receives posted and drops the messages (send_bw, load).
 //  - kEcho:      answers each received SEND with a SEND of the same length (send_lat), after
 //                `iou.service_ns` of firmware time.
+//  kSink and kEcho serve unreliable-datagram QPs too (perftest -c UD): receive buffers with
+//  room for the GRH, replies to the host's QP.
 //  (kSink and kEcho are the message service, EchoService, in its sink and same-length modes.)
 //  - kWriteEcho: watches its buffer until the last byte of the host's RDMA WRITE carries the
 //                round trip's marker, then (after `iou.service_ns`) RDMA-WRITEs the same number
@@ -55,13 +57,36 @@ class PerftestPeer : public sc_core::sc_module {
 
   SC_HAS_PROCESS(PerftestPeer);
   // `max_size`: largest message of the run (sizes the buffers). `pcie`: the I/O unit's PCIe
-  // link, watched in kWriteEcho mode.
+  // link, watched in kWriteEcho mode. `reply_to`: on a UD QP, where kEcho's replies go.
   PerftestPeer(sc_core::sc_module_name name, const IouParams& params, AdapterContext& adapter,
                PcieLink& pcie, QueuePair& qp, CompletionQueue& cq, PeerMode mode,
-               std::uint32_t max_size, bool use_inline);
+               std::uint32_t max_size, bool use_inline, const UdAddress& reply_to = {});
 
   // kWriteEcho: where the replies go (the host's buffer) and the sweep the host runs.
   void set_write_echo(std::uint64_t remote_addr, std::uint32_t rkey, std::vector<Round> rounds);
+
+  // Bidirectional bandwidth (perftest -b): the peer also sends, as the second perftest process
+  // does. Each burst keeps `tx_depth` operations of `opcode` outstanding towards the host
+  // (`remote_addr` / `rkey` for WRITE and READ, `ud_to` for a UD SEND), every `cq_mod`-th
+  // signaled, and polls their completions on `send_cq` (the QP's own send CQ, apart from the
+  // receives). Call during elaboration.
+  struct Duplex {
+    CompletionQueue* send_cq = nullptr;
+    WrOpcode opcode = WrOpcode::kSend;
+    std::uint64_t remote_addr = 0;
+    std::uint32_t rkey = 0;
+    std::uint32_t tx_depth = 1;
+    std::uint32_t cq_mod = 1;
+  };
+  void enable_duplex(const Duplex& d);
+  // Starts a burst of `count` operations of `size` bytes (the host's handshake before each
+  // phase of a size); burst_done() notifies when the last one is seen complete.
+  void start_burst(std::uint32_t size, std::uint64_t count);
+  bool burst_running() const { return burst_running_; }
+  const sc_core::sc_event& burst_done() const { return burst_done_; }
+  // The last burst: bytes moved, first post -> last completion seen.
+  std::uint64_t burst_bytes() const { return burst_bytes_; }
+  Picos burst_elapsed_ps() const { return burst_elapsed_; }
 
   std::uint64_t buffer() const { return recv_buf_; }  // target of the host's WRITEs / READs
   std::uint32_t rkey() const { return key_; }
@@ -71,6 +96,7 @@ class PerftestPeer : public sc_core::sc_module {
 
  private:
   void serve_writes();  // kWriteEcho
+  void run_bursts();    // duplex
   void reap_sends();    // non-blocking: retires our own send completions
   void post_or_wait(const SendRequest& wr);
 
@@ -81,6 +107,7 @@ class PerftestPeer : public sc_core::sc_module {
   PeerMode mode_;
   std::uint32_t max_size_;
   bool use_inline_;
+  UdAddress ud_to_;  // a UD QP: the host's QP (echo replies, duplex bursts)
   sc_core::sc_time service_;
   std::uint64_t recv_buf_ = 0, send_buf_ = 0;
   std::uint32_t key_ = 0;
@@ -89,6 +116,14 @@ class PerftestPeer : public sc_core::sc_module {
   std::vector<Round> rounds_;
   std::unique_ptr<EchoService> echo_;  // kSink, kEcho
   std::uint64_t messages_ = 0, errors_ = 0;
+  // duplex
+  Duplex duplex_;
+  SendRequest burst_wr_;
+  std::uint32_t burst_size_ = 0;
+  std::uint64_t burst_count_ = 0, burst_bytes_ = 0;
+  Picos burst_elapsed_ = 0;
+  bool burst_running_ = false;
+  sc_core::sc_event burst_start_, burst_done_;
   StatGroup stats_{name()};  // its own counters; an echo or sink peer's are its EchoService's
 };
 

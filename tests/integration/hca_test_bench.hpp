@@ -13,8 +13,10 @@
 namespace hcasim::hca_test {
 
 // Builds the default system and runs `body` as a host thread; the I/O unit side is driven
-// from the same thread through its AdapterContext (it has no service here).
+// from the same thread through its AdapterContext (it has no service here). The two QPs are a
+// reliable connection, or with QpType::kUd two datagram QPs with the Q_Key kQkey.
 struct Bench : sc_core::sc_module {
+  static constexpr std::uint32_t kQkey = 0x1234;
   SC_HAS_PROCESS(Bench);
   ParamRegistry registry;
   std::unique_ptr<ParamValues> values;
@@ -26,10 +28,11 @@ struct Bench : sc_core::sc_module {
   std::function<void(Bench&)> body;
   bool done = false;
 
-  Bench(std::function<void(Bench&)> b, std::vector<std::pair<std::string, std::string>> sets = {})
-      : Bench("bench", std::move(b), std::move(sets)) {}
+  Bench(std::function<void(Bench&)> b, std::vector<std::pair<std::string, std::string>> sets = {},
+        QpType type = QpType::kRc)
+      : Bench("bench", std::move(b), std::move(sets), type) {}
   Bench(sc_core::sc_module_name name, std::function<void(Bench&)> b,
-        std::vector<std::pair<std::string, std::string>> sets)
+        std::vector<std::pair<std::string, std::string>> sets, QpType type = QpType::kRc)
       : sc_module(name), body(std::move(b)) {
     declare_all_params(registry);
     values = std::make_unique<ParamValues>(registry);
@@ -37,12 +40,20 @@ struct Bench : sc_core::sc_module {
     sys = std::make_unique<System>(*values, nullptr);
     hcq = &sys->host.adapter->create_cq(64);
     icq = &sys->iou.adapter->create_cq(64);
-    hqp = &sys->host.adapter->create_qp(*hcq, *hcq, 32, 32);
-    iqp = &sys->iou.adapter->create_qp(*icq, *icq, 32, 32);
-    sys->host.hca->connect(hqp->qpn, sys->iou.hca->port_address(), iqp->qpn);
-    sys->iou.hca->connect(iqp->qpn, sys->host.hca->port_address(), hqp->qpn);
+    hqp = &sys->host.adapter->create_qp(*hcq, *hcq, 32, 32, QpState::kRts, type);
+    iqp = &sys->iou.adapter->create_qp(*icq, *icq, 32, 32, QpState::kRts, type);
+    if (type == QpType::kUd) {
+      sys->host.hca->set_qkey(hqp->qpn, kQkey);
+      sys->iou.hca->set_qkey(iqp->qpn, kQkey);
+    } else {
+      sys->host.hca->connect(hqp->qpn, sys->iou.hca->port_address(), iqp->qpn);
+      sys->iou.hca->connect(iqp->qpn, sys->host.hca->port_address(), hqp->qpn);
+    }
     SC_THREAD(run);
   }
+  // UD: the address of the I/O unit's QP, and of the host's.
+  UdAddress to_iou() const { return UdAddress{sys->iou.hca->port_address(), iqp->qpn, kQkey}; }
+  UdAddress to_host() const { return UdAddress{sys->host.hca->port_address(), hqp->qpn, kQkey}; }
   void run() {
     body(*this);
     done = true;

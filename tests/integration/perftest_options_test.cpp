@@ -92,6 +92,22 @@ TEST(PerftestOptions, ReportGbitsShowsGbPerSecond) {
   EXPECT_NE(table.str().find(cell), std::string::npos) << table.str();
 }
 
+TEST(PerftestOptions, ManyQpsReachThePacketizersRateWhenPostingCostsNothing) {
+  // docs/explore-msg-rate.md: with 64 QPs and a free post_send, 64 B messages are bound by the
+  // adapter's pipeline, hca.packet_cycles (and the far rx_cycles) per packet at hca.clock_mhz.
+  BwRun r({{"perftest.qps", "64"},
+           {"perftest.iterations", "1000"},
+           {"host.post_send_cycles", "0"},
+           {"iou.memory_mb", "256"}});
+  ASSERT_TRUE(r.perftest->finished());
+  ASSERT_EQ(r.perftest->errors(), 0u);
+  const HcaParams& hca = r.system->hca_params;
+  const double bound_mpps = hca.clock_mhz / hca.packet_cycles;
+  const double mpps = r.perftest->results()[0].average_bytes_per_ps() * 1e12 / 64 / 1e6;
+  EXPECT_GT(mpps, bound_mpps * 0.97);
+  EXPECT_LT(mpps, bound_mpps);
+}
+
 TEST(PerftestOptions, LatencyToolsRefuseSeveralQps) {
   Scenario s;
   s.set("perftest.test", "send_lat");

@@ -27,8 +27,11 @@ struct Bench : sc_core::sc_module {
   std::function<void(Bench&)> body;
   bool done = false;
 
+  static constexpr std::uint32_t kQkey = 0x11111111;
+  const verbs::Ah* ah = nullptr;  // UD: the I/O unit's port
+
   Bench(std::function<void(Bench&)> b, bool connect = true,
-        std::vector<std::pair<std::string, std::string>> sets = {})
+        std::vector<std::pair<std::string, std::string>> sets = {}, QpType type = QpType::kRc)
       : sc_module("bench"), body(std::move(b)) {
     declare_all_params(registry);
     values = std::make_unique<ParamValues>(registry);
@@ -41,9 +44,10 @@ struct Bench : sc_core::sc_module {
     caps.max_recv_wr = 8;
     caps.max_send_sge = 3;
     caps.max_recv_sge = 3;
-    qp = &dev->create_qp(*cq, *cq, caps);
-    peer = sys->open_iou_queues(0, 64, 16, 16);
-    if (connect) sys->connect(*dev, *qp, 0, peer);
+    qp = &dev->create_qp(*cq, *cq, caps, type);
+    peer = sys->open_iou_queues(0, 64, 16, 16, type);
+    if (connect && type == QpType::kUd) ah = &sys->connect_ud(*dev, *qp, 0, peer, kQkey);
+    if (connect && type == QpType::kRc) sys->connect(*dev, *qp, 0, peer);
     ctx = std::make_unique<SimContext>(*sys->cpus[0]);
     SC_THREAD(run);
   }
@@ -126,6 +130,51 @@ TEST(Verbs, AQueuePairCarriesTrafficOnlyFromRts) {
         EXPECT_EQ(t.sys->host.hca->counters().doorbells, 1u);  // the one receive
       },
       /*connect=*/false);
+  run_bench(b);
+}
+
+TEST(Verbs, ADatagramQpSendsOnlySendsEachToAnAddressHandle) {
+  Bench b(
+      [](Bench& t) {
+        EXPECT_EQ(t.qp->type(), QpType::kUd);
+        EXPECT_EQ(t.qp->state(), QpState::kRts);  // readied without a remote end
+        const Sge s = t.host_buffer(64);
+        fill(t.hm(), s, 5);
+        verbs::SendWr wr = t.send(1, &s, 1);
+        std::size_t bad = 99;
+        EXPECT_EQ(t.dev->post_send(*t.ctx, *t.qp, &wr, 1, &bad), EINVAL);  // no address handle
+        EXPECT_EQ(bad, 0u);
+        wr.ud = verbs::SendWr::Ud{t.ah, t.peer.qp->qpn, Bench::kQkey};
+        verbs::SendWr write = wr;
+        write.opcode = WrOpcode::kRdmaWrite;
+        EXPECT_EQ(t.dev->post_send(*t.ctx, *t.qp, &write, 1), EINVAL);  // SENDs only
+        EXPECT_EQ(t.sys->host.hca->counters().doorbells, 0u);
+        const Sge in = t.iou_buffer(verbs::kGrhBytes + 64);
+        ASSERT_TRUE(t.peer.adapter->post_recv(*t.peer.qp, 3, in));
+        EXPECT_EQ(t.dev->post_send(*t.ctx, *t.qp, &wr, 1), 0);
+        const WorkCompletion r = t.next_iou();
+        EXPECT_EQ(r.status, WcStatus::kSuccess);
+        EXPECT_EQ(r.byte_len, verbs::kGrhBytes + 64);
+        EXPECT_EQ(r.src_qp, t.qp->qp_num());
+        EXPECT_EQ(std::memcmp(t.hm().at(s.addr, 64), t.im().at(in.addr + verbs::kGrhBytes, 64), 64),
+                  0);
+        EXPECT_EQ(t.next_host().status, WcStatus::kSuccess);
+        // The peer answers to the host's QP (System::connect_ud told it where).
+        const Sge back = t.host_buffer(verbs::kGrhBytes + 64);
+        const verbs::RecvWr rr{9, &back, 1};
+        ASSERT_EQ(t.dev->post_recv(*t.ctx, *t.qp, &rr, 1), 0);
+        SendRequest reply;
+        reply.sges = {Sge{in.addr + verbs::kGrhBytes, 64, in.lkey}};
+        reply.ud = t.peer.ud_peer;
+        ASSERT_TRUE(t.peer.adapter->post_send(*t.peer.qp, reply));
+        const WorkCompletion got = t.next_host();
+        EXPECT_TRUE(got.is_recv);
+        EXPECT_EQ(got.byte_len, verbs::kGrhBytes + 64);
+        EXPECT_EQ(
+            std::memcmp(t.hm().at(s.addr, 64), t.hm().at(back.addr + verbs::kGrhBytes, 64), 64), 0);
+        EXPECT_EQ(t.dev->stats().errors_returned, 2u);
+      },
+      /*connect=*/true, {}, QpType::kUd);
   run_bench(b);
 }
 

@@ -80,6 +80,12 @@ TEST(FabricWire, HeaderBytesFollowTheCalibrationTable) {
   p = Packet{};
   p.global = true;
   EXPECT_EQ(p.wire_bytes(), 26u + 40u);  // GRH across subnets
+  p = Packet{};
+  p.datagram = true;
+  p.payload_len = 2048;
+  EXPECT_EQ(p.wire_bytes(), 26u + 8u + 2048u);  // DETH on every datagram
+  p.has_imm = true;
+  EXPECT_EQ(p.wire_bytes(), 26u + 8u + 4u + 2048u);
   // Credits: 64-byte blocks, rounded up.
   p = Packet{};
   p.payload_len = 4096;
