@@ -297,8 +297,13 @@ void SimCpu::kernel_loop() {
 
 void SimCpu::arm_tick(Picos busy_until) {
   if (tick_armed_ || !tick_.enabled()) return;
-  const Picos now = now_ps();
-  const Picos at = tick_.at_or_after(std::max(now, next_tick_from_));
+  const Picos from = std::max(now_ps(), next_tick_from_);
+  // The first tick at or after `from`, remembered: no tick falls in [tick_from_, tick_at_).
+  if (from < tick_from_ || from > tick_at_) {
+    tick_from_ = from;
+    tick_at_ = tick_.at_or_after(from);
+  }
+  const Picos at = tick_at_;
   if (at >= busy_until) return;  // the CPU is not known to be busy then: nothing to schedule
   if (!tick_spawned_) {
     // design decision: like the kernel context, the tick's process exists only on CPUs that

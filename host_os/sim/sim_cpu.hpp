@@ -109,7 +109,10 @@ class SimCpu {
   void set_kernel_costs(const KernelCosts& k) { costs_ = k; }
   const KernelCosts& kernel_costs() const { return costs_; }
   // The periodic timer interrupt (default: none). Set before the CPU's first tick time.
-  void set_timer_tick(const TimerTick& t) { tick_ = t; }
+  void set_timer_tick(const TimerTick& t) {
+    tick_ = t;
+    tick_from_ = ~Picos{0};  // forget arm_tick's lookup
+  }
   const TimerTick& timer_tick() const { return tick_; }
 
   // ---- thread side (call from the SystemC thread that runs on this CPU) -------------------
@@ -231,7 +234,8 @@ class SimCpu {
   bool tick_spawned_ = false;
   bool open_spin_ = false;  // a spin of unknown length is in progress
   Picos tick_armed_at_ = 0;
-  Picos next_tick_from_ = 0;  // ticks before this time were taken or passed
+  Picos next_tick_from_ = 0;                   // ticks before this time were taken or passed
+  Picos tick_from_ = ~Picos{0}, tick_at_ = 0;  // arm_tick's last lookup (none yet)
   // threads bound to this CPU
   SimThread* owner_ = nullptr;
   std::vector<SimThread*> ready_;

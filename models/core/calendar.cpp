@@ -3,6 +3,7 @@
 #include <systemc>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "models/core/action_queue.hpp"
 #include "models/core/lookahead.hpp"
@@ -17,11 +18,17 @@ Calendar& Calendar::instance() {
 
 Calendar::Calendar() : event_("hcasim_calendar_event") {
   heap_.reserve(1024);
+  actions_.reserve(1024);
+  free_.reserve(1024);
   sc_core::sc_spawn_options opts;
   opts.spawn_method();
   opts.set_sensitivity(&event_);
   opts.dont_initialize();
   sc_core::sc_spawn([this] { run_due(); }, "hcasim_calendar", &opts);
+}
+
+void Calendar::overflow() {
+  throw std::logic_error("calendar: more than 2^24 actions pending or 2^40 scheduled in one run");
 }
 
 void Calendar::run_due() {
@@ -76,11 +83,13 @@ void Calendar::run_due() {
 bool Calendar::run_at(Picos now) {
   bool ran = false;
   while (!heap_.empty() && heap_.front().t <= now) {
-    const Item it = heap_.front();
+    const auto slot = static_cast<std::uint32_t>(heap_.front().order & kSlotMask);
     pop_front();
+    const Action a = actions_[slot];
+    free_.push_back(slot);
     ++executed_;
-    ++*it.counter;
-    it.fn(it.self, it.arg);
+    ++*a.counter;
+    a.fn(a.self, a.arg);
     ran = true;
   }
   if (ran && heap_.empty()) {
