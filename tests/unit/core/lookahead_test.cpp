@@ -1,0 +1,123 @@
+// Lookahead (docs/lookahead.md): a thread or the calendar runs ahead of the SystemC kernel only
+// while nothing else is due, and every other process still sees what it would have seen. Each
+// case checks a figure a model would notice (the time an action or a woken thread sees, what
+// it finds done) and that the kernel did the fewer activations lookahead promises.
+#include <gtest/gtest.h>
+
+#include <systemc>
+
+#include "models/core/action_queue.hpp"
+#include "models/core/lookahead.hpp"
+
+namespace hcasim {
+namespace {
+
+constexpr Picos kNs = 1000;
+constexpr Picos kUs = 1000 * kNs;
+
+// One thread charges 1,000 steps of 10 ns alone.
+void run_lone_thread(bool lookahead, Picos& end, std::uint64_t& deltas) {
+  Lookahead::allow(lookahead);
+  Lookahead::spawn_thread([&] {
+    for (int i = 0; i < 1000; ++i) Lookahead::wait_for(10 * kNs);
+    end = now_ps();
+  });
+  Lookahead::run();
+  deltas = sc_core::sc_delta_count();
+}
+
+TEST(Lookahead, ALoneThreadRunsAheadAndTheKernelStillEndsAtItsTime) {
+  Picos end = 0;
+  std::uint64_t deltas = 0;
+  run_lone_thread(true, end, deltas);
+  EXPECT_EQ(end, 10 * kUs);
+  EXPECT_EQ(kernel_now_ps(), 10 * kUs) << "the thread's end brings the kernel to its time";
+  EXPECT_LT(deltas, 5u) << "1,000 charges with nothing else due need no kernel activation each";
+}
+
+TEST(Lookahead, OffEveryChargeIsAKernelActivation) {
+  Picos end = 0;
+  std::uint64_t deltas = 0;
+  run_lone_thread(false, end, deltas);
+  EXPECT_EQ(end, 10 * kUs);
+  EXPECT_GE(deltas, 1000u);
+}
+
+struct Probe {
+  ActionQueue q;
+  const int* steps = nullptr;
+  int seen_steps = -1;
+  Picos seen_at = 0;
+  sc_core::sc_event* wake = nullptr;
+  bool third_ran = false;
+  void look(int) {
+    seen_steps = *steps;
+    seen_at = now_ps();
+  }
+  void second(int) {
+    seen_at = now_ps();
+    Lookahead::notify(*wake);
+  }
+  void third(int) { third_ran = true; }
+};
+
+TEST(Lookahead, AnActionDueMidwayStopsTheThreadThere) {
+  // The thread charges 1 us steps; an action at 5.5 us must find exactly 5 steps done, as it
+  // would if every step were a kernel wait.
+  int steps = 0;
+  Probe p;
+  p.steps = &steps;
+  p.q.at<&Probe::look>(5500 * kNs, &p, 0);
+  Lookahead::spawn_thread([&] {
+    for (int i = 0; i < 10; ++i) {
+      Lookahead::wait_for(kUs);
+      ++steps;
+    }
+  });
+  Lookahead::run();
+  EXPECT_EQ(p.seen_at, 5500 * kNs);
+  EXPECT_EQ(p.seen_steps, 5);
+  EXPECT_EQ(steps, 10);
+}
+
+TEST(Lookahead, AWokenThreadRunsAtTheNotifyingActionsTimeBeforeTheCalendarsNextStep) {
+  // Actions at 2 and 3 us with nothing else due run ahead; the one at 2 us wakes a thread,
+  // which must run at 2 us and before the action at 3 us, as it would without lookahead.
+  sc_core::sc_event wake;
+  Probe p;
+  p.wake = &wake;
+  Picos woke_at = 0;
+  bool later_done_when_woken = true;
+  p.q.at<&Probe::second>(2 * kUs, &p, 0);
+  p.q.at<&Probe::third>(3 * kUs, &p, 0);
+  Lookahead::spawn_thread([&] {
+    Lookahead::wait_on(wake);
+    woke_at = now_ps();
+    later_done_when_woken = p.third_ran;
+  });
+  Lookahead::run();
+  EXPECT_EQ(woke_at, 2 * kUs);
+  EXPECT_FALSE(later_done_when_woken) << "the 3 us action ran before the 2 us wake-up";
+  EXPECT_TRUE(p.third_ran);
+  EXPECT_EQ(kernel_now_ps(), 3 * kUs);
+}
+
+TEST(Lookahead, ABoundedRunStopsAtItsEnd) {
+  // sc_start(duration)'s end bounds lookahead: a thread charging 1 us steps stops at 5 us.
+  int steps = 0;
+  Lookahead::spawn_thread([&] {
+    for (int i = 0; i < 10; ++i) {
+      Lookahead::wait_for(kUs);
+      ++steps;
+    }
+  });
+  Lookahead::run_for(sc_core::sc_time(5500, sc_core::SC_NS));
+  EXPECT_EQ(steps, 5);
+  EXPECT_EQ(now_ps(), 5500 * kNs);
+  Lookahead::run();
+  EXPECT_EQ(steps, 10);
+  EXPECT_EQ(now_ps(), 10 * kUs);
+}
+
+}  // namespace
+}  // namespace hcasim
