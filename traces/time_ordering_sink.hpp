@@ -3,8 +3,9 @@
 // report changes ahead of time (a link knows when it will be idle again when it starts a
 // packet); those wait here until simulated time reaches them. Changes at the same time keep the
 // order in which they were made, so the last one made wins, as in the model.
+#include <algorithm>
 #include <cstdint>
-#include <queue>
+#include <stdexcept>
 #include <vector>
 
 #include "models/core/sim_time.hpp"
@@ -27,10 +28,10 @@ class TimeOrderingSink : public TraceSink {
     return out_.declare_real(path, init);
   }
   void change_integer(SignalId id, std::uint64_t t, std::uint64_t v) override {
-    route(Change{t, seq_++, id, false, v, 0.0});
+    route(t, Value{id, false, v, 0.0});
   }
   void change_real(SignalId id, std::uint64_t t, double v) override {
-    route(Change{t, seq_++, id, true, 0, v});
+    route(t, Value{id, true, 0, v});
   }
   // Emits everything still held (end of simulation); returns the time of the last change
   // emitted so far (a trace must not end before it).
@@ -40,43 +41,67 @@ class TimeOrderingSink : public TraceSink {
   }
 
  private:
-  struct Change {
-    std::uint64_t t, seq;
+  struct Value {
     SignalId id;
     bool real;
     std::uint64_t iv;
     double rv;
   };
+  // Held changes: the heap orders 16-byte keys (time, then the order they were made); the
+  // values wait in slots of their own, reused once emitted.
+  static constexpr unsigned kSlotBits = 24;
+  static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
+  struct Key {
+    std::uint64_t t, order;  // order: sequence number << kSlotBits | slot
+  };
   struct Later {
-    bool operator()(const Change& a, const Change& b) const {
-      return a.t != b.t ? a.t > b.t : a.seq > b.seq;
+    bool operator()(const Key& a, const Key& b) const {
+      return a.t != b.t ? a.t > b.t : a.order > b.order;
     }
   };
 
-  void route(const Change& c) {
+  void route(std::uint64_t t, const Value& v) {
     const std::uint64_t now = now_ps();
     flush_until(now);
-    if (c.t <= now)
-      emit(c);  // everything held is later than now
-    else
-      pending_.push(c);
+    if (t <= now) {
+      emit(t, v);  // everything held is later than now
+      return;
+    }
+    std::uint32_t slot;
+    if (free_.empty()) {
+      slot = static_cast<std::uint32_t>(values_.size());
+      if (slot > kSlotMask) throw std::length_error("trace: more than 2^24 future changes held");
+      values_.push_back(v);
+    } else {
+      slot = free_.back();
+      free_.pop_back();
+      values_[slot] = v;
+    }
+    held_.push_back(Key{t, (seq_++ << kSlotBits) | slot});
+    std::push_heap(held_.begin(), held_.end(), Later{});
   }
   void flush_until(std::uint64_t t) {
-    while (!pending_.empty() && pending_.top().t <= t) {
-      emit(pending_.top());
-      pending_.pop();
+    while (!held_.empty() && held_.front().t <= t) {
+      const Key k = held_.front();
+      std::pop_heap(held_.begin(), held_.end(), Later{});
+      held_.pop_back();
+      const auto slot = static_cast<std::uint32_t>(k.order & kSlotMask);
+      free_.push_back(slot);
+      emit(k.t, values_[slot]);
     }
   }
-  void emit(const Change& c) {
-    last_time_ = c.t;
-    if (c.real)
-      out_.change_real(c.id, c.t, c.rv);
+  void emit(std::uint64_t t, const Value& v) {
+    last_time_ = t;
+    if (v.real)
+      out_.change_real(v.id, t, v.rv);
     else
-      out_.change_integer(c.id, c.t, c.iv);
+      out_.change_integer(v.id, t, v.iv);
   }
 
   TraceSink& out_;
-  std::priority_queue<Change, std::vector<Change>, Later> pending_;
+  std::vector<Key> held_;  // a min-heap by (t, order)
+  std::vector<Value> values_;
+  std::vector<std::uint32_t> free_;
   std::uint64_t seq_ = 0;
   std::uint64_t last_time_ = 0;
 };
