@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <system_error>
 #include <vector>
 
 namespace hcasim {
@@ -93,9 +94,10 @@ void load_text(const std::string& text, const std::string& path, ParamValues& va
     if (opt.string_key != "include") continue;
     for (const auto& v : opt.value) {
       fs::path inc = fs::path(path).parent_path() / v;
-      if (!fs::exists(inc))
-        throw ConfigError(where("include") + ": key 'include': file '" + inc.string() +
-                          "' does not exist");
+      std::error_code ec;  // a name the file system refuses (too long, ...) is bad input too
+      if (!fs::exists(inc, ec))
+        throw ConfigError(where("include") + ": key 'include': file '" + inc.string() + "' " +
+                          (ec ? "cannot be opened (" + ec.message() + ")" : "does not exist"));
       load_file(inc.lexically_normal().string(), values, depth + 1);
     }
   }
