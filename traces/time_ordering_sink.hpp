@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/core/sim_time.hpp"
+#include "models/core/time_ordered_slots.hpp"
 #include "models/core/trace_source.hpp"
 
 namespace hcasim {
@@ -47,19 +48,6 @@ class TimeOrderingSink : public TraceSink {
     std::uint64_t iv;
     double rv;
   };
-  // Held changes: the heap orders 16-byte keys (time, then the order they were made); the
-  // values wait in slots of their own, reused once emitted.
-  static constexpr unsigned kSlotBits = 24;
-  static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
-  struct Key {
-    std::uint64_t t, order;  // order: sequence number << kSlotBits | slot
-  };
-  struct Later {
-    bool operator()(const Key& a, const Key& b) const {
-      return a.t != b.t ? a.t > b.t : a.order > b.order;
-    }
-  };
-
   void route(std::uint64_t t, const Value& v) {
     const std::uint64_t now = now_ps();
     flush_until(now);
@@ -67,27 +55,13 @@ class TimeOrderingSink : public TraceSink {
       emit(t, v);  // everything held is later than now
       return;
     }
-    std::uint32_t slot;
-    if (free_.empty()) {
-      slot = static_cast<std::uint32_t>(values_.size());
-      if (slot > kSlotMask) throw std::length_error("trace: more than 2^24 future changes held");
-      values_.push_back(v);
-    } else {
-      slot = free_.back();
-      free_.pop_back();
-      values_[slot] = v;
-    }
-    held_.push_back(Key{t, (seq_++ << kSlotBits) | slot});
-    std::push_heap(held_.begin(), held_.end(), Later{});
+    held_.push(t, v);
   }
   void flush_until(std::uint64_t t) {
-    while (!held_.empty() && held_.front().t <= t) {
-      const Key k = held_.front();
-      std::pop_heap(held_.begin(), held_.end(), Later{});
-      held_.pop_back();
-      const auto slot = static_cast<std::uint32_t>(k.order & kSlotMask);
-      free_.push_back(slot);
-      emit(k.t, values_[slot]);
+    while (!held_.empty() && held_.front_time() <= t) {
+      Picos at;
+      const Value v = held_.pop(at);
+      emit(at, v);
     }
   }
   void emit(std::uint64_t t, const Value& v) {
@@ -99,10 +73,7 @@ class TimeOrderingSink : public TraceSink {
   }
 
   TraceSink& out_;
-  std::vector<Key> held_;  // a min-heap by (t, order)
-  std::vector<Value> values_;
-  std::vector<std::uint32_t> free_;
-  std::uint64_t seq_ = 0;
+  TimeOrderedSlots<Value> held_;  // changes ahead of now, in time order
   std::uint64_t last_time_ = 0;
 };
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "models/core/sim_time.hpp"
+#include "models/core/time_ordered_slots.hpp"
 
 namespace hcasim {
 
@@ -27,23 +28,11 @@ class Calendar {
   static Calendar& instance();
 
   void schedule(Picos t, Fn fn, void* self, std::uint64_t arg, std::uint64_t* counter) {
-    std::uint32_t slot;
-    if (free_.empty()) {
-      slot = static_cast<std::uint32_t>(actions_.size());
-      if (slot > kSlotMask || seq_ > kMaxSeq) overflow();
-      actions_.push_back(Action{fn, self, arg, counter});
-    } else {
-      slot = free_.back();
-      free_.pop_back();
-      actions_[slot] = Action{fn, self, arg, counter};
-    }
-    heap_.push_back(Item{t, (seq_++ << kSlotBits) | slot});
-    sift_up(heap_.size() - 1);
-    // The new item is the earliest one: wake for it (run_due arms once it is done).
-    if (!running_ && heap_.front().order >> kSlotBits == seq_ - 1) arm();
+    // The new action is the earliest one: wake for it (run_due arms once it is done).
+    if (queue_.push(t, Action{fn, self, arg, counter}) && !running_) arm();
   }
   std::uint64_t executed() const { return executed_; }
-  std::size_t pending() const { return heap_.size(); }
+  std::size_t pending() const { return queue_.size(); }
 
   // Called whenever the calendar runs empty: models that defer bookkeeping (lazily absorbed
   // credit returns) settle it then, so a run never ends with state still in flight.
@@ -56,34 +45,18 @@ class Calendar {
     void* self;
   };
   std::vector<Hook> idle_hooks_;
-  // The heap holds only what orders the actions (16 bytes: the sifts move little); what to
-  // run sits in a slot of its own, reused once the action has run.
-  static constexpr unsigned kSlotBits = 24;
-  static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
-  static constexpr std::uint64_t kMaxSeq = (std::uint64_t{1} << (64 - kSlotBits)) - 1;
-  struct Item {
-    Picos t;
-    std::uint64_t order;  // scheduling sequence number << kSlotBits | slot
-    bool before(const Item& o) const { return t != o.t ? t < o.t : order < o.order; }
-  };
   struct Action {
     Fn fn;
     void* self;
     std::uint64_t arg;
     std::uint64_t* counter;
   };
-  [[noreturn]] static void overflow();
   void run_due();
-  // Runs the actions due at or before `now` (model time); true if any ran.
-  bool run_at(Picos now);
+  // Runs the actions due at or before `now` (model time).
+  void run_at(Picos now);
   void arm();
-  void sift_up(std::size_t i);
-  void pop_front();
 
-  std::vector<Item> heap_;
-  std::vector<Action> actions_;
-  std::vector<std::uint32_t> free_;
-  std::uint64_t seq_ = 0;
+  TimeOrderedSlots<Action> queue_;
   std::uint64_t executed_ = 0;
   bool running_ = false;         // inside run_due: it arms the event when done
   bool replay_pending_ = false;  // the next wake-up first replays a run ahead's notifications

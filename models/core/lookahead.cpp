@@ -81,35 +81,30 @@ void Lookahead::check_no_thread_ahead() {
                          "Lookahead::sync (a raw sc_core::wait or a thread that ended ahead)");
 }
 
-void Lookahead::wait_until(Picos t) {
+bool Lookahead::run_ahead_to(Picos t) {
   if (sc_core::sc_get_curr_simcontext()->get_curr_proc_info()->kind != sc_core::SC_THREAD_PROC_)
     throw std::logic_error("lookahead: a wait outside a thread process");
   const bool ahead = thread_ahead_here();
-  const Picos now = ahead ? ModelClock::now : kernel_now_ps();
-  if (t <= now) return;
-  if (clear_until(t)) {
+  if (t <= (ahead ? ModelClock::now : kernel_now_ps())) return true;
+  if (clear_until(t)) {  // nobody else runs before t (so no event can be notified meanwhile)
     mode_ = Mode::kThread;
     owner_ = sc_core::sc_get_current_process_b();
     ModelClock::now = t;
     ModelClock::ahead = true;
-    return;
+    return true;
   }
   if (ahead) leave_thread();
+  return false;
+}
+
+void Lookahead::wait_until(Picos t) {
+  if (run_ahead_to(t)) return;
   sc_core::wait(ps(t - kernel_now_ps()));
   kernel_changed();
 }
 
 void Lookahead::wait_until_or(Picos t, const sc_core::sc_event& e) {
-  const bool ahead = thread_ahead_here();
-  const Picos now = ahead ? ModelClock::now : kernel_now_ps();
-  if (t > now && clear_until(t)) {  // nobody else runs before t: `e` cannot be notified
-    mode_ = Mode::kThread;
-    owner_ = sc_core::sc_get_current_process_b();
-    ModelClock::now = t;
-    ModelClock::ahead = true;
-    return;
-  }
-  if (ahead) leave_thread();
+  if (run_ahead_to(t)) return;
   sc_core::wait(ps(t - kernel_now_ps()), e);
   kernel_changed();
 }

@@ -99,6 +99,9 @@ class Lookahead {
     std::string name;            // kSpawn only
   };
   static bool clear_until(Picos t);
+  // The calling thread's time moves to `t` without the kernel if it can (true); otherwise the
+  // thread is no longer ahead and the caller waits in the kernel.
+  static bool run_ahead_to(Picos t);
   // When the kernel has anything due next (0: something is due now), asked once per change.
   static Picos kernel_next();
   static void start(Picos horizon, const sc_core::sc_time* duration);

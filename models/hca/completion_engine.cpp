@@ -158,6 +158,20 @@ void CompletionEngine::raise_async(AsyncEventKind kind, std::uint32_t number, Pi
 
 // ---- the CQE writer ---------------------------------------------------------------------------
 
+void CompletionEngine::complete_send(QpContext& qp, const SendWork& w, WcStatus status, Picos at) {
+  if ((w.hdr.flags & kSignaled) || status != WcStatus::kSuccess) {
+    Cqe cqe{};
+    cqe.wr_id = w.hdr.wr_id;
+    cqe.byte_len = w.length;
+    cqe.qpn = qp.qpn;
+    cqe.wqe_counter = w.index;
+    cqe.opcode = w.hdr.opcode;
+    cqe.status = static_cast<std::uint8_t>(status);
+    write_cqe(qp.send_cqn, cqe, at);
+  }
+  ++qp.sq.acked;
+}
+
 void CompletionEngine::write_cqe(std::uint32_t cqn, Cqe cqe, Picos at) {
   Cq& cq = cqs_[cqn];
   if (cq.overrun) {

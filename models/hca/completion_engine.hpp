@@ -9,6 +9,7 @@
 
 #include "models/core/occupancy.hpp"
 #include "models/hca/adapter_core.hpp"
+#include "models/hca/qp_context.hpp"
 #include "models/hca/stage_ops.hpp"
 #include "models/hca/verb_status.hpp"
 #include "models/hca/wqe_format.hpp"
@@ -40,6 +41,10 @@ class CompletionEngine {
   // Writes `cqe` to CQ `cqn` once the CQE writer is free at or after `at` (lost if the CQ
   // overran) and raises the CQ's event if it is armed and moderation lets it.
   void write_cqe(std::uint32_t cqn, Cqe cqe, Picos at);
+  // The send queue's oldest work request `w` is done with `status`: its CQE (if it was
+  // signaled, or failed) is written, and the queue moves past it. Every transport ends its
+  // sends here.
+  void complete_send(QpContext& qp, const SendWork& w, WcStatus status, Picos at);
   // An arm doorbell for CQ `cqn`, carrying software's consumer index, takes effect at
   // `decoded` (for solicited completions and errors only if `solicited_only`).
   void arm(Picos decoded, std::uint32_t cqn, std::uint32_t consumer, bool solicited_only);

@@ -64,8 +64,9 @@ void RcRequester::fail_local(QpContext& qp, SendWork& w, WcStatus status, Picos 
   // Completions stay in order: the earlier messages still outstanding are flushed, then this
   // one fails, then everything after it is flushed.
   SendQueue& sq = qp.sq;
-  while (sq.acked != sq.sent) complete_send(qp, sq.at(sq.acked), WcStatus::kFlushed, at);
-  complete_send(qp, w, status, at);
+  while (sq.acked != sq.sent)
+    completions_.complete_send(qp, sq.at(sq.acked), WcStatus::kFlushed, at);
+  completions_.complete_send(qp, w, status, at);
   sq.sent = sq.acked;
   lifecycle_.error(qp, at);
 }
@@ -198,7 +199,7 @@ void RcRequester::handle_ack(QpContext& qp, Packet* p, Picos at) {
     // The first message to complete after resends (req.retries) is one the transport recovered.
     if (!failed && req.retries > 0 && sq.acked == acked_before)
       ++core_.counters.transport_recoveries;
-    complete_send(qp, w, failed ? error : WcStatus::kSuccess, at);
+    completions_.complete_send(qp, w, failed ? error : WcStatus::kSuccess, at);
     if (failed) break;
   }
   if (sq.acked != acked_before) {  // progress: the budgets are per message, the timer restarts
@@ -221,7 +222,7 @@ void RcRequester::handle_read_response(QpContext& qp, Packet* p, Picos at) {
     if (!seq_le(w.last_psn, p->psn - 1) ||
         static_cast<WrOpcode>(w.hdr.opcode) == WrOpcode::kRdmaRead)
       break;
-    complete_send(qp, w, WcStatus::kSuccess, at);
+    completions_.complete_send(qp, w, WcStatus::kSuccess, at);
   }
   if (sq.acked == sq.sent) {
     core_.packets.put(p);
@@ -245,23 +246,9 @@ void RcRequester::handle_read_response(QpContext& qp, Packet* p, Picos at) {
               return true;
             });
   ++core_.counters.messages_rx;
-  if (p->psn == w.last_psn) complete_send(qp, w, WcStatus::kSuccess, at);
+  if (p->psn == w.last_psn) completions_.complete_send(qp, w, WcStatus::kSuccess, at);
   qp.trace_sq_depth();
   core_.packets.put(p);
-}
-
-void RcRequester::complete_send(QpContext& qp, SendWork& w, WcStatus status, Picos at) {
-  if ((w.hdr.flags & kSignaled) || status != WcStatus::kSuccess) {
-    Cqe cqe{};
-    cqe.wr_id = w.hdr.wr_id;
-    cqe.byte_len = w.length;
-    cqe.qpn = qp.qpn;
-    cqe.wqe_counter = w.index;
-    cqe.opcode = w.hdr.opcode;
-    cqe.status = static_cast<std::uint8_t>(status);
-    completions_.write_cqe(qp.send_cqn, cqe, at);
-  }
-  ++qp.sq.acked;
 }
 
 // ---- retransmission ---------------------------------------------------------------------------
@@ -311,7 +298,7 @@ void RcRequester::on_ack_timeout(QpRef ref) {
   }
   ++core_.counters.timeouts;
   if (req.retries >= core_.params.retry_count) {  // 7 is seven retries, not forever
-    complete_send(qp, sq.at(sq.acked), WcStatus::kRetryExceeded, core_.edge(now_ps()));
+    completions_.complete_send(qp, sq.at(sq.acked), WcStatus::kRetryExceeded, core_.edge(now_ps()));
     lifecycle_.error(qp, core_.edge(now_ps()));
     return;
   }

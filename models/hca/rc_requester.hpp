@@ -43,7 +43,6 @@ class RcRequester {
   Packet* data_packet(QpContext& qp, SendWork& w, Picos start, Picos& ready);
   // The NAK's error for the send completion (kSuccess for an ACK).
   static WcStatus nak_status(const Packet& p);
-  void complete_send(QpContext& qp, SendWork& w, WcStatus status, Picos at);
   // Go back to the message holding `psn`; packets after it already sent are sent again.
   void rewind(QpContext& qp, std::uint32_t psn);
   void arm_ack_timer(QpContext& qp, Picos from);

@@ -22,7 +22,7 @@ bool UdTransport::next_packet(QpContext& qp, Packet*& out, Picos& ready) {
     // wire (on_sent comes back here once they have left).
     if (sq.acked != sq.sent) return false;
     if (local == WcStatus::kLocalProtection) ++core_.counters.protection_errors;
-    complete_send(qp, w, local, now);
+    completions_.complete_send(qp, w, local, now);
     // design decision: as InfiniBand has it for UD, a send's local error moves the QP to SQE:
     // the rest of the send queue flushes, receives go on, software moves it back to RTS.
     lifecycle_.send_queue_error(qp, now);
@@ -87,26 +87,12 @@ void UdTransport::on_sent(QpRef ref) {
   QpContext& qp = *live;
   SendQueue& sq = qp.sq;
   if (sq.acked == sq.sent) return;  // flushed meanwhile (SQE or ERR)
-  complete_send(qp, sq.at(sq.acked), WcStatus::kSuccess, core_.edge(now_ps()));
+  completions_.complete_send(qp, sq.at(sq.acked), WcStatus::kSuccess, core_.edge(now_ps()));
   qp.trace_sq_depth();
   if (sq.acked == sq.sent && sq.sent != sq.fetched && qp.sending() && !qp.sched.in_tx_ring) {
     scheduler_.enqueue(qp);  // a failing send that waited for this one to leave goes on
     scheduler_.pump();
   }
-}
-
-void UdTransport::complete_send(QpContext& qp, const SendWork& w, WcStatus status, Picos at) {
-  if ((w.hdr.flags & kSignaled) || status != WcStatus::kSuccess) {
-    Cqe cqe{};
-    cqe.wr_id = w.hdr.wr_id;
-    cqe.byte_len = w.length;
-    cqe.qpn = qp.qpn;
-    cqe.wqe_counter = w.index;
-    cqe.opcode = w.hdr.opcode;
-    cqe.status = static_cast<std::uint8_t>(status);
-    completions_.write_cqe(qp.send_cqn, cqe, at);
-  }
-  ++qp.sq.acked;
 }
 
 // ---- receiving --------------------------------------------------------------------------------

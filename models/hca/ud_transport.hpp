@@ -40,7 +40,6 @@ class UdTransport final : public Transport {
   WcStatus local_check(const SendWork& w) const;
   // The send's packet left: its completion (at the packet's last bit on the wire).
   void on_sent(QpRef ref);
-  void complete_send(QpContext& qp, const SendWork& w, WcStatus status, Picos at);
   // Scatters a datagram behind the receive buffer's GRH area: kSuccess, kLocalLength (the
   // buffers cannot hold GRH + payload) or kLocalProtection.
   WcStatus place(QpContext& qp, const Packet& p, Picos at);

@@ -13,21 +13,14 @@ namespace {
 
 using perftest_test::Scenario;
 
-struct DuplexRun {
-  Scenario run;
-  std::unique_ptr<System> system;
-  std::unique_ptr<Perftest> perftest;
-  explicit DuplexRun(const std::vector<std::pair<std::string, std::string>>& sets) {
-    run.set("perftest.test", "send_bw");
-    run.set("perftest.bidirectional", "true");
-    run.set("perftest.warmup", "0");
-    run.set("pcie.lanes", "16");  // the link, not PCIe, is the narrowest stage
-    for (auto& [k, v] : sets) run.set(k, v);
-    system = std::make_unique<System>(run.values, nullptr);
-    perftest =
-        std::make_unique<Perftest>("perftest", *system, run.values.load<PerftestParams>(), nullptr);
-    hcasim::Lookahead::run();
-  }
+struct DuplexRun : perftest_test::PerftestRun {
+  // pcie.lanes = 16: the link, not PCIe, is the narrowest stage
+  explicit DuplexRun(const perftest_test::Sets& sets)
+      : PerftestRun({{"perftest.test", "send_bw"},
+                     {"perftest.bidirectional", "true"},
+                     {"perftest.warmup", "0"},
+                     {"pcie.lanes", "16"}},
+                    sets) {}
   double average_gbps() const { return perftest->results().at(0).average_bytes_per_ps() * 1000.0; }
   double line_gbps() const { return system->link_params.data_gbps() / 8.0; }  // bytes per ns
 };

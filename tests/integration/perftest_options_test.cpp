@@ -13,20 +13,11 @@ namespace {
 
 using perftest_test::Scenario;
 
-struct BwRun {
-  Scenario run;
-  std::unique_ptr<System> system;
-  std::unique_ptr<Perftest> perftest;
-  explicit BwRun(const std::vector<std::pair<std::string, std::string>>& sets) {
-    run.set("perftest.test", "send_bw");
-    run.set("perftest.sizes", "64");
-    run.set("perftest.warmup", "0");
-    for (auto& [k, v] : sets) run.set(k, v);
-    system = std::make_unique<System>(run.values, nullptr);
-    perftest =
-        std::make_unique<Perftest>("perftest", *system, run.values.load<PerftestParams>(), nullptr);
-    hcasim::Lookahead::run();
-  }
+struct BwRun : perftest_test::PerftestRun {
+  explicit BwRun(const perftest_test::Sets& sets)
+      : PerftestRun(
+            {{"perftest.test", "send_bw"}, {"perftest.sizes", "64"}, {"perftest.warmup", "0"}},
+            sets) {}
   const Hca::Counters& host_hca() const { return system->host.hca->counters(); }
 };
 

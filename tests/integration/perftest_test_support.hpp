@@ -1,12 +1,18 @@
 #pragma once
-// Shared by the perftest_*_test.cpp files: a parameter set for an in-process run, lookups into
+// Shared by the perftest_*_test.cpp files: a parameter set for an in-process run, the run
+// itself, lookups into
 // a RunReport, and the goodput of each stage a payload crosses, computed from the parameters
 // (so the expected figures follow the model's configuration, not a lookup table).
 #include <algorithm>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "models/core/lookahead.hpp"
 #include "models/core/run_report.hpp"
 #include "models/fabric/packet.hpp"
+#include "workloads/perftest.hpp"
 #include "workloads/system.hpp"
 
 namespace hcasim::perftest_test {
@@ -16,6 +22,23 @@ struct Scenario {
   ParamValues values{registry};
   Scenario() { declare_all_params(registry); }
   void set(const std::string& k, const std::string& v) { values.set(k, v, ValueOrigin{"test"}); }
+};
+
+using Sets = std::vector<std::pair<std::string, std::string>>;
+
+// A perftest run in process, simulated to its end: `defaults`, then `sets` over them.
+struct PerftestRun {
+  Scenario run;
+  std::unique_ptr<System> system;
+  std::unique_ptr<Perftest> perftest;
+  PerftestRun(const Sets& defaults, const Sets& sets) {
+    for (const auto& [k, v] : defaults) run.set(k, v);
+    for (const auto& [k, v] : sets) run.set(k, v);
+    system = std::make_unique<System>(run.values, nullptr);
+    perftest =
+        std::make_unique<Perftest>("perftest", *system, run.values.load<PerftestParams>(), nullptr);
+    Lookahead::run();
+  }
 };
 
 inline const OpClassReport* find_op(const RunReport& r, const std::string& name) {

@@ -15,19 +15,9 @@ namespace {
 
 using perftest_test::Scenario;
 
-struct UdRun {
-  Scenario run;
-  std::unique_ptr<System> system;
-  std::unique_ptr<Perftest> perftest;
-  explicit UdRun(const std::vector<std::pair<std::string, std::string>>& sets) {
-    run.set("perftest.connection", "UD");
-    run.set("perftest.warmup", "0");
-    for (auto& [k, v] : sets) run.set(k, v);
-    system = std::make_unique<System>(run.values, nullptr);
-    perftest =
-        std::make_unique<Perftest>("perftest", *system, run.values.load<PerftestParams>(), nullptr);
-    hcasim::Lookahead::run();
-  }
+struct UdRun : perftest_test::PerftestRun {
+  explicit UdRun(const perftest_test::Sets& sets)
+      : PerftestRun({{"perftest.connection", "UD"}, {"perftest.warmup", "0"}}, sets) {}
 };
 
 TEST(PerftestUd, SendBwOf2KiBDatagramsReachesTheLinkRateLessItsHeaders) {

@@ -261,7 +261,8 @@ int run_command(int argc, char* argv[]) {
   RunOptions opt;
   po::options_description desc(
       "usage: hcasim run SCENARIO.ini [--set KEY=VALUE]... [--out DIR] [--seed N] "
-      "[--trace vcd|fst|none] [--trace-window START:END] [--lookahead on|off] [--check]\n\noptions");
+      "[--trace vcd|fst|none] [--trace-window START:END] [--lookahead on|off] "
+      "[--check]\n\noptions");
   desc.add_options()("help,h", "this help")(
       "set", po::value<std::vector<std::string>>(&opt.sets)->composing(),
       "override a parameter (repeatable); `hcasim params` lists them")(
