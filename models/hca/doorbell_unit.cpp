@@ -37,7 +37,7 @@ void DoorbellUnit::mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   const Doorbell doorbell{qpn, producer};
   if (kind == DoorbellKind::kSend) {
     const unsigned len = gp.get_data_length();
-    if (len > kBlueFlameHeader && len - kBlueFlameHeader <= core_.params.sq_stride) {
+    if (blueflame_wqe(gp.get_data_ptr(), len)) {
       // BlueFlame: the WQE came with the doorbell. Its slot is free (software posts only into
       // free slots), so decoding it now is invisible until the doorbell takes effect.
       s_.send_ring.decode(*qp, producer - 1, gp.get_data_ptr() + kBlueFlameHeader);
@@ -54,6 +54,17 @@ void DoorbellUnit::mmio(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     s_.completions.arm(decoded, qpn, producer, (flags & kArmSolicited) != 0);
   }
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+bool DoorbellUnit::blueflame_wqe(const std::uint8_t* data, unsigned len) const {
+  // A whole WQE, as large as its header says and no larger than a send-queue slot; anything
+  // else is a plain doorbell (the adapter fetches the WQE).
+  if (len < kBlueFlameHeader + sizeof(SendWqeHeader) ||
+      len - kBlueFlameHeader > core_.params.sq_stride)
+    return false;
+  SendWqeHeader h;
+  std::memcpy(&h, data + kBlueFlameHeader, sizeof h);
+  return send_wqe_bytes(h) <= len - kBlueFlameHeader;
 }
 
 bool DoorbellUnit::stale(QpContext& qp) {

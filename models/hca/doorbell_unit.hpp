@@ -43,6 +43,8 @@ class DoorbellUnit {
   // The doorbell brought the WQE at producer - 1 with it (decoded already).
   void on_blueflame_doorbell(Doorbell d) { sq_doorbell(d, true); }
   void sq_doorbell(Doorbell d, bool blueflame);
+  // True if a send doorbell of `len` bytes carries a whole WQE (BlueFlame).
+  bool blueflame_wqe(const std::uint8_t* data, unsigned len) const;
   void on_rq_doorbell(Doorbell d);
   // Counts the doorbell as decoded; true if it was rung before a RESET of its QP.
   bool stale(QpContext& qp);

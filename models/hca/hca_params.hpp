@@ -20,6 +20,8 @@ struct HcaParams {
   std::uint32_t tx_window;
   std::uint32_t sq_stride;
   bool blueflame;
+  std::uint32_t blueflame_bytes;
+  bool blueflame_non_inline;
   std::uint32_t rnr_retry;
   std::uint32_t min_rnr_timer;
   std::uint32_t ack_coalesce;
@@ -52,7 +54,16 @@ struct HcaParams {
     v.one_of(sq_stride, "hca.sq_stride", "B", 128, {64, 128, 256, 512},
              "bytes per send-queue element: 32 B header + SGEs (16 B each) or inline data");
     v.boolean(blueflame, "hca.blueflame", true,
-              "small inline WQEs are written into the doorbell register itself (no WQE fetch)");
+              "the adapter has a BlueFlame register: a WQE posted alone that fits it is written "
+              "into the doorbell register itself (no WQE fetch)");
+    // design decision: 256 B, half of the 512 B BlueFlame register page, as mlx4 and mlx5 use
+    // it (two alternating buffers).
+    v.one_of(blueflame_bytes, "hca.blueflame_bytes", "B", 256, {64, 128, 256, 512},
+             "largest WQE (rounded up to 64 B) that goes by BlueFlame; larger ones go by "
+             "doorbell and WQE fetch");
+    v.boolean(blueflame_non_inline, "hca.blueflame_non_inline", true,
+              "WQEs whose payload is not inline go by BlueFlame too (libmlx5's default, "
+              "MLX5_POST_SEND_PREFER_BF); false: only inline WQEs (libmlx4)");
     v.integer(rnr_retry, "hca.rnr_retry", "retries", 7, 0, 7,
               "receiver-not-ready retries before an error completion (7 = retry forever)");
     // design decision: code 1 (0.01 ms) by default, the 10 us wait the model used before the

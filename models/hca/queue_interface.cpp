@@ -230,10 +230,14 @@ VerbStatus AdapterContext::try_post_send(QueuePair& qp, const SendRequest& wr, b
   std::memcpy(wqe_.data(), &qp.sq_producer, 4);
   std::memset(wqe_.data() + 4, 0, 4);
   const std::uint64_t reg = doorbell_offset(DoorbellKind::kSend, qp.qpn);
-  // BlueFlame: the WQE travels with the doorbell (the adapter still fetches it if it is
-  // behind on this queue).
-  const bool blueflame = hca_.params().blueflame;
-  pcie_.mmio_write(reg, wqe_.data(), blueflame ? kBlueFlameHeader + stride : 8);
+  // BlueFlame, as the drivers choose it: a WQE posted alone travels with its doorbell when it
+  // fits the register (libmlx4: inline WQEs only; libmlx5 by default: any). The adapter still
+  // fetches it if it is behind on this queue.
+  const HcaParams& p = hca_.params();
+  const std::uint32_t bf_bytes = blueflame_wqe_bytes(h);
+  const bool blueflame =
+      p.blueflame && bf_bytes <= p.blueflame_bytes && (wr.inline_data || p.blueflame_non_inline);
+  pcie_.mmio_write(reg, wqe_.data(), blueflame ? kBlueFlameHeader + bf_bytes : 8);
   return VerbStatus::kOk;
 }
 

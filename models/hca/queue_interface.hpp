@@ -134,7 +134,7 @@ class AdapterContext {
   VerbStatus destroy_qp(QueuePair& qp);
   std::uint32_t register_memory(std::uint64_t addr, std::uint64_t len, std::uint32_t access);
 
-  // Writes the WQE and rings the doorbell (BlueFlame for small inline WQEs when enabled).
+  // Writes the WQE and rings the doorbell (BlueFlame when it fits: hca.blueflame*).
   // Posting nothing, returns kWrongState before RTS (sends are accepted in RTS, SQD, SQE and
   // ERR, which flushes them), kTooManySges / kInlineTooLarge, or kQueueFull (ENOMEM in verbs).
   // `ring = false` writes the WQE only: the caller rings ring_send_doorbell() after the last

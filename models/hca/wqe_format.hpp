@@ -134,7 +134,19 @@ constexpr std::uint64_t kDoorbellQpShift = 4;
 inline std::uint64_t doorbell_offset(DoorbellKind kind, std::uint32_t qpn) {
   return (static_cast<std::uint64_t>(qpn) << kDoorbellQpShift) | static_cast<std::uint64_t>(kind);
 }
-// A BlueFlame write carries {u32 producer, u32 pad} followed by the whole WQE.
+// A BlueFlame write carries {u32 producer, u32 pad} followed by the WQE, copied in whole
+// 64-byte blocks (the write-combining unit the drivers copy by).
 constexpr unsigned kBlueFlameHeader = 8;
+constexpr unsigned kBlueFlameBlock = 64;
+
+// Bytes a send WQE occupies: its header and then its inline data or its SGE list.
+inline std::uint32_t send_wqe_bytes(const SendWqeHeader& h) {
+  return sizeof(SendWqeHeader) +
+         ((h.flags & kInline) ? h.inline_len : std::uint32_t{h.num_sge} * sizeof(Sge));
+}
+// The WQE bytes a BlueFlame write carries: whole 64-byte blocks.
+inline std::uint32_t blueflame_wqe_bytes(const SendWqeHeader& h) {
+  return (send_wqe_bytes(h) + kBlueFlameBlock - 1) / kBlueFlameBlock * kBlueFlameBlock;
+}
 
 }  // namespace hcasim

@@ -61,6 +61,51 @@ TEST(PerftestOptions, APostListRingsOneDoorbellPerList) {
   EXPECT_GT(r.host_hca().wqe_fetches, 0u);
 }
 
+// BlueFlame as the drivers use it: a WQE posted alone goes with its doorbell only when it fits
+// the register (256 B by default, in whole 64 B blocks); libmlx4 also requires inline data.
+struct LatRun : perftest_test::PerftestRun {
+  explicit LatRun(const perftest_test::Sets& sets)
+      : PerftestRun({{"perftest.test", "send_lat"},
+                     {"perftest.iterations", "100"},
+                     {"perftest.warmup", "0"},
+                     {"hca.sq_stride", "512"}},
+                    sets) {}
+  const Hca::Counters& host_hca() const { return system->host.hca->counters(); }
+};
+
+TEST(PerftestOptions, BlueFlameCarriesTheWqesThatFitItsRegister) {
+  LatRun r(perftest_test::Sets{
+      {"perftest.sizes", "200"}});  // 32 B header + 200 B inline: 4 blocks, 256 B
+  ASSERT_TRUE(r.perftest->finished());
+  EXPECT_EQ(r.host_hca().blueflame_wqes, 100u);
+  EXPECT_EQ(r.host_hca().wqe_fetches, 0u);
+}
+
+TEST(PerftestOptions, AWqeLargerThanTheBlueFlameRegisterIsFetched) {
+  LatRun r(perftest_test::Sets{
+      {"perftest.sizes", "240"}});  // 32 B header + 240 B inline: 5 blocks, 320 B
+  ASSERT_TRUE(r.perftest->finished());
+  EXPECT_EQ(r.perftest->errors(), 0u);
+  EXPECT_EQ(r.host_hca().blueflame_wqes, 0u);
+  EXPECT_EQ(r.host_hca().wqe_fetches, 100u);  // one 8-byte doorbell and one fetch per send
+}
+
+TEST(PerftestOptions, WithLibmlx4sRuleOnlyInlineWqesGoByBlueFlame) {
+  LatRun r(perftest_test::Sets{{"perftest.sizes", "64"},
+                               {"perftest.inline", "false"},
+                               {"hca.blueflame_non_inline", "false"}});
+  ASSERT_TRUE(r.perftest->finished());
+  EXPECT_EQ(r.host_hca().blueflame_wqes, 0u);
+  EXPECT_EQ(r.host_hca().wqe_fetches, 100u);
+}
+
+TEST(PerftestOptions, WithLibmlx5sDefaultWqesWithoutInlineDataGoByBlueFlameToo) {
+  LatRun r(perftest_test::Sets{{"perftest.sizes", "64"}, {"perftest.inline", "false"}});
+  ASSERT_TRUE(r.perftest->finished());
+  EXPECT_EQ(r.host_hca().blueflame_wqes, 100u);
+  EXPECT_EQ(r.host_hca().wqe_fetches, 0u);
+}
+
 TEST(PerftestOptions, ADurationRunStopsPostingWhenTheTimeIsUp) {
   BwRun r({{"perftest.duration_us", "50"}, {"perftest.iterations", "1000000"}});
   ASSERT_TRUE(r.perftest->finished());

@@ -30,7 +30,8 @@ Picos expected_rtt_floor(const System& s) {
   auto cyc = [&](std::uint32_t n) { return clk.cycles(n); };
   auto edge = [&](Picos t) { return clk.edge_at_or_after(t); };
   const Picos doorbell_wire = pcie.wire_ps(8 + pcie.request_overhead);
-  const Picos blueflame_wire = pcie.wire_ps(8 + hca.sq_stride + pcie.request_overhead);
+  // BlueFlame: 8 B header, then the 32 B WQE header + 2 B inline data in one 64 B block.
+  const Picos blueflame_wire = pcie.wire_ps(8 + 64 + pcie.request_overhead);
   const Picos cqe_wire = pcie.wire_ps(32 + pcie.request_overhead);
   const Picos packet_wire = link.wire_ps(HeaderBytes::kBase + 4);  // 2 B payload padded to 4
   const Picos prop = link.propagation_ps();
