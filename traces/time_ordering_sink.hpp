@@ -1,11 +1,18 @@
 #pragma once
-// Puts value changes in time order before they reach a sink that needs it (VCD). Models may
-// report changes ahead of time (a link knows when it will be idle again when it starts a
-// packet); those wait here until simulated time reaches them. Changes at the same time keep the
-// order in which they were made, so the last one made wins, as in the model.
+// Puts value changes in time order before they reach a sink that needs it (VCD, FST). Models
+// may report changes ahead of time (a stage knows when it will be idle again when it starts a
+// piece of work); those wait here until simulated time reaches them. Changes at the same time
+// keep the order in which they were made, so the last one made wins, as in the model.
+//
+// Held changes wait in a ring of buckets, each kBucketPs of simulated time wide, covering the
+// next kBuckets * kBucketPs (about 4 us) from the bucket of "now": putting one away is an append,
+// and a bucket is sorted (by time, then order made) only when it is taken out and something
+// came into it out of order, which is rare (stages report their changes in time order). The
+// few changes made further ahead wait in a heap and join their bucket when the ring reaches it.
+// Time that passes with nothing held is skipped in one step, so idle gaps cost nothing.
 #include <algorithm>
 #include <cstdint>
-#include <stdexcept>
+#include <cstring>
 #include <vector>
 
 #include "models/core/sim_time.hpp"
@@ -16,7 +23,7 @@ namespace hcasim {
 
 class TimeOrderingSink : public TraceSink {
  public:
-  explicit TimeOrderingSink(TraceSink& out) : out_(out) {}
+  explicit TimeOrderingSink(TraceSink& out) : out_(out), ring_(kBuckets) {}
 
   SignalId declare_integer(const std::string& path, unsigned width, std::uint64_t init) override {
     return out_.declare_integer(path, width, init);
@@ -29,10 +36,12 @@ class TimeOrderingSink : public TraceSink {
     return out_.declare_real(path, init);
   }
   void change_integer(SignalId id, std::uint64_t t, std::uint64_t v) override {
-    route(t, Value{id, false, v, 0.0});
+    route(Held{t, 0, id, false, v});
   }
   void change_real(SignalId id, std::uint64_t t, double v) override {
-    route(t, Value{id, true, 0, v});
+    std::uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    route(Held{t, 0, id, true, bits});
   }
   // Emits everything still held (end of simulation); returns the time of the last change
   // emitted so far (a trace must not end before it).
@@ -42,38 +51,95 @@ class TimeOrderingSink : public TraceSink {
   }
 
  private:
-  struct Value {
+  static constexpr unsigned kBucketShift = 14;  // 16.384 ns per bucket
+  static constexpr std::uint64_t kBuckets = 256;
+
+  struct Held {
+    std::uint64_t t;
+    std::uint64_t order;  // made-before order among held changes
     SignalId id;
     bool real;
-    std::uint64_t iv;
-    double rv;
+    std::uint64_t bits;  // the value; a real's bits
+    bool before(const Held& o) const { return t != o.t ? t < o.t : order < o.order; }
   };
-  void route(std::uint64_t t, const Value& v) {
+  struct Bucket {
+    std::vector<Held> items;  // capacity is kept between uses
+    std::uint32_t head = 0;   // items before it are emitted
+    bool sorted = true;       // items from head on are in (time, order) order
+    bool empty() const { return head == items.size(); }
+    void put(const Held& h) {
+      if (!empty() && h.before(items.back())) sorted = false;
+      items.push_back(h);
+    }
+  };
+
+  void route(Held h) {
     const std::uint64_t now = now_ps();
     flush_until(now);
-    if (t <= now) {
-      emit(t, v);  // everything held is later than now
+    if (h.t <= now) {
+      emit(h);  // everything held is later than now
       return;
     }
-    held_.push(t, v);
-  }
-  void flush_until(std::uint64_t t) {
-    while (!held_.empty() && held_.front_time() <= t) {
-      Picos at;
-      const Value v = held_.pop(at);
-      emit(at, v);
+    h.order = order_++;
+    const std::uint64_t k = h.t >> kBucketShift;
+    if (k < first_ + kBuckets) {
+      ring_[k % kBuckets].put(h);
+      ++in_ring_;
+    } else {
+      far_.push(h.t, h);
     }
   }
-  void emit(std::uint64_t t, const Value& v) {
-    last_time_ = t;
-    if (v.real)
-      out_.change_real(v.id, t, v.rv);
-    else
-      out_.change_integer(v.id, t, v.iv);
+
+  // Emits every held change at or before `now`; afterwards the ring starts at now's bucket.
+  void flush_until(std::uint64_t now) {
+    const std::uint64_t last = now >> kBucketShift;
+    for (;;) {
+      if (in_ring_ == 0) {  // skip the empty stretch, to now or to the first far change
+        std::uint64_t next = last;
+        if (!far_.empty()) next = std::min(next, far_.front_time() >> kBucketShift);
+        first_ = std::max(first_, next);
+      }
+      Bucket& b = ring_[first_ % kBuckets];
+      while (!far_.empty() && (far_.front_time() >> kBucketShift) == first_) {
+        Picos t;
+        b.put(far_.pop(t));  // made before the bucket's later entries: sorting puts it right
+        ++in_ring_;
+      }
+      if (!b.sorted) {
+        std::sort(b.items.begin() + b.head, b.items.end(),
+                  [](const Held& x, const Held& y) { return x.before(y); });
+        b.sorted = true;
+      }
+      while (!b.empty() && b.items[b.head].t <= now) {
+        emit(b.items[b.head++]);
+        --in_ring_;
+      }
+      if (b.empty()) {
+        b.items.clear();
+        b.head = 0;
+      }
+      if (first_ >= last) return;  // now's bucket: what is left in it is later than now
+      ++first_;                    // this bucket is done; its slot now holds the ring's last
+    }
+  }
+
+  void emit(const Held& h) {
+    last_time_ = h.t;
+    if (h.real) {
+      double d;
+      std::memcpy(&d, &h.bits, sizeof d);
+      out_.change_real(h.id, h.t, d);
+    } else {
+      out_.change_integer(h.id, h.t, h.bits);
+    }
   }
 
   TraceSink& out_;
-  TimeOrderedSlots<Value> held_;  // changes ahead of now, in time order
+  std::vector<Bucket> ring_;    // bucket k (time >> kBucketShift) in slot k % kBuckets
+  std::uint64_t first_ = 0;     // the ring's first bucket (now's, once flushed)
+  std::uint64_t in_ring_ = 0;   // changes held in the ring
+  TimeOrderedSlots<Held> far_;  // changes beyond the ring, in time order
+  std::uint64_t order_ = 0;     // the next change's made-before order
   std::uint64_t last_time_ = 0;
 };
 

@@ -36,17 +36,20 @@ class BusyResource {
   std::uint64_t uses_ = 0;
 };
 
-// A BusyResource whose busy/idle periods appear in the trace as a 0/1 signal. The periods are
-// known when reserved, so they are reported ahead of time (set_at) and cost no events.
-// With op labels, a second enum signal "<stage>_op" names what the stage works on (value 0,
-// the first label, while idle): best from an enum E that defines its labels
-// (models/core/trace_labels.hpp), attach<E>() and reserve(..., E::kValue).
+// A BusyResource whose busy/idle periods appear in the trace. The periods are known when
+// reserved, so they are reported ahead of time (set_at) and cost no events. Without op labels
+// the signal is "<stage>_busy" (0/1); with them it is the enum "<stage>_op", naming what the
+// stage works on (value 0, the first label, while idle), which says all that a busy bit would
+// (one signal, so one trace change per edge, not two). Best from an enum E that defines its
+// labels (models/core/trace_labels.hpp), attach<E>() and reserve(..., E::kValue).
 class TracedResource : public BusyResource {
  public:
   void attach(TraceSink* sink, const std::string& stage,
               const std::vector<std::string>& op_labels = {}) {
-    busy_.attach(sink, stage + "_busy", 1);
-    if (!op_labels.empty()) op_.attach_enum(sink, stage + "_op", op_labels);
+    if (op_labels.empty())
+      busy_.attach(sink, stage + "_busy", 1);
+    else
+      busy_.attach_enum(sink, stage + "_op", op_labels);
   }
   template <class E>
   void attach(TraceSink* sink, const std::string& stage) {
@@ -59,17 +62,14 @@ class TracedResource : public BusyResource {
   Picos reserve(Picos earliest, Picos duration, std::uint64_t op = 1) {
     const Picos start = BusyResource::reserve(earliest, duration);
     if (duration) {
-      busy_.set_at(start, 1);
-      op_.set_at(start, op);
+      busy_.set_at(start, op);
       busy_.set_at(start + duration, 0);
-      op_.set_at(start + duration, 0);
     }
     return start;
   }
 
  private:
-  TracedInt busy_;
-  TracedInt op_;
+  TracedInt busy_;  // "<stage>_busy", or "<stage>_op" with op labels
 };
 
 }  // namespace hcasim

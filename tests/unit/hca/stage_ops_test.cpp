@@ -68,12 +68,23 @@ TEST(StageOps, AStageTracesTheEnumValueItWorksOnThenIdle) {
   RecordingSink sink;
   TracedResource stage;
   stage.attach<PacketOp>(&sink, "hca.rx");
-  ASSERT_EQ(sink.paths, (std::vector<std::string>{"hca.rx_busy", "hca.rx_op"}));
-  EXPECT_EQ(sink.labels[1], label_list<PacketOp>());
+  // One signal: the op names the work and its idle value says the stage is free.
+  ASSERT_EQ(sink.paths, (std::vector<std::string>{"hca.rx_op"}));
+  EXPECT_EQ(sink.labels[0], label_list<PacketOp>());
   EXPECT_EQ(stage.reserve(100, 30, PacketOp::kNak), 100u);
-  // busy 1, op nak, then busy 0 and op idle when the 30 ps are over
+  // op nak, then idle when the 30 ps are over
   const std::vector<std::pair<TraceSink::SignalId, std::uint64_t>> expected = {
-      {0, 1}, {1, std::uint64_t(PacketOp::kNak)}, {0, 0}, {1, std::uint64_t(PacketOp::kIdle)}};
+      {0, std::uint64_t(PacketOp::kNak)}, {0, std::uint64_t(PacketOp::kIdle)}};
+  EXPECT_EQ(sink.changes, expected);
+}
+
+TEST(StageOps, AStageWithoutOpLabelsTracesABusyBit) {
+  RecordingSink sink;
+  TracedResource stage;
+  stage.attach(&sink, "hca.wqe_parse");
+  ASSERT_EQ(sink.paths, (std::vector<std::string>{"hca.wqe_parse_busy"}));
+  EXPECT_EQ(stage.reserve(100, 30), 100u);
+  const std::vector<std::pair<TraceSink::SignalId, std::uint64_t>> expected = {{0, 1}, {0, 0}};
   EXPECT_EQ(sink.changes, expected);
 }
 
