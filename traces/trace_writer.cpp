@@ -131,8 +131,11 @@ TraceSink::SignalId TraceWriter::add_signal(const std::string& path, Kind kind, 
   s.labels = std::move(labels);
   s.code = id_code(signals_.size());
   signals_.push_back(std::move(s));
-  masks_.push_back(mask);
-  current_.push_back(initial_bits & mask);
+  State st;
+  st.current = initial_bits & mask;
+  st.mask = mask;
+  st.real = kind == Kind::Real;
+  state_.push_back(st);
   return static_cast<SignalId>(signals_.size() - 1);
 }
 
@@ -140,8 +143,7 @@ const TraceWriter::Signal& TraceWriter::signal(SignalId id) const { return signa
 
 void TraceWriter::start() {
   if (started_) return;
-  written_ = current_;
-  is_pending_.assign(signals_.size(), 0);
+  for (State& st : state_) st.written = st.current;
   pending_.clear();
   pending_.reserve(signals_.size());
   write_header();
@@ -157,13 +159,14 @@ void TraceWriter::change_real(SignalId id, std::uint64_t time_ps, double value) 
 }
 
 void TraceWriter::record(SignalId id, std::uint64_t time_ps, std::uint64_t bits, bool real) {
-  if (id >= signals_.size()) {
+  if (id >= state_.size()) {
     throw std::logic_error("trace '" + path() + "': unknown signal id " + std::to_string(id));
   }
+  State& st = state_[id];
   if (finished_) {
     throw std::logic_error("trace signal '" + signals_[id].path + "' changed after finish");
   }
-  if ((signals_[id].kind == Kind::Real) != real) {
+  if (st.real != real) {
     throw std::logic_error("trace signal '" + signals_[id].path + "' changed as " +
                            (real ? "a real" : "an integer") + " but declared otherwise");
   }
@@ -171,7 +174,7 @@ void TraceWriter::record(SignalId id, std::uint64_t time_ps, std::uint64_t bits,
     // A change at time 0 before the trace started (a model setting its value during
     // elaboration) is the signal's initial value, so signals may still be declared after it.
     if (time_ps == 0) {
-      current_[id] = bits & masks_[id];
+      st.current = bits & st.mask;
       return;
     }
     start();
@@ -183,7 +186,7 @@ void TraceWriter::record(SignalId id, std::uint64_t time_ps, std::uint64_t bits,
   }
   last_time_ = time_ps;
   if (time_ps < window_start_) {  // before the window: it only sets the values at its start
-    current_[id] = bits & masks_[id];
+    st.current = bits & st.mask;
     return;
   }
   if (time_ps > window_end_) return;  // after the window
@@ -191,9 +194,9 @@ void TraceWriter::record(SignalId id, std::uint64_t time_ps, std::uint64_t bits,
     flush_pending();
     pending_time_ = time_ps;
   }
-  current_[id] = bits & masks_[id];
-  if (!is_pending_[id]) {
-    is_pending_[id] = 1;
+  st.current = bits & st.mask;
+  if (!st.pending) {
+    st.pending = true;
     pending_.push_back(id);  // capacity reserved in start(): no allocation
   }
 }
@@ -209,18 +212,21 @@ void TraceWriter::flush_pending() {
   if (!initial_written_) {
     // The values at the first timestamp (normally 0): initial values plus the changes there.
     time_for_value();
-    written_ = current_;
-    write_initial_values(written_);
+    std::vector<std::uint64_t> values;
+    values.reserve(state_.size());
+    for (State& st : state_) values.push_back(st.written = st.current);
+    write_initial_values(values);
     initial_written_ = true;
   } else {
     for (SignalId id : pending_) {
-      if (current_[id] == written_[id]) continue;
+      State& st = state_[id];
+      if (st.current == st.written) continue;
       time_for_value();
-      written_[id] = current_[id];
-      write_value(id, written_[id]);
+      st.written = st.current;
+      write_value(id, st.written);
     }
   }
-  for (SignalId id : pending_) is_pending_[id] = 0;
+  for (SignalId id : pending_) state_[id].pending = false;
   pending_.clear();
 }
 

@@ -113,11 +113,15 @@ class TraceWriter : public TraceSink {
   std::string path_;
   std::vector<Signal> signals_;
   std::unordered_set<std::string> paths_;
-  // Per signal, indexed by SignalId (reals are stored as their bit pattern).
-  std::vector<std::uint64_t> masks_;    // width mask for integers, all ones for reals
-  std::vector<std::uint64_t> current_;  // latest value reported
-  std::vector<std::uint64_t> written_;  // last value in the file
-  std::vector<std::uint8_t> is_pending_;
+  // What a change touches, per signal in one cache line's reach (reals as their bit pattern).
+  struct State {
+    std::uint64_t current = 0;  // latest value reported
+    std::uint64_t written = 0;  // last value in the file
+    std::uint64_t mask = 0;     // width mask for integers, all ones for reals
+    bool pending = false;       // in pending_
+    bool real = false;
+  };
+  std::vector<State> state_;        // indexed by SignalId
   std::vector<SignalId> pending_;   // changed at pending_time_, in order of first change
   std::uint64_t pending_time_ = 0;  // of the changes in pending_ (in the window)
   std::uint64_t last_time_ = 0;     // of the latest change reported
