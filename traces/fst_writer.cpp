@@ -117,7 +117,44 @@ FstWriter::FstWriter(std::string path, std::size_t block_bytes)
   block_limit_ = std::min(kFirstBlockBytes, max_block_bytes_);
 }
 
-FstWriter::~FstWriter() = default;
+FstWriter::~FstWriter() {
+  if (!encoder_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  encoder_.join();  // after the block it may be writing; the AtomicFile then removes the file
+}
+
+void FstWriter::encoder_loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [&] { return has_work_ || stop_; });
+    if (!has_work_) return;  // stopped
+    lock.unlock();
+    std::exception_ptr error;
+    try {
+      encode_block(writing_);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    error_ = error;
+    has_work_ = false;
+    wake_.notify_all();
+  }
+}
+
+void FstWriter::wait_for_encoder() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  wake_.wait(lock, [&] { return !has_work_; });
+  if (error_) {
+    std::exception_ptr error = error_;
+    error_ = nullptr;
+    std::rethrow_exception(error);
+  }
+}
 
 std::size_t FstWriter::compress(const std::uint8_t* in, std::size_t n) {
   if (n < kCompressFrom) return 0;
@@ -148,7 +185,8 @@ void FstWriter::check_io(const char* what) {
 
 void FstWriter::write_header() {
   const std::size_t n = signals().size();
-  chains_.resize(n);
+  collecting_.chains.resize(n);
+  writing_.chains.resize(n);
   encodings_.clear();
   for (const Signal& s : signals()) {
     Encoding e;
@@ -160,16 +198,17 @@ void FstWriter::write_header() {
     encodings_.push_back(e);
   }
   last_index_.assign(n, 0);
-  frame_.assign(n, 0);
+  collecting_.frame.assign(n, 0);
   values_.assign(n, 0);
-  write_file_header();
+  write_file_header_counting(0);
   write_hierarchy_and_geometry();
   check_io("header");
+  encoder_ = std::thread(&FstWriter::encoder_loop, this);
 }
 
-void FstWriter::write_file_header() {
-  std::vector<std::uint8_t> h;
-  h.reserve(kHeaderLength + 1);
+void FstWriter::write_file_header_counting(std::uint64_t blocks) {
+  std::vector<std::uint8_t>& h = header_;  // kept: no allocation per block
+  h.clear();
   h.push_back(kBlockHeader);
   put_u64(h, kHeaderLength);
   put_u64(h, first_time_);
@@ -180,7 +219,7 @@ void FstWriter::write_file_header() {
   put_u64(h, scopes_);
   put_u64(h, signals().size());  // variables
   put_u64(h, signals().size());  // handles: one per variable, no aliases
-  put_u64(h, blocks_);
+  put_u64(h, blocks);
   h.push_back(static_cast<std::uint8_t>(-12));  // timescale 10^-12 s: one tick is one ps
   char version[kVersionSize] = {};
   std::memcpy(version, kVersion, sizeof kVersion);
@@ -236,41 +275,42 @@ void FstWriter::write_hierarchy_and_geometry() {
   put_section(scratch_, compress(scratch_));
   put_block(kBlockGeometry, body_);
   // The header counts the scopes now known (the blocks are counted as they are written).
-  write_file_header();
+  write_file_header_counting(0);
 }
 
 void FstWriter::put_block(std::uint8_t type, const std::vector<std::uint8_t>& body) {
-  std::vector<std::uint8_t> head;
-  head.push_back(type);
-  put_u64(head, body.size() + 8);
+  std::uint8_t head[9] = {type};
+  const std::uint64_t length = body.size() + 8;
+  for (int i = 0; i < 8; ++i) head[1 + i] = static_cast<std::uint8_t>(length >> (56 - 8 * i));
   std::FILE* f = file_.handle();
-  std::fwrite(head.data(), 1, head.size(), f);
+  std::fwrite(head, 1, sizeof head, f);
   std::fwrite(body.data(), 1, body.size(), f);
 }
 
 void FstWriter::write_time(std::uint64_t time_ps) {
-  if (block_used_ >= block_limit_ && time_count_ != 0) flush_block();
+  Block& b = collecting_;
+  if (block_used_ >= block_limit_ && b.time_count != 0) flush_block();
   std::uint8_t entry[Chain::kMaxEntry];
   // The first entry of a block is absolute, the others are deltas.
-  std::uint8_t* end = varint_at(entry, time_count_ == 0 ? time_ps : time_ps - block_last_time_);
-  times_.append(entry, static_cast<std::size_t>(end - entry));
-  if (time_count_ == 0) block_first_time_ = time_ps;
-  block_last_time_ = time_ps;
-  ++time_count_;
+  std::uint8_t* end = varint_at(entry, b.time_count == 0 ? time_ps : time_ps - b.last_time);
+  b.times.append(entry, static_cast<std::size_t>(end - entry));
+  if (b.time_count == 0) b.first_time = time_ps;
+  b.last_time = time_ps;
+  ++b.time_count;
   block_used_ += static_cast<std::size_t>(end - entry);
 }
 
 void FstWriter::write_initial_values(const std::vector<std::uint64_t>& values) {
   // Readers print a block's starting values only when they begin reading past it, so the
   // trace's first values are changes at the first timestamp, as GTKWave's own writer has them.
-  first_time_ = block_first_time_;
-  frame_ = values;
+  first_time_ = collecting_.first_time;
+  collecting_.frame = values;
   for (std::size_t i = 0; i < values.size(); ++i) write_value(static_cast<SignalId>(i), values[i]);
 }
 
 void FstWriter::write_value(SignalId id, std::uint64_t bits) {
   const Encoding e = encodings_[id];
-  const std::uint64_t index = time_count_ - 1;
+  const std::uint64_t index = collecting_.time_count - 1;
   const std::uint64_t delta = index - last_index_[id];
   last_index_[id] = index;
   values_[id] = bits;
@@ -287,17 +327,36 @@ void FstWriter::write_value(SignalId id, std::uint64_t bits) {
     const std::uint64_t aligned = bits << e.shift;
     for (unsigned b = e.bytes; b-- > 0;) *p++ = static_cast<std::uint8_t>(aligned >> (8 * b));
   }
-  chains_[id].append(entry, static_cast<std::size_t>(p - entry));
+  collecting_.chains[id].append(entry, static_cast<std::size_t>(p - entry));
   block_used_ += static_cast<std::size_t>(p - entry);
 }
 
 void FstWriter::flush_block() {
+  wait_for_encoder();  // done with writing_
+  std::swap(collecting_, writing_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    has_work_ = true;
+  }
+  wake_.notify_all();
+
+  // The next block starts from the values this one leaves (buffers keep their size).
+  for (Chain& c : collecting_.chains) c.size = 0;
+  collecting_.times.size = 0;
+  collecting_.time_count = 0;
+  collecting_.frame = values_;
+  std::fill(last_index_.begin(), last_index_.end(), 0);
+  block_used_ = 0;
+  block_limit_ = std::min(block_limit_ * 2, max_block_bytes_);
+}
+
+void FstWriter::encode_block(const Block& b) {
   const std::size_t n = signals().size();
   body_.clear();
-  put_u64(body_, block_first_time_);
-  put_u64(body_, block_last_time_);
+  put_u64(body_, b.first_time);
+  put_u64(body_, b.last_time);
   std::uint64_t memory = 0;  // what a reader needs for the uncompressed chains
-  for (const Chain& c : chains_) memory += c.size;
+  for (const Chain& c : b.chains) memory += c.size;
   put_u64(body_, memory);
 
   // The values at the block's start: integers as '0'/'1' text, reals as their 8 bytes.
@@ -305,10 +364,10 @@ void FstWriter::flush_block() {
   for (SignalId i : order_) {
     const Signal& s = signals()[i];
     if (s.kind == Kind::Real) {
-      put_bytes(scratch_, &frame_[i], sizeof frame_[i]);
+      put_bytes(scratch_, &b.frame[i], sizeof b.frame[i]);
     } else {
-      for (unsigned b = s.width; b-- > 0;)
-        scratch_.push_back(static_cast<std::uint8_t>('0' + ((frame_[i] >> b) & 1)));
+      for (unsigned bit = s.width; bit-- > 0;)
+        scratch_.push_back(static_cast<std::uint8_t>('0' + ((b.frame[i] >> bit) & 1)));
     }
   }
   const std::size_t zipped_frame = compress(scratch_);
@@ -321,10 +380,11 @@ void FstWriter::flush_block() {
   // before it (1 for the first), signals without changes come as runs of zeros.
   put_varint(body_, n);
   body_.push_back(kPackZlib);
-  std::vector<std::int64_t> pos(n, 0);  // by handle - 1
+  std::vector<std::int64_t>& pos = positions_;  // by handle - 1
+  pos.assign(n, 0);
   std::int64_t previous = 1;
   for (std::size_t i = 0; i < n; ++i) {
-    const Chain& raw = chains_[order_[i]];
+    const Chain& raw = b.chains[order_[i]];
     if (raw.size == 0) continue;
     const std::size_t start = body_.size();
     const std::size_t zipped = compress(raw.bytes.get(), raw.size);
@@ -347,11 +407,11 @@ void FstWriter::flush_block() {
   put_u64(body_, body_.size() - table_start);
 
   // The time table, its lengths and entry count last.
-  const std::size_t zipped_times = compress(times_.bytes.get(), times_.size);
-  put_section(times_.bytes.get(), times_.size, zipped_times);
-  put_u64(body_, times_.size);
-  put_u64(body_, zipped_times != 0 ? zipped_times : times_.size);
-  put_u64(body_, time_count_);
+  const std::size_t zipped_times = compress(b.times.bytes.get(), b.times.size);
+  put_section(b.times.bytes.get(), b.times.size, zipped_times);
+  put_u64(body_, b.times.size);
+  put_u64(body_, zipped_times != 0 ? zipped_times : b.times.size);
+  put_u64(body_, b.time_count);
 
   // Written as a skipped block first and then marked complete, and counted in the header: a
   // reader of a file cut short (an interrupted run) sees every block before this one.
@@ -361,22 +421,15 @@ void FstWriter::flush_block() {
   std::fseek(f, at, SEEK_SET);
   std::fputc(kBlockChanges, f);
   std::fseek(f, 0, SEEK_END);
-  ++blocks_;
-  last_time_ = block_last_time_;
-  write_file_header();
+  last_time_ = b.last_time;
+  write_file_header_counting(blocks_.load() + 1);
   check_io("value changes");
-
-  for (Chain& c : chains_) c.size = 0;
-  std::fill(last_index_.begin(), last_index_.end(), 0);
-  frame_ = values_;
-  times_.size = 0;
-  time_count_ = 0;
-  block_used_ = 0;
-  block_limit_ = std::min(block_limit_ * 2, max_block_bytes_);
+  ++blocks_;  // complete on disk
 }
 
 void FstWriter::write_end() {
-  if (time_count_ != 0) flush_block();
+  if (collecting_.time_count != 0) flush_block();
+  wait_for_encoder();
   file_.commit();
 }
 

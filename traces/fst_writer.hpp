@@ -2,11 +2,16 @@
 // An FST writer (GTKWave's compressed trace format), written by hcasim itself: no VCD text is
 // formatted, piped or parsed, so a traced run costs little more than an untraced one and the
 // file is far smaller than the VCD of the same changes. docs/user-guide.md describes the file.
+#include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "traces/atomic_file.hpp"
@@ -41,8 +46,8 @@ class FstWriter final : public TraceWriter {
   FstWriter(const FstWriter&) = delete;
   FstWriter& operator=(const FstWriter&) = delete;
 
-  // Value-change blocks written so far.
-  std::uint64_t blocks_written() const { return blocks_; }
+  // Value-change blocks complete on disk so far.
+  std::uint64_t blocks_written() const { return blocks_.load(); }
 
  private:
   void write_header() override;
@@ -51,9 +56,17 @@ class FstWriter final : public TraceWriter {
   void write_value(SignalId id, std::uint64_t bits) override;
   void write_end() override;
 
-  void write_file_header();  // at the start of the file, then back to its end
+  // The header counting `blocks` value-change blocks, at the start of the file; then back to
+  // its end.
+  void write_file_header_counting(std::uint64_t blocks);
   void write_hierarchy_and_geometry();
+  // Hands the block collected to the encoding thread (after it is done with the one before)
+  // and starts the next.
   void flush_block();
+  struct Block;
+  void encode_block(const Block& b);  // on the encoding thread
+  void encoder_loop();
+  void wait_for_encoder();  // rethrows what the encoding failed with
   void put_block(std::uint8_t type, const std::vector<std::uint8_t>& body);
   // zlib's format of n bytes at `in` into deflater_: its size when smaller than n, else 0
   // (store the bytes as they are).
@@ -73,7 +86,7 @@ class FstWriter final : public TraceWriter {
   std::size_t max_block_bytes_;
   std::size_t block_limit_ = kFirstBlockBytes;  // this block's size, doubling up to the max
   std::uint64_t scopes_ = 0;
-  std::uint64_t blocks_ = 0;
+  std::atomic<std::uint64_t> blocks_{0};
   std::uint64_t first_time_ = 0;  // of the trace (the initial values)
   std::uint64_t last_time_ = 0;   // the latest timestamp in a written block
   // The signals in the order the hierarchy lists them: readers number the variables (their
@@ -104,20 +117,38 @@ class FstWriter final : public TraceWriter {
   };
   std::vector<Encoding> encodings_;  // per signal
 
-  // The block being collected.
-  std::vector<Chain> chains_;              // per signal: its changes in this block
+  // A block of changes: collected by the simulation, then encoded and written by the encoding
+  // thread while the next one is collected (two of them swap roles).
+  struct Block {
+    std::vector<Chain> chains;         // per signal: its changes in this block
+    std::vector<std::uint64_t> frame;  // per signal: its value when the block starts
+    Chain times;                       // the block's timestamps, as varint deltas
+    std::uint64_t time_count = 0;      // entries in times
+    std::uint64_t first_time = 0;
+    std::uint64_t last_time = 0;
+  };
+  Block collecting_;
+  Block writing_;                          // owned by the encoding thread while it works
   std::vector<std::uint64_t> last_index_;  // per signal: time index of its last change here
-  std::vector<std::uint64_t> frame_;       // per signal: its value when the block starts
   std::vector<std::uint64_t> values_;      // per signal: its latest value
-  Chain times_;                            // the block's timestamps, as varint deltas
-  std::uint64_t time_count_ = 0;           // entries in times_
-  std::uint64_t block_first_time_ = 0;
-  std::uint64_t block_last_time_ = 0;
-  std::size_t block_used_ = 0;  // bytes in chains_ and times_
+  std::size_t block_used_ = 0;             // bytes in collecting_'s chains and times
 
-  std::vector<std::uint8_t> body_;     // scratch: a block's bytes
-  std::vector<std::uint8_t> scratch_;  // scratch: an uncompressed section
-  ZlibDeflater deflater_;              // holds a compressed section
+  // design decision: zlib and the disk write run on a thread of their own, so that a traced
+  // run's wall time does not include them when a second core is free. The bytes written are
+  // the same whatever the timing.
+  std::thread encoder_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool has_work_ = false;     // writing_ is handed over (guarded by mutex_)
+  bool stop_ = false;         // guarded by mutex_
+  std::exception_ptr error_;  // what encoding writing_ threw (guarded by mutex_)
+
+  // The encoding thread's.
+  std::vector<std::uint8_t> body_;       // scratch: a block's bytes
+  std::vector<std::uint8_t> scratch_;    // scratch: an uncompressed section
+  std::vector<std::uint8_t> header_;     // scratch: the header block
+  std::vector<std::int64_t> positions_;  // scratch: where each chain starts
+  ZlibDeflater deflater_;                // holds a compressed section
 };
 
 }  // namespace hcasim
