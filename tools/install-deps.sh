@@ -8,9 +8,10 @@ packages=(
   libsystemc-dev                 # SystemC 2.3 + TLM-2.0 (pkg-config: systemc, tlm)
   libboost-program-options-dev   # CLI and INI scenario files
   nlohmann-json3-dev             # summary.json
+  zlib1g-dev                     # the FST trace writer's compression
   libgtest-dev libgmock-dev      # unit tests
   libbenchmark-dev               # native benchmarks
-  gtkwave                        # vcd2fst/fst2vcd used by the trace tests; viewer for users
+  gtkwave                        # fst2vcd/vcd2fst used by the trace tests; viewer for users
   gnuplot-nox                    # `hcasim plot` and sweep plots (PNG)
   libpng-dev                     # the plot tests decode the PNGs they check
   clang libclang-rt-14-dev       # `make fuzz`: clang++ and libFuzzer (libclang_rt.fuzzer)

@@ -86,29 +86,29 @@ class SaveFileText {
 
 }  // namespace
 
-std::string gtkwave_signal_name(const VcdWriter::Signal& signal) {
-  if (signal.kind == VcdWriter::Kind::Real || signal.width <= 1) return signal.path;
+std::string gtkwave_signal_name(const TraceWriter::Signal& signal) {
+  if (signal.kind == TraceWriter::Kind::Real || signal.width <= 1) return signal.path;
   return signal.path + '[' + std::to_string(signal.width - 1) + ":0]";
 }
 
-void write_gtkw(const VcdWriter& vcd, const std::string& gtkw_path,
+void write_gtkw(const TraceWriter& trace, const std::string& gtkw_path,
                 const std::string& vcd_file_name_relative, std::uint64_t end_time_ps,
                 std::uint64_t start_time_ps) {
   const std::string dump =
-      vcd_file_name_relative.empty() ? file_name_of(vcd.path()) : vcd_file_name_relative;
+      vcd_file_name_relative.empty() ? file_name_of(trace.path()) : vcd_file_name_relative;
   if (!dump.empty() && dump.front() == '/') {
     throw std::invalid_argument("GTKWave save file '" + gtkw_path + "': dump file name '" + dump +
                                 "' must be relative so the folder can move");
   }
   const std::string dir = directory_of(gtkw_path);
   const std::string stem = stem_of(file_name_of(gtkw_path));
-  const std::vector<VcdWriter::Signal>& signals = vcd.signals();
+  const std::vector<TraceWriter::Signal>& signals = trace.signals();
 
   // One filter file per distinct label set, numbered in order of first use.
   std::map<std::vector<std::string>, std::size_t> filter_index;
   std::vector<const std::vector<std::string>*> filters;
-  for (const VcdWriter::Signal& s : signals) {
-    if (s.kind != VcdWriter::Kind::Enum) continue;
+  for (const TraceWriter::Signal& s : signals) {
+    if (s.kind != TraceWriter::Kind::Enum) continue;
     if (filter_index.emplace(s.labels, filters.size()).second) filters.push_back(&s.labels);
   }
   auto filter_name = [&](std::size_t n) { return stem + "_enum_" + std::to_string(n) + ".txt"; };
@@ -149,20 +149,20 @@ void write_gtkw(const VcdWriter& vcd, const std::string& gtkw_path,
     gtkw.line(z);
   }
   auto add_signal = [&](std::size_t i) {
-    const VcdWriter::Signal& s = signals[i];
+    const TraceWriter::Signal& s = signals[i];
     switch (s.kind) {
-      case VcdWriter::Kind::Integer:
+      case TraceWriter::Kind::Integer:
         gtkw.flags(kIntegerFlags);
         gtkw.line(gtkwave_signal_name(s));
         break;
-      case VcdWriter::Kind::Enum: {
+      case TraceWriter::Kind::Enum: {
         const std::size_t n = filter_index.at(s.labels);
         gtkw.flags(kEnumFlags);
         gtkw.line('^' + std::to_string(n + 1) + ' ' + filter_name(n));
         gtkw.line(gtkwave_signal_name(s));
         break;
       }
-      case VcdWriter::Kind::Real:
+      case TraceWriter::Kind::Real:
         gtkw.flags(kRealFlags);
         gtkw.line(gtkwave_signal_name(s));
         gtkw.flags(kAnalogBlankStretch);

@@ -4,13 +4,13 @@
 // by name through translate filter files.
 #include <string>
 
-#include "traces/vcd_writer.hpp"
+#include "traces/trace_writer.hpp"
 
 namespace hcasim {
 
-// Writes `gtkw_path` for the signals declared in `vcd` (declarations are all it needs, so it may
-// be called before or after vcd.finish()). The save file names the dump as
-// `vcd_file_name_relative` (default: the file name of vcd.path()), so the folder holding both can
+// Writes `gtkw_path` for the signals declared in `trace` (declarations are all it needs, so it
+// may be called before or after trace.finish()). The save file names the dump as
+// `vcd_file_name_relative` (default: the file name of trace.path()), so the folder holding both can
 // be moved; it must not be an absolute path (std::invalid_argument).
 //
 // Signals are grouped by their first two scope levels ("host0.cpu0", "host0.hca0"; a signal with
@@ -20,13 +20,13 @@ namespace hcasim {
 // by relative name. All files are written via AtomicFile, deterministically (no dates, no
 // absolute paths). Throws std::runtime_error if a file cannot be written.
 // With `end_time_ps`, the view opens zoomed to show the whole run, or from `start_time_ps` on
-// (a trace window) to its end. The dump may be the VCD or the FST made of the same text.
-void write_gtkw(const VcdWriter& vcd, const std::string& gtkw_path,
+// (a trace window) to its end. The dump may be the VCD or the FST of the same changes.
+void write_gtkw(const TraceWriter& trace, const std::string& gtkw_path,
                 const std::string& vcd_file_name_relative = "", std::uint64_t end_time_ps = 0,
                 std::uint64_t start_time_ps = 0);
 
 // The name GTKWave gives a VCD signal in save files: the dotted path, plus "[msb:0]" for
 // integer and enum signals wider than one bit ("host0.hca0.sq0.depth[31:0]").
-std::string gtkwave_signal_name(const VcdWriter::Signal& signal);
+std::string gtkwave_signal_name(const TraceWriter::Signal& signal);
 
 }  // namespace hcasim

@@ -1,7 +1,7 @@
 #pragma once
-// Where a trace writer's text goes: a file that appears under its final name only when it is
-// complete (commit). AtomicFile writes the text itself (VCD); FstPipe streams it through GTKWave's
-// vcd2fst (FST). A file dropped without commit leaves nothing under its final name.
+// Where the VCD writer's text goes: a file that appears under its final name only when it is
+// complete (commit); AtomicFile is the one hcasim uses. A file dropped without commit leaves
+// nothing under its final name.
 #include <cstdio>
 #include <string>
 

@@ -21,7 +21,7 @@ struct ScenarioParams {
     v.integer(seed, "scenario.seed", "", 1, 0, INT64_MAX, "seed of every random stream");
     v.choice(trace, "scenario.trace", "vcd", {"vcd", "fst", "none"},
              "vcd: write trace.vcd + trace.gtkw; fst: trace.fst (GTKWave's compressed format, "
-             "streamed through its vcd2fst) + trace.gtkw; none: no waveform trace");
+             "written in blocks as the run goes) + trace.gtkw; none: no waveform trace");
     v.boolean(lookahead, "scenario.lookahead", true,
               "let processes run ahead of the SystemC kernel while nothing else is due (the same "
               "run, fewer kernel events: docs/lookahead.md); false sends every wait through the "

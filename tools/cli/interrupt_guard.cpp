@@ -1,9 +1,6 @@
 #include "tools/cli/interrupt_guard.hpp"
 
-#include <sys/wait.h>
 #include <unistd.h>
-
-#include <cerrno>
 
 #include <cstdio>
 #include <cstring>
@@ -61,18 +58,12 @@ void InterruptGuard::commit_ends() {
   pthread_sigmask(SIG_SETMASK, &blocked_before_, nullptr);
 }
 
-// Only async-signal-safe calls (write, close, waitpid, rename, raise).
+// Only async-signal-safe calls (write, rename, raise).
 void InterruptGuard::on_signal(int sig) {
   const InterruptGuard* g = instance_;
   say(sig == SIGINT ? "\nhcasim run: interrupted by SIGINT"
                     : "\nhcasim run: interrupted by SIGTERM");
   say("; the run is incomplete: no summary.json or latency.csv was written");
-  if (g && g->tracing_ && g->pipe_fd_ >= 0 && g->converter_ > 0) {
-    ::close(g->pipe_fd_);  // the converter sees the end of its input and finishes its file
-    int status = 0;
-    while (::waitpid(g->converter_, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
   if (g && g->tracing_ && std::rename(g->trace_temp_.c_str(), g->trace_partial_.c_str()) == 0) {
     say("; partial output: ");
     say(g->trace_partial_.c_str());

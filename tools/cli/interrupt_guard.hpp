@@ -2,9 +2,9 @@
 // While a run simulates, SIGINT and SIGTERM keep the promise that no output file looks complete
 // when it is not: the streamed trace (trace.vcd.tmp) is renamed to trace.vcd.partial, stderr
 // says where it is and that no summary was written, and the process then dies of the signal as
-// it would have, so a shell or a sweep sees the interruption (docs/bad-input.md). An FST trace
-// streams through vcd2fst (traces/fst_pipe.hpp): its input is closed and the converter awaited
-// first, so trace.fst.partial is a finished FST file of the trace up to the interruption.
+// it would have, so a shell or a sweep sees the interruption (docs/bad-input.md). An FST trace is
+// readable up to its last complete block of changes (traces/fst_writer.hpp), so
+// trace.fst.partial holds the trace up to shortly before the interruption.
 #include <signal.h>
 #include <sys/types.h>
 
@@ -21,12 +21,6 @@ class InterruptGuard {
   // background job). `trace_temp` is renamed to `trace_partial` on a signal when `tracing`.
   InterruptGuard(std::string trace_temp, std::string trace_partial, bool tracing);
   ~InterruptGuard();  // restores the previous handlers
-  // The trace streams through a converter: on a signal, `pipe_fd` is closed and `converter`
-  // awaited before the rename.
-  void stream_through(int pipe_fd, pid_t converter) {
-    pipe_fd_ = pipe_fd;
-    converter_ = converter;
-  }
   InterruptGuard(const InterruptGuard&) = delete;
   InterruptGuard& operator=(const InterruptGuard&) = delete;
 
@@ -42,8 +36,6 @@ class InterruptGuard {
   std::string trace_temp_;
   std::string trace_partial_;
   bool tracing_;
-  int pipe_fd_ = -1;
-  pid_t converter_ = -1;
   struct sigaction old_int_ {};
   struct sigaction old_term_ {};
   sigset_t blocked_before_{};

@@ -16,7 +16,7 @@
 #include "models/core/scenario_file.hpp"
 #include "tools/cli/interrupt_guard.hpp"
 #include "tools/cli/trace_window.hpp"
-#include "traces/fst_pipe.hpp"
+#include "traces/fst_writer.hpp"
 #include "traces/gtkw_writer.hpp"
 #include "traces/latency_csv.hpp"
 #include "traces/summary_json.hpp"
@@ -69,8 +69,8 @@ bool is_run_temporary(const std::string& name) {
          is_run_output(name.substr(0, name.size() - 4));
 }
 
-// Temporary files left by an earlier run that was killed, and the hierarchy file vcd2fst keeps
-// beside its output ("trace.fst.tmp.hier") when it is killed too.
+// Temporary files left by an earlier run that was killed, and the hierarchy file GTKWave's
+// vcd2fst kept beside its output ("trace.fst.tmp.hier") when hcasim still wrote FST through it.
 void remove_stale_temporaries(const fs::path& dir) {
   constexpr std::string_view kHier = ".hier";
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -148,10 +148,6 @@ int simulate(const RunOptions& opt) {
           "--trace-window: the run writes no trace (scenario.trace = none); "
           "allowed with --trace vcd or --trace fst");
   }
-  if (scenario.trace == "fst" && !opt.check && !FstPipe::converter_available())
-    throw ConfigError(std::string("--trace fst: GTKWave's ") + FstPipe::kConverter +
-                      " is not on PATH (Debian package gtkwave; tools/install-deps.sh installs "
-                      "it); use --trace vcd");
   if (opt.check) {
     // The model is built but not simulated and nothing is written: the zero-time summary names
     // every figure (op class, contention path) that this scenario's summary.json will hold.
@@ -179,23 +175,20 @@ int simulate(const RunOptions& opt) {
   const bool fst = scenario.trace == "fst";
   const std::string trace_name = fst ? "trace.fst" : "trace.vcd";
   const std::string trace_path = (out_dir / trace_name).string();
-  // The converter runs before the guard is installed, so that the guard knows it from the start.
-  std::unique_ptr<FstPipe> pipe = fst ? std::make_unique<FstPipe>(trace_path) : nullptr;
   InterruptGuard interrupt(
-      trace_path + ".tmp",  // AtomicFile's and vcd2fst's temporary
+      trace_path + ".tmp",  // the writers' temporary (AtomicFile)
       (out_dir / (fst ? InterruptGuard::kPartialFstTrace : InterruptGuard::kPartialTrace)).string(),
       tracing);
-  if (pipe) interrupt.stream_through(pipe->pipe_fd(), pipe->converter_pid());
-  std::unique_ptr<VcdWriter> vcd;
+  std::unique_ptr<TraceWriter> writer;
   std::unique_ptr<TimeOrderingSink> ordered;
   TraceSink* trace = nullptr;
   if (tracing) {
-    if (pipe)
-      vcd = std::make_unique<VcdWriter>(std::move(pipe));
+    if (fst)
+      writer = std::make_unique<FstWriter>(trace_path);
     else
-      vcd = std::make_unique<VcdWriter>(trace_path);
-    if (!opt.trace_window.empty()) vcd->set_window(window.start_ps, window.end_ps);
-    ordered = std::make_unique<TimeOrderingSink>(*vcd);
+      writer = std::make_unique<VcdWriter>(trace_path);
+    if (!opt.trace_window.empty()) writer->set_window(window.start_ps, window.end_ps);
+    ordered = std::make_unique<TimeOrderingSink>(*writer);
     trace = ordered.get();
   }
   System system(values, trace);
@@ -224,10 +217,10 @@ int simulate(const RunOptions& opt) {
   system.report(report);
   interrupt.commit_begins();
   try {
-    if (vcd) {
+    if (writer) {
       const std::uint64_t end = std::max<std::uint64_t>(report.sim_time_ps, ordered->flush_all());
-      vcd->finish(end);
-      write_gtkw(*vcd, (out_dir / "trace.gtkw").string(), trace_name, vcd->end_in_window(end),
+      writer->finish(end);
+      write_gtkw(*writer, (out_dir / "trace.gtkw").string(), trace_name, writer->end_in_window(end),
                  window.start_ps);
     }
     write_latency_csv(report, (out_dir / "latency.csv").string());
@@ -245,9 +238,9 @@ int simulate(const RunOptions& opt) {
   print_summary_table(report, ws, std::cout);
   workload->print_table(std::cout);
   std::cout << "\noutputs in " << out_dir.string() << "/: summary.json latency.csv"
-            << (vcd ? " " + trace_name + " trace.gtkw\nview the trace: gtkwave " +
-                          (out_dir / "trace.gtkw").string()
-                    : "")
+            << (writer ? " " + trace_name + " trace.gtkw\nview the trace: gtkwave " +
+                             (out_dir / "trace.gtkw").string()
+                       : "")
             << "\n";
   if (workload->errors() != 0) {
     std::cerr << "hcasim: warning: " << workload->errors() << " work completions had errors\n";
@@ -269,7 +262,7 @@ int run_command(int argc, char* argv[]) {
       "out", po::value<std::string>(&opt.out), "output folder (default out/<scenario name>)")(
       "seed", po::value<std::string>(&opt.seed), "seed of the run (same as --set scenario.seed=N)")(
       "trace", po::value<std::string>(&opt.trace),
-      "vcd (default), fst (GTKWave's compressed format, through vcd2fst) or none")(
+      "vcd (default), fst (GTKWave's compressed format) or none")(
       "trace-window", po::value<std::string>(&opt.trace_window),
       "keep only this span of simulated time in the trace, e.g. 10us:20us (units ps, ns, us, "
       "ms, s); the values at START are the trace's initial values")(

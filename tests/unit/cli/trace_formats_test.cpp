@@ -1,7 +1,8 @@
 // The trace a user opens in GTKWave, end to end: `--trace fst` writes GTKWave's compressed format
-// (fst2vcd gives back the VCD run's signals and changes; the same seed gives the same bytes;
-// an interruption leaves a readable trace.fst.partial), and `--trace-window START:END` keeps only
-// that span with the values at START as initial values. Bad formats and windows exit 2.
+// itself (GTKWave's fst2vcd gives back the VCD run's signals and every change; the same seed
+// gives the same bytes; an interruption leaves a readable trace.fst.partial), and
+// `--trace-window START:END` keeps only that span with the values at START as initial values.
+// Bad formats and windows exit 2.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -23,9 +24,8 @@ using hcasim_test::Vcd;
 
 const std::string kPingpong = (kScenarios / "pingpong.ini").string();
 
-bool have_gtkwave_tools() {
-  return !find_on_path("vcd2fst").empty() && !find_on_path("fst2vcd").empty();
-}
+// hcasim writes FST without GTKWave; the tests read it back with GTKWave's fst2vcd.
+bool have_gtkwave_tools() { return !find_on_path("fst2vcd").empty(); }
 
 RunResult pingpong(const fs::path& dir, const std::string& out,
                    const std::vector<std::string>& extra) {
@@ -50,7 +50,7 @@ std::map<std::string, std::string> normalized(const Vcd& vcd,
 }
 
 TEST(TraceFst, WritesFstThatGtkwaveReadsBackAsTheVcdRunsTrace) {
-  if (!have_gtkwave_tools()) GTEST_SKIP() << "vcd2fst/fst2vcd (Debian package gtkwave) missing";
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "fst2vcd (Debian package gtkwave) missing";
   const fs::path dir = fresh_dir();
   RunResult r = pingpong(dir, "vcd", {"--trace", "vcd"});
   ASSERT_EQ(r.status, 0) << describe(r);
@@ -75,10 +75,25 @@ TEST(TraceFst, WritesFstThatGtkwaveReadsBackAsTheVcdRunsTrace) {
   EXPECT_EQ(back.changes.size(), vcd.changes.size());
   for (std::uint64_t t : {vcd.times[vcd.times.size() / 3], vcd.times.back()})
     EXPECT_EQ(normalized(back, values_at(back, t)), normalized(vcd, values_at(vcd, t))) << t;
+  // Every change, signal by signal (fst2vcd orders a timestamp's changes its own way).
+  for (const Vcd::Var& v : vcd.vars) {
+    const std::vector<Vcd::Change> want = vcd.changes_of(v.path);
+    const std::vector<Vcd::Change> got = back.changes_of(v.path);
+    ASSERT_EQ(got.size(), want.size()) << v.path;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got[i].time, want[i].time) << v.path;
+      if (v.type == "real")  // fst2vcd prints 16 digits: the double itself is exact in the FST
+        EXPECT_DOUBLE_EQ(std::stod(got[i].value), std::stod(want[i].value))
+            << v.path << " at " << want[i].time;
+      else
+        EXPECT_EQ(hcasim_test::from_binary(got[i].value), hcasim_test::from_binary(want[i].value))
+            << v.path << " at " << want[i].time;
+    }
+  }
 }
 
 TEST(TraceFst, TheSameSeedGivesByteIdenticalFiles) {
-  if (!have_gtkwave_tools()) GTEST_SKIP() << "vcd2fst/fst2vcd (Debian package gtkwave) missing";
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "fst2vcd (Debian package gtkwave) missing";
   const fs::path dir = fresh_dir();
   ASSERT_EQ(pingpong(dir, "a", {"--trace", "fst", "--seed", "5"}).status, 0);
   ASSERT_EQ(pingpong(dir, "b", {"--trace", "fst", "--seed", "5"}).status, 0);
@@ -86,14 +101,15 @@ TEST(TraceFst, TheSameSeedGivesByteIdenticalFiles) {
 }
 
 TEST(TraceFst, AnInterruptedRunLeavesAReadablePartialTraceOnly) {
-  if (!have_gtkwave_tools()) GTEST_SKIP() << "vcd2fst/fst2vcd (Debian package gtkwave) missing";
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "fst2vcd (Debian package gtkwave) missing";
   const fs::path dir = fresh_dir();
   const Child child = start_program(
       kExe,
       {"run", kPingpong, "--set", "pingpong.count=1000000000", "--trace", "fst", "--out", "res"},
       dir);
-  // vcd2fst creates its file at once; a moment later the simulation is under way (two seconds:
-  // a loaded machine or a sanitizer build elaborates slowly).
+  // The writer creates its file when the run starts; a moment later the simulation is under way
+  // and blocks of changes are on disk (two seconds: a loaded machine or a sanitizer build
+  // elaborates slowly).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   std::error_code ec;
   while (std::chrono::steady_clock::now() < deadline &&
@@ -110,8 +126,10 @@ TEST(TraceFst, AnInterruptedRunLeavesAReadablePartialTraceOnly) {
   EXPECT_GT(back.times.size(), 1u);  // time went on past the initial values
 }
 
+// trace.fst.tmp.hier is what GTKWave's vcd2fst left when it was killed (hcasim used it to write
+// FST before it had its own writer): still cleaned up.
 TEST(TraceFst, LeftoversOfAKilledRunAndConverterAreRemovedOthersKept) {
-  if (!have_gtkwave_tools()) GTEST_SKIP() << "vcd2fst/fst2vcd (Debian package gtkwave) missing";
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "fst2vcd (Debian package gtkwave) missing";
   const fs::path dir = fresh_dir();
   fs::create_directories(dir / "res");
   for (const char* f : {"trace.fst.tmp", "trace.fst.tmp.hier", "notes.hier", "notes.tmp"})
@@ -172,7 +190,7 @@ TEST(TraceWindow, KeepsOnlyTheWindowStartingFromTheFullTracesValues) {
 }
 
 TEST(TraceWindow, WorksWithFst) {
-  if (!have_gtkwave_tools()) GTEST_SKIP() << "vcd2fst/fst2vcd (Debian package gtkwave) missing";
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "fst2vcd (Debian package gtkwave) missing";
   const fs::path dir = fresh_dir();
   ASSERT_EQ(pingpong(dir, "full", {"--trace", "vcd"}).status, 0);
   const RunResult r = pingpong(dir, "win", {"--trace", "fst", "--trace-window", "10000ns:0.02ms"});

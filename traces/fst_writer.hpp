@@ -1,0 +1,154 @@
+#pragma once
+// An FST writer (GTKWave's compressed trace format), written by hcasim itself: no VCD text is
+// formatted, piped or parsed, so a traced run costs little more than an untraced one and the
+// file is far smaller than the VCD of the same changes. docs/user-guide.md describes the file.
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "traces/atomic_file.hpp"
+#include "traces/trace_writer.hpp"
+#include "traces/zlib_deflater.hpp"
+
+namespace hcasim {
+
+// Writes "<path>.tmp" and renames it to `path` when finish() succeeds (AtomicFile); destroyed
+// before that, it leaves nothing behind. The declarations, coalescing, window and misuse checks
+// are the TraceWriter's (trace_writer.hpp), as for the VCD, so both files hold the same changes.
+//
+// The file: a header block, the hierarchy (gzip) and geometry blocks, then value-change blocks.
+// Changes are kept in memory per signal (the block's "chains") and written as one block when
+// they reach the block size, so memory stays flat however long the run. After each block the
+// header is rewritten to count it: the ".tmp" file is a readable FST of every block written so
+// far (an interrupted run keeps it as trace.fst.partial). Integers are written as bit vectors of
+// their width (enums too: the .gtkw filters name their values), reals as IEEE doubles.
+class FstWriter final : public TraceWriter {
+ public:
+  // design decision: 8 MiB of encoded changes per block keeps the writer's memory small against
+  // the model's while a block still holds hundreds of thousands of changes (zlib works well on
+  // it). Blocks start at kFirstBlockBytes and double up to the block size, so that a short or
+  // interrupted run has its first changes on disk soon.
+  static constexpr std::size_t kDefaultBlockBytes = std::size_t{8} << 20;
+  static constexpr std::size_t kFirstBlockBytes = std::size_t{64} << 10;
+
+  // Opens "<path>.tmp"; throws std::runtime_error if it cannot be created (the directory must
+  // exist). `block_bytes` (>= 1) bounds the encoded changes held before a block is written.
+  explicit FstWriter(std::string path, std::size_t block_bytes = kDefaultBlockBytes);
+  ~FstWriter() override;
+  FstWriter(const FstWriter&) = delete;
+  FstWriter& operator=(const FstWriter&) = delete;
+
+  // Value-change blocks complete on disk so far.
+  std::uint64_t blocks_written() const { return blocks_.load(); }
+
+ private:
+  void write_header() override;
+  void write_time(std::uint64_t time_ps) override;
+  void write_initial_values(const std::vector<std::uint64_t>& values) override;
+  void write_value(SignalId id, std::uint64_t bits) override;
+  void write_end() override;
+
+  // The header counting `blocks` value-change blocks, at the start of the file; then back to
+  // its end.
+  void write_file_header_counting(std::uint64_t blocks);
+  void write_hierarchy_and_geometry();
+  // Hands the block collected to the encoding thread (after it is done with the one before)
+  // and starts the next.
+  void flush_block();
+  struct Block;
+  void encode_block(const Block& b);  // on the encoding thread
+  void encoder_loop();
+  void wait_for_encoder();  // rethrows what the encoding failed with
+  void put_block(std::uint8_t type, const std::vector<std::uint8_t>& body);
+  // zlib's format of n bytes at `in` into deflater_: its size when smaller than n, else 0
+  // (store the bytes as they are).
+  std::size_t compress(const std::uint8_t* in, std::size_t n);
+  std::size_t compress(const std::vector<std::uint8_t>& in) {
+    return compress(in.data(), in.size());
+  }
+  // Appends n bytes at `raw`, or their compressed form when `zipped` (compress()'s result) is
+  // not 0.
+  void put_section(const std::uint8_t* raw, std::size_t n, std::size_t zipped);
+  void put_section(const std::vector<std::uint8_t>& raw, std::size_t zipped) {
+    put_section(raw.data(), raw.size(), zipped);
+  }
+  void check_io(const char* what);
+
+  AtomicFile file_;
+  std::size_t max_block_bytes_;
+  std::size_t block_limit_ = kFirstBlockBytes;  // this block's size, doubling up to the max
+  std::uint64_t scopes_ = 0;
+  std::atomic<std::uint64_t> blocks_{0};
+  std::uint64_t first_time_ = 0;  // of the trace (the initial values)
+  std::uint64_t last_time_ = 0;   // the latest timestamp in a written block
+  // The signals in the order the hierarchy lists them: readers number the variables (their
+  // "handles") in that order, and the geometry, starting values and chains follow it.
+  std::vector<SignalId> order_;
+
+  // A signal's changes in the block being collected. Appends are short fixed-size copies
+  // (the hot path: one per value change), growth doubles.
+  struct Chain {
+    static constexpr std::size_t kMaxEntry = 20;  // a varint of up to 10 bytes, 8 value bytes
+    std::unique_ptr<std::uint8_t[]> bytes;
+    std::size_t size = 0;
+    std::size_t capacity = 0;
+    void append(const std::uint8_t (&entry)[kMaxEntry], std::size_t n) {
+      if (capacity - size < kMaxEntry) grow();
+      std::memcpy(bytes.get() + size, entry, kMaxEntry);  // a constant size: no call
+      size += n;
+    }
+    void grow();
+  };
+
+  // How a signal's values are encoded: a real, one bit, or `bytes` bytes holding the value
+  // shifted left by `shift` (the bits packed from the most significant one).
+  struct Encoding {
+    bool real = false;
+    std::uint8_t bytes = 0;  // 0 for one bit
+    std::uint8_t shift = 0;
+  };
+  std::vector<Encoding> encodings_;  // per signal
+
+  // A block of changes: collected by the simulation, then encoded and written by the encoding
+  // thread while the next one is collected (two of them swap roles).
+  struct Block {
+    std::vector<Chain> chains;         // per signal: its changes in this block
+    std::vector<std::uint64_t> frame;  // per signal: its value when the block starts
+    Chain times;                       // the block's timestamps, as varint deltas
+    std::uint64_t time_count = 0;      // entries in times
+    std::uint64_t first_time = 0;
+    std::uint64_t last_time = 0;
+  };
+  Block collecting_;
+  Block writing_;                          // owned by the encoding thread while it works
+  std::vector<std::uint64_t> last_index_;  // per signal: time index of its last change here
+  std::vector<std::uint64_t> values_;      // per signal: its latest value
+  std::size_t block_used_ = 0;             // bytes in collecting_'s chains and times
+
+  // design decision: zlib and the disk write run on a thread of their own, so that a traced
+  // run's wall time does not include them when a second core is free. The bytes written are
+  // the same whatever the timing.
+  std::thread encoder_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool has_work_ = false;     // writing_ is handed over (guarded by mutex_)
+  bool stop_ = false;         // guarded by mutex_
+  std::exception_ptr error_;  // what encoding writing_ threw (guarded by mutex_)
+
+  // The encoding thread's.
+  std::vector<std::uint8_t> body_;       // scratch: a block's bytes
+  std::vector<std::uint8_t> scratch_;    // scratch: an uncompressed section
+  std::vector<std::uint8_t> header_;     // scratch: the header block
+  std::vector<std::int64_t> positions_;  // scratch: where each chain starts
+  ZlibDeflater deflater_;                // holds a compressed section
+};
+
+}  // namespace hcasim
