@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <utility>
 
 namespace hcasim {
@@ -31,6 +32,15 @@ VcdWriter::VcdWriter(std::unique_ptr<TraceFile> file)
 VcdWriter::~VcdWriter() = default;
 
 void VcdWriter::write_header() {
+  codes_.resize(signals().size());
+  for (std::size_t i = 0; i < codes_.size(); ++i) {
+    const std::string& c = signals()[i].code;
+    if (c.size() > sizeof codes_[i].text)
+      throw std::logic_error("VCD identifier code longer than 8 characters: " + c);
+    std::memset(codes_[i].text, 0, sizeof codes_[i].text);
+    std::memcpy(codes_[i].text, c.data(), c.size());
+    codes_[i].len = static_cast<std::uint32_t>(c.size());
+  }
   std::string out;
   out += "$version hcasim $end\n";
   out += "$comment timescale 1ps: one tick is one picosecond of simulated time $end\n";
@@ -56,20 +66,62 @@ void VcdWriter::write_initial_values(const std::vector<std::uint64_t>& values) {
   put("$end\n", 5);
 }
 
+namespace {
+
+// Decimal digits, two at a time (time stamps are long: picoseconds).
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+unsigned decimal_digits(std::uint64_t v) {
+  unsigned n = 1;
+  for (;;) {
+    if (v < 10) return n;
+    if (v < 100) return n + 1;
+    if (v < 1000) return n + 2;
+    if (v < 10000) return n + 3;
+    v /= 10000;
+    n += 4;
+  }
+}
+
+char* write_decimal(char* p, std::uint64_t v) {
+  char* end = p + decimal_digits(v);
+  char* q = end;
+  while (v >= 100) {
+    const unsigned pair = static_cast<unsigned>(v % 100) * 2;
+    v /= 100;
+    *--q = kDigitPairs[pair + 1];
+    *--q = kDigitPairs[pair];
+  }
+  if (v >= 10) {
+    *--q = kDigitPairs[v * 2 + 1];
+    *--q = kDigitPairs[v * 2];
+  } else {
+    *--q = static_cast<char>('0' + v);
+  }
+  return end;
+}
+
+}  // namespace
+
 void VcdWriter::write_time(std::uint64_t time_ps) {
-  char* p = line_;
+  char* const start = room();
+  char* p = start;
   *p++ = '#';
-  p = std::to_chars(p, line_ + sizeof line_, time_ps).ptr;
+  p = write_decimal(p, time_ps);
   *p++ = '\n';
-  put(line_, static_cast<std::size_t>(p - line_));
+  out_used_ += static_cast<std::size_t>(p - start);
 }
 
 void VcdWriter::write_value(SignalId id, std::uint64_t v) {
   const Signal& sig = signals()[id];
-  char* p = line_;
+  char* const start = room();
+  char* p = start;
   if (sig.kind == Kind::Real) {
     *p++ = 'r';
-    p = std::to_chars(p, line_ + 64, bits_real(v)).ptr;  // shortest text that round-trips
+    p = std::to_chars(p, p + 64, bits_real(v)).ptr;  // shortest text that round-trips
     *p++ = ' ';
   } else if (sig.width == 1) {
     *p++ = static_cast<char>('0' + (v & 1));
@@ -83,10 +135,11 @@ void VcdWriter::write_value(SignalId id, std::uint64_t v) {
     }
     *p++ = ' ';
   }
-  std::memcpy(p, sig.code.data(), sig.code.size());
-  p += sig.code.size();
+  const Code& code = codes_[id];
+  std::memcpy(p, code.text, sizeof code.text);  // the record's room has the slack
+  p += code.len;
   *p++ = '\n';
-  put(line_, static_cast<std::size_t>(p - line_));
+  out_used_ += static_cast<std::size_t>(p - start);
 }
 
 void VcdWriter::drain_out() {

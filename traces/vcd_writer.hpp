@@ -41,17 +41,28 @@ class VcdWriter final : public TraceWriter {
   void write_end() override;
 
   std::unique_ptr<TraceFile> file_;
-  char line_[128];  // one formatted record
-  // Records collect here and go to the file in large writes (one stdio call per record cost
-  // more than formatting them).
+  // Records are formatted straight into this buffer, which goes to the file in large writes
+  // (one stdio call per record cost more than formatting them). Room for the longest record
+  // is made before each one.
+  static constexpr std::size_t kLongestRecord =
+      128;  // "r<shortest double> <code>\n", "b<64 bits> ..."
+  char* room() {
+    if (out_used_ + kLongestRecord > out_.size()) drain_out();
+    return out_.data() + out_used_;
+  }
   void put(const char* p, std::size_t n) {
-    if (out_used_ + n > out_.size()) drain_out();
-    std::memcpy(out_.data() + out_used_, p, n);
+    std::memcpy(room(), p, n);
     out_used_ += n;
   }
   void drain_out();
   std::vector<char> out_ = std::vector<char>(1 << 20);
   std::size_t out_used_ = 0;
+  // Each signal's identifier code, padded to 8 bytes so it is copied with one store.
+  struct Code {
+    char text[8];
+    std::uint32_t len;
+  };
+  std::vector<Code> codes_;
 };
 
 }  // namespace hcasim
