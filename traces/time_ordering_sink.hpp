@@ -75,7 +75,8 @@ class TimeOrderingSink : public TraceSink {
 
   void route(Held h) {
     const std::uint64_t now = now_ps();
-    flush_until(now);
+    // Changes made since the last flush at this time are all later than it: nothing is due.
+    if (now != flushed_to_) flush_until(now);
     if (h.t <= now) {
       emit(h);  // everything held is later than now
       return;
@@ -92,6 +93,7 @@ class TimeOrderingSink : public TraceSink {
 
   // Emits every held change at or before `now`; afterwards the ring starts at now's bucket.
   void flush_until(std::uint64_t now) {
+    flushed_to_ = now;
     const std::uint64_t last = now >> kBucketShift;
     for (;;) {
       if (in_ring_ == 0) {  // skip the empty stretch, to now or to the first far change
@@ -141,6 +143,7 @@ class TimeOrderingSink : public TraceSink {
   TimeOrderedSlots<Held> far_;  // changes beyond the ring, in time order
   std::uint64_t order_ = 0;     // the next change's made-before order
   std::uint64_t last_time_ = 0;
+  std::uint64_t flushed_to_ = UINT64_MAX;  // the time of the last flush (none yet)
 };
 
 }  // namespace hcasim
