@@ -110,7 +110,27 @@ void VcdWriter::write_time(std::uint64_t time_ps) {
   char* const start = room();
   char* p = start;
   *p++ = '#';
-  p = write_decimal(p, time_ps);
+  // Time stamps grow in small steps: the digits above the microsecond are formatted once per
+  // microsecond and copied, the six below always written (two at a time).
+  const std::uint64_t us = time_ps / 1'000'000;
+  if (us == 0) {
+    p = write_decimal(p, time_ps);
+  } else {
+    if (us != cached_us_) {
+      cached_us_ = us;
+      cached_us_len_ = static_cast<unsigned>(write_decimal(cached_us_text_, us) - cached_us_text_);
+    }
+    std::memcpy(p, cached_us_text_, sizeof cached_us_text_);  // the record's room has the slack
+    p += cached_us_len_;
+    auto low = static_cast<unsigned>(time_ps - us * 1'000'000);
+    for (int i = 4; i >= 0; i -= 2) {
+      const unsigned pair = (low % 100) * 2;
+      low /= 100;
+      p[i] = kDigitPairs[pair];
+      p[i + 1] = kDigitPairs[pair + 1];
+    }
+    p += 6;
+  }
   *p++ = '\n';
   out_used_ += static_cast<std::size_t>(p - start);
 }

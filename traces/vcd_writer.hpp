@@ -63,6 +63,10 @@ class VcdWriter final : public TraceWriter {
     std::uint32_t len;
   };
   std::vector<Code> codes_;
+  // The digits of the last time stamp's whole microseconds (write_time).
+  std::uint64_t cached_us_ = 0;
+  char cached_us_text_[24] = {};
+  unsigned cached_us_len_ = 0;
 };
 
 }  // namespace hcasim

@@ -292,6 +292,31 @@ TEST(VcdWriterChanges, FinishWritesFinalTimestampLast) {
   EXPECT_EQ(text.substr(text.size() - tail.size()), tail);
 }
 
+TEST(VcdWriterChanges, TimeStampsAreExactAcrossMicrosecondsAndDigitCounts) {
+  // The writer reuses the digits above the microsecond: every stamp must still be exact.
+  const fs::path dir = test_dir();
+  VcdWriter w((dir / "trace.vcd").string());
+  const auto a = w.declare_integer("m.a", 8, 0);
+  const std::uint64_t times[] = {
+      7,         999'999,       1'000'000,      1'000'001,      1'999'999,
+      2'000'000, 9'999'999'999, 10'000'000'000, 10'000'000'005, 18'446'744'073'709'551'615ull};
+  std::uint64_t v = 0;
+  for (std::uint64_t t : times) w.change_integer(a, t, ++v);
+  w.finish(times[9]);
+  const std::string text = read_file(dir / "trace.vcd");
+  std::string expected;
+  for (std::uint64_t t : times) expected += "#" + std::to_string(t) + "\n";
+  std::string stamps;
+  std::size_t at = text.find("$end\n#7\n");
+  ASSERT_NE(at, std::string::npos);
+  for (std::size_t p = at + 5; p < text.size();) {
+    const std::size_t eol = text.find('\n', p);
+    if (text[p] == '#') stamps += text.substr(p, eol - p + 1);
+    p = eol + 1;
+  }
+  EXPECT_EQ(stamps, expected);
+}
+
 TEST(VcdWriterChanges, TracedSourcesReportThroughTheSink) {
   const fs::path dir = test_dir();
   VcdWriter w((dir / "trace.vcd").string());
