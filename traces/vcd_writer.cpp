@@ -104,6 +104,33 @@ char* write_decimal(char* p, std::uint64_t v) {
   return end;
 }
 
+// Each byte's eight binary digits, most significant first (and eight more bytes of slack, so
+// that the digits of a partial byte can be copied eight at a time).
+struct ByteDigits {
+  char text[256 * 8 + 8];
+  constexpr ByteDigits() : text() {
+    for (int b = 0; b < 256; ++b)
+      for (int i = 0; i < 8; ++i) text[b * 8 + i] = static_cast<char>('0' + ((b >> (7 - i)) & 1));
+  }
+};
+constexpr ByteDigits kByteDigits;
+
+// Writes `v` in binary without leading zeros ("0" for 0), a byte at a time; the caller's room
+// has at least eight bytes of slack after the digits.
+char* write_binary(char* p, std::uint64_t v) {
+  const int bits = v ? 64 - __builtin_clzll(v) : 1;
+  int low = (bits - 1) / 8 * 8;  // the lowest bit of the top (partial) byte
+  const int top_bits = bits - low;
+  std::memcpy(p, kByteDigits.text + (v >> low) * 8 + (8 - top_bits), 8);
+  p += top_bits;
+  while (low > 0) {
+    low -= 8;
+    std::memcpy(p, kByteDigits.text + ((v >> low) & 0xff) * 8, 8);
+    p += 8;
+  }
+  return p;
+}
+
 }  // namespace
 
 void VcdWriter::write_time(std::uint64_t time_ps) {
@@ -147,12 +174,7 @@ void VcdWriter::write_value(SignalId id, std::uint64_t v) {
     *p++ = static_cast<char>('0' + (v & 1));
   } else {
     *p++ = 'b';
-    if (v == 0) {
-      *p++ = '0';
-    } else {
-      for (int b = 63 - __builtin_clzll(v); b >= 0; --b)
-        *p++ = static_cast<char>('0' + ((v >> b) & 1));
-    }
+    p = write_binary(p, v);
     *p++ = ' ';
   }
   const Code& code = codes_[id];

@@ -226,6 +226,11 @@ TEST(VcdWriterChanges, IntegersInBinaryTruncatedToWidth) {
   EXPECT_EQ(got8, expected8);  // "1", "10", "101", "10000000", "11111111", "10100101", "0"
   EXPECT_EQ(vcd.final_of("m.w64"), std::string(64, '1'));
   for (const auto& c : vcd.changes_of("m.w64")) EXPECT_LE(c.value.size(), 64u);
+  std::vector<std::string> got64, expected64;
+  for (const auto& c : vcd.changes_of("m.w64")) got64.push_back(c.value);
+  for (std::uint64_t v : values) expected64.push_back(binary(v * 0x0123456789abcdefULL));
+  expected64.push_back(std::string(64, '1'));
+  EXPECT_EQ(got64, expected64);  // every digit, no leading zeros, across byte boundaries
   // One-bit signals use the scalar form ("1!"), which the reader stores as "0"/"1".
   for (const auto& c : vcd.changes_of("m.w1")) EXPECT_TRUE(c.value == "0" || c.value == "1");
   EXPECT_EQ(from_binary(vcd.changes_of("m.w8")[5].value), 0xa5u);
