@@ -23,6 +23,7 @@ void Lookahead::start(Picos horizon, const sc_core::sc_time* duration) {
   } catch (...) {
     horizon_ = 0;
     mode_ = Mode::kOff;
+    lent_ = false;
     ModelClock::ahead = false;
     throw;
   }
