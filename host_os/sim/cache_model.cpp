@@ -40,7 +40,7 @@ CacheModel::Result CacheModel::access(unsigned cpu, Picos cycle_ps, std::uintptr
   if (cpu >= cpus_)
     throw std::out_of_range("cache model: CPU " + std::to_string(cpu) + " of " +
                             std::to_string(cpus_));
-  Line& l = lines_[addr / kLineBytes];
+  Line& l = line_at(addr / kLineBytes);
   ++l.stats.accesses;
   const Picos op =
       Picos{kind == Access::kRmw ? params_.atomic_cycles : params_.hit_cycles} * cycle_ps;

@@ -13,6 +13,7 @@
 // misses of a clean (shared) line are served side by side, as the last-level cache serves
 // them, while exclusive transfers -- and the read that downgrades a modified line -- are
 // serialized, and an invalidation waits for the shared copies still in flight.
+#include <array>
 #include <bitset>
 #include <cstddef>
 #include <cstdint>
@@ -54,6 +55,9 @@ class CacheModel {
   };
 
   CacheModel(unsigned cpus, const CacheParams& params);
+  // Holds pointers into its own line table: not copied.
+  CacheModel(const CacheModel&) = delete;
+  CacheModel& operator=(const CacheModel&) = delete;
 
   // An access by `cpu` (whose clock cycle is `cycle_ps`) to the word at `addr`, issued at
   // `now`. Decides hit or transfer in issue order, which is also the line's service order.
@@ -77,10 +81,25 @@ class CacheModel {
     LineStats stats;
   };
   Picos transfer_cost(const Line& l, unsigned cpu) const;
+  // The line numbered `n`, created on first touch.
+  Line& line_at(std::uintptr_t n) {
+    Recent& r = recent_[n % kRecent];
+    if (r.at == nullptr || r.number != n) r = Recent{n, &lines_[n]};
+    return *r.at;
+  }
 
   unsigned cpus_;
   CacheParams params_;
   std::unordered_map<std::uintptr_t, Line> lines_;  // by line number; grows on first touch
+  // Lines used lately, direct-mapped by number: software touches a few lines over and over
+  // (locks, queue indices), and these skip the hash lookup. Lines are never removed and a
+  // hash map's elements do not move, so the pointers stay valid.
+  struct Recent {
+    std::uintptr_t number = 0;
+    Line* at = nullptr;
+  };
+  static constexpr std::size_t kRecent = 64;
+  std::array<Recent, kRecent> recent_{};
 };
 
 }  // namespace hcasim

@@ -34,6 +34,13 @@ class Calendar {
   std::uint64_t executed() const { return executed_; }
   std::size_t pending() const { return queue_.size(); }
 
+  // A thread about to wait until `t` finds the calendar's next wake-up in the way: instead of
+  // two process switches (the thread out and the calendar in, then back), the thread runs the
+  // calendar's time steps before `t` itself, exactly as the calendar would have run them ahead
+  // once the kernel woke it (lookahead.hpp). True if it ran any; the thread's model time is
+  // unchanged. Only Lookahead calls it.
+  bool run_for_thread(Picos t);
+
   // Called whenever the calendar runs empty: models that defer bookkeeping (lazily absorbed
   // credit returns) settle it then, so a run never ends with state still in flight.
   void on_idle(Fn fn, void* self) { idle_hooks_.push_back(Hook{fn, self}); }
@@ -54,12 +61,19 @@ class Calendar {
   void run_due();
   // Runs the actions due at or before `now` (model time).
   void run_at(Picos now);
+  // Runs the next time steps at once while each is before `limit`, until one leaves
+  // notifications for the kernel. Returns the last step's time (`from` if none ran).
+  Picos run_ahead(Picos from, Picos limit, bool& ran);
   void arm();
+  // Wakes the calendar at model time `t` (>= the kernel's), remembering when it will wake.
+  void wake_at(Picos t);
 
   TimeOrderedSlots<Action> queue_;
   std::uint64_t executed_ = 0;
   bool running_ = false;         // inside run_due: it arms the event when done
   bool replay_pending_ = false;  // the next wake-up first replays a run ahead's notifications
+  bool armed_ = false;           // event_ is notified (for armed_at_)
+  Picos armed_at_ = 0;           // when the kernel wakes the calendar next (when armed_)
   sc_core::sc_event event_;
 };
 

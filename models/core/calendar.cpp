@@ -22,9 +22,11 @@ Calendar::Calendar() : event_("hcasim_calendar_event") {
   opts.set_sensitivity(&event_);
   opts.dont_initialize();
   sc_core::sc_spawn([this] { run_due(); }, "hcasim_calendar", &opts);
+  Lookahead::attach_calendar(this);
 }
 
 void Calendar::run_due() {
+  armed_ = false;  // this is the wake-up
   Lookahead::check_no_thread_ahead();
   if (replay_pending_) {
     // The kernel reached the model time of a run ahead's notifications: they happen now, and
@@ -43,34 +45,65 @@ void Calendar::run_due() {
   // for the kernel or the next action is no longer alone. (An action an idle hook schedules
   // for a time already past runs at the step's time, as in the next delta cycle.)
   bool ahead = false;
-  if (!queue_.empty() && queue_.front_time() > now) {
-    const Picos limit = Lookahead::calendar_limit();
-    Picos t = now;
-    while (!queue_.empty() && std::max(queue_.front_time(), t) < limit) {
-      t = std::max(queue_.front_time(), t);
-      Lookahead::calendar_enter(t);
-      ahead = true;
-      run_at(t);
-      if (Lookahead::calendar_deferred()) break;
-    }
-  }
+  Picos reached = now;
+  if (!queue_.empty() && queue_.front_time() > now)
+    reached = run_ahead(now, Lookahead::calendar_limit(), ahead);
   running_ = false;
   if (ahead) {
-    const Picos reached = Lookahead::calendar_leave();
-    const Picos kernel = kernel_now_ps();
+    Lookahead::calendar_leave();
     if (Lookahead::calendar_deferred()) {
       replay_pending_ = true;  // wake at `reached` first of all: nothing else is due before it
-      event_.notify(ps(reached - kernel));
-      Lookahead::kernel_changed();
+      wake_at(reached);
     } else if (!queue_.empty()) {
       arm();
     } else {  // bring the kernel to the model time reached (the end of a busy period)
-      event_.notify(ps(reached - kernel));
-      Lookahead::kernel_changed();
+      wake_at(reached);
     }
     return;
   }
   if (!queue_.empty()) arm();
+}
+
+Picos Calendar::run_ahead(Picos t, Picos limit, bool& ran) {
+  while (!queue_.empty() && std::max(queue_.front_time(), t) < limit) {
+    t = std::max(queue_.front_time(), t);
+    Lookahead::calendar_enter(t);
+    ran = true;
+    run_at(t);
+    if (Lookahead::calendar_deferred()) break;
+  }
+  return t;
+}
+
+bool Calendar::run_for_thread(Picos t) {
+  if (running_ || replay_pending_ || !armed_ || queue_.empty()) return false;
+  const Picos from = now_ps();  // the thread's model time
+  if (std::max(queue_.front_time(), from) >= t) return false;
+  // The calendar's steps may run here only if nothing but the calendar's own wake-up is due
+  // before them: ask the kernel without it (and put it back if something else is).
+  if (Lookahead::kernel_due() < armed_at_) return false;
+  const Picos armed_at = armed_at_;
+  event_.cancel();
+  armed_ = false;
+  const Picos limit = Lookahead::thread_calendar_limit(t);
+  if (std::max(queue_.front_time(), from) >= limit) {
+    wake_at(armed_at);
+    return false;
+  }
+  running_ = true;
+  bool ran = false;
+  const Picos reached = run_ahead(from, limit, ran);
+  running_ = false;
+  Lookahead::calendar_leave();  // back to the thread's model time
+  if (Lookahead::calendar_deferred()) {
+    replay_pending_ = true;
+    wake_at(reached);
+  } else if (!queue_.empty()) {
+    arm();
+  }
+  // design decision: when the queue ran empty the kernel is not woken at `reached` (as the
+  // calendar's own run ahead does): the thread goes on past it, which brings the kernel there.
+  return ran;
 }
 
 void Calendar::run_at(Picos now) {
@@ -89,16 +122,22 @@ void Calendar::run_at(Picos now) {
 }
 
 void Calendar::arm() {
-  const Picos now = kernel_now_ps();
   // An action scheduled for a time already past (by a thread running ahead, at a later model
   // time than the kernel's) runs when the scheduler's model time comes, as it would without
   // lookahead: at once, after the thread's current step.
-  const Picos t = std::max(queue_.front_time(), now_ps());
+  wake_at(std::max(queue_.front_time(), now_ps()));
+}
+
+void Calendar::wake_at(Picos t) {
+  const Picos kernel = kernel_now_ps();
   // notify() keeps the earlier of two pending notifications, which is what we want.
-  if (t <= now)
+  if (t <= kernel)
     event_.notify(sc_core::SC_ZERO_TIME);
   else
-    event_.notify(ps(t - now));
+    event_.notify(ps(t - kernel));
+  const Picos at = std::max(t, kernel);
+  if (!armed_ || at < armed_at_) armed_at_ = at;
+  armed_ = true;
   Lookahead::kernel_changed();
 }
 

@@ -2,6 +2,8 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "models/core/lookahead.hpp"
 
+#include "models/core/action_queue.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
@@ -21,6 +23,7 @@ void Lookahead::start(Picos horizon, const sc_core::sc_time* duration) {
   } catch (...) {
     horizon_ = 0;
     mode_ = Mode::kOff;
+    lent_ = false;
     ModelClock::ahead = false;
     throw;
   }
@@ -86,7 +89,18 @@ bool Lookahead::run_ahead_to(Picos t) {
     throw std::logic_error("lookahead: a wait outside a thread process");
   const bool ahead = thread_ahead_here();
   if (t <= (ahead ? ModelClock::now : kernel_now_ps())) return true;
-  if (clear_until(t)) {  // nobody else runs before t (so no event can be notified meanwhile)
+  bool clear = clear_until(t);
+  if (!clear && calendar_ && t < horizon_) {
+    // Only the calendar may be in the way: its steps before t run here, as it would have run
+    // them ahead once the kernel woke it, without switching to it and back.
+    lent_ = true;
+    lent_mode_ = mode_;
+    lent_now_ = ahead ? ModelClock::now : kernel_now_ps();
+    const bool ran = calendar_->run_for_thread(t);
+    lent_ = false;
+    clear = ran && clear_until(t);
+  }
+  if (clear) {  // nobody else runs before t (so no event can be notified meanwhile)
     mode_ = Mode::kThread;
     owner_ = sc_core::sc_get_current_process_b();
     ModelClock::now = t;
@@ -205,8 +219,19 @@ void Lookahead::calendar_enter(Picos t) {
   ModelClock::ahead = true;
 }
 
+Picos Lookahead::thread_calendar_limit(Picos t) {
+  kernel_changed();  // the calendar's wake-up was just taken out
+  return std::min({t, horizon_, kernel_next()});
+}
+
 Picos Lookahead::calendar_leave() {
   const Picos t = ModelClock::now;
+  if (lent_) {  // back to the thread that ran the steps, at its own model time
+    mode_ = lent_mode_;
+    ModelClock::now = lent_now_;
+    ModelClock::ahead = lent_mode_ == Mode::kThread;
+    return t;
+  }
   mode_ = Mode::kOff;
   ModelClock::ahead = false;
   return t;

@@ -28,6 +28,8 @@
 
 namespace hcasim {
 
+class Calendar;
+
 class Lookahead {
  public:
   // ---- running the simulation: sc_start with lookahead on ---------------------------------
@@ -74,11 +76,19 @@ class Lookahead {
                            const sc_core::sc_event& trigger);
 
   // ---- the calendar (models/core/action_queue.hpp) -----------------------------------------
+  // The calendar a waiting thread may run the steps of (Calendar::run_for_thread).
+  static void attach_calendar(Calendar* calendar) { calendar_ = calendar; }
   // Actions strictly before the returned time may run at once (0: none may).
   static Picos calendar_limit();
+  // The same for a thread running the calendar's steps before its own wake-up at `t`, once
+  // the calendar's wake-up is taken out of the kernel's queue.
+  static Picos thread_calendar_limit(Picos t);
+  // When the kernel has anything due next (0: something is due now).
+  static Picos kernel_due() { return kernel_next(); }
   static void calendar_enter(Picos t);  // model time moves to t
   static bool calendar_deferred() { return !deferred_.empty(); }
-  // Ends a run ahead: model time goes back to the kernel's. Returns the model time reached.
+  // Ends a run ahead: model time goes back to the kernel's (or to the model time of the thread
+  // that ran the steps). Returns the model time reached.
   static Picos calendar_leave();
   // The kernel has arrived at the model time of the deferred notifications: they happen now.
   static void replay();
@@ -113,6 +123,11 @@ class Lookahead {
   static inline Picos horizon_ = 0;  // model time stays strictly below; 0 = lookahead off
   static inline const sc_core::sc_process_b* owner_ = nullptr;  // the thread ahead
   static inline std::vector<Deferred> deferred_;
+  static inline Calendar* calendar_ = nullptr;
+  // A thread lends itself to the calendar (run_ahead_to): its mode and model time to go back to.
+  static inline bool lent_ = false;
+  static inline Mode lent_mode_ = Mode::kOff;
+  static inline Picos lent_now_ = 0;
   static inline bool next_known_ = false;
   static inline Picos next_ = 0;
 };

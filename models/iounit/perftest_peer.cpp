@@ -106,6 +106,8 @@ void PerftestPeer::serve_writes() {
       reap_sends();
     }
   }
+  // A thread may end only at the kernel's time (its last wait may have run ahead of it).
+  Lookahead::sync();
 }
 
 // ---- bidirectional bandwidth ------------------------------------------------------------------

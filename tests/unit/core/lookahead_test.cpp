@@ -6,6 +6,9 @@
 
 #include <systemc>
 
+#include <utility>
+#include <vector>
+
 #include "models/core/action_queue.hpp"
 #include "models/core/lookahead.hpp"
 
@@ -100,6 +103,71 @@ TEST(Lookahead, AWokenThreadRunsAtTheNotifyingActionsTimeBeforeTheCalendarsNextS
   EXPECT_FALSE(later_done_when_woken) << "the 3 us action ran before the 2 us wake-up";
   EXPECT_TRUE(p.third_ran);
   EXPECT_EQ(kernel_now_ps(), 3 * kUs);
+}
+
+struct Ticker {
+  ActionQueue q;
+  const int* steps = nullptr;
+  std::vector<std::pair<Picos, int>> seen;  // (time, thread steps done) per action
+  void look(int) { seen.emplace_back(now_ps(), *steps); }
+};
+
+// A thread charges ten 1 us steps; an action falls in the middle of each step.
+void run_thread_across_actions(bool lookahead, Ticker& t, int& steps, std::uint64_t& deltas) {
+  Lookahead::allow(lookahead);
+  t.steps = &steps;
+  for (int i = 0; i < 10; ++i) t.q.at<&Ticker::look>(i * kUs + 500 * kNs, &t, 0);
+  Lookahead::spawn_thread([&] {
+    for (int i = 0; i < 10; ++i) {
+      Lookahead::wait_for(kUs);
+      ++steps;
+    }
+  });
+  Lookahead::run();
+  deltas = sc_core::sc_delta_count();
+}
+
+TEST(Lookahead, AThreadWaitingPastCalendarActionsRunsThemAtTheirTimesWithoutTheKernel) {
+  Ticker t;
+  int steps = 0;
+  std::uint64_t deltas = 0;
+  run_thread_across_actions(true, t, steps, deltas);
+  ASSERT_EQ(t.seen.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(t.seen[i].first, i * kUs + 500 * kNs) << "action " << i;
+    EXPECT_EQ(t.seen[i].second, i) << "action " << i << " saw the thread's steps so far";
+  }
+  EXPECT_EQ(steps, 10);
+  EXPECT_EQ(kernel_now_ps(), 10 * kUs);
+  EXPECT_LT(deltas, 5u) << "the thread ran the actions itself: no switch to the calendar each";
+}
+
+TEST(Lookahead, OffAThreadAndTheCalendarTakeTurnsInTheKernel) {
+  Ticker t;
+  int steps = 0;
+  std::uint64_t deltas = 0;
+  run_thread_across_actions(false, t, steps, deltas);
+  ASSERT_EQ(t.seen.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(t.seen[i].second, i);
+  EXPECT_GE(deltas, 20u);
+}
+
+TEST(Lookahead, AnActionAThreadRunsThatWakesItEndsTheThreadsWaitThere) {
+  // The thread waits up to 10 us or for `wake`; the action at 4 us notifies it. Even if the
+  // thread runs the action itself, it wakes at 4 us, not 10.
+  sc_core::sc_event wake;
+  Probe p;
+  p.wake = &wake;
+  Picos woke_at = 0;
+  p.q.at<&Probe::second>(4 * kUs, &p, 0);
+  Lookahead::spawn_thread([&] {
+    Lookahead::wait_for(kUs);
+    Lookahead::wait_for_or(9 * kUs, wake);
+    woke_at = now_ps();
+  });
+  Lookahead::run();
+  EXPECT_EQ(p.seen_at, 4 * kUs);
+  EXPECT_EQ(woke_at, 4 * kUs);
 }
 
 TEST(Lookahead, ABoundedRunStopsAtItsEnd) {

@@ -44,6 +44,23 @@ TEST(CacheModel, HitOnAnOwnedLineTransferOtherwise) {
   EXPECT_EQ(s.transfers, 2u);
 }
 
+TEST(CacheModel, ManyLinesKeepTheirOwnStateWhateverTheirAddresses) {
+  // 1,000 lines at strides that collide in any small lookup table: each keeps its owner.
+  CacheModel m(4, params());
+  for (std::uintptr_t i = 0; i < 1000; ++i)
+    m.access(static_cast<unsigned>(i % 4), kCycle, kLineA + i * 64 * 64, Access::kWrite, 0);
+  for (std::uintptr_t i = 0; i < 1000; ++i) {
+    const auto own = m.access(static_cast<unsigned>(i % 4), kCycle, kLineA + i * 64 * 64,
+                              Access::kWrite, 1'000'000);
+    EXPECT_FALSE(own.transfer) << "line " << i;
+    const auto other = m.access(static_cast<unsigned>((i + 1) % 4), kCycle, kLineA + i * 64 * 64,
+                                Access::kRead, 1'000'000);
+    EXPECT_TRUE(other.transfer) << "line " << i;
+  }
+  EXPECT_EQ(m.total().accesses, 3000u);
+  EXPECT_EQ(m.total().transfers, 2000u);
+}
+
 TEST(CacheModel, TransfersOfOneLineAreSerialized) {
   CacheModel m(4, params());
   m.access(2, kCycle, kLineA, Access::kWrite, 0);  // owned by CPU 2, free from 54 ns on
