@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "models/hca/cut_through.hpp"
 #include "models/hca/sge_walk.hpp"
 
 namespace hcasim {
@@ -84,9 +85,9 @@ WcStatus RcResponder::place(QpContext& qp, const Packet& p, Picos at) {
   ResponderState& resp = qp.resp;
   if (p.kind == PacketKind::kRdmaWrite) {  // at the remote address
     if (p.payload_len)
-      resp.rx_committed =
-          std::max(resp.rx_committed, core_.dma.write(resp.rx_remote_addr + resp.rx_offset,
-                                                      p.payload.data(), p.payload_len, at));
+      resp.rx_committed = std::max(
+          resp.rx_committed,
+          place_payload(core_, p, resp.rx_remote_addr + resp.rx_offset, 0, p.payload_len, at));
     return WcStatus::kSuccess;
   }
   // SEND: across the receive's SGEs, each checked for local write access.
@@ -97,8 +98,8 @@ WcStatus RcResponder::place(QpContext& qp, const Packet& p, Picos at) {
                 [&](const Sge& s, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
                   refused = !core_.regions.check(s.lkey, addr, take, kLocalWrite);
                   if (refused) return false;
-                  resp.rx_committed = std::max(
-                      resp.rx_committed, core_.dma.write(addr, p.payload.data() + done, take, at));
+                  resp.rx_committed =
+                      std::max(resp.rx_committed, place_payload(core_, p, addr, done, take, at));
                   return true;
                 });
   if (refused) return WcStatus::kLocalProtection;
@@ -266,7 +267,12 @@ void RcResponder::next_read_response(QpContext& qp, Packet*& out, Picos& ready) 
   p->payload_len = chunk;
   p->payload.resize(chunk);
   const Picos now = core_.edge(now_ps());
-  ready = chunk ? core_.dma.read(job.addr + job.offset, p->payload.data(), chunk, now) : now;
+  ready = now;
+  if (chunk) {
+    PayloadGather gather(core_, *p, now);
+    gather.read(job.addr + job.offset, 0, chunk);
+    ready = gather.finish();
+  }
   job.offset += chunk;
   ++resp.responses_in_flight;
   if (p->last) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "models/hca/cut_through.hpp"
 #include "models/hca/sge_walk.hpp"
 
 namespace hcasim {
@@ -49,12 +50,13 @@ bool UdTransport::next_packet(QpContext& qp, Packet*& out, Picos& ready) {
   if (w.hdr.flags & kInline) {
     std::memcpy(p->payload.data(), w.inline_data.data(), w.length);
   } else {
+    PayloadGather gather(core_, *p, start);
     walk_sges(w.sge.data(), w.hdr.num_sge, 0, w.length,
               [&](const Sge&, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
-                ready =
-                    std::max(ready, core_.dma.read(addr, p->payload.data() + done, take, start));
+                gather.read(addr, done, take);
                 return true;
               });
+    ready = std::max(ready, gather.finish());
   }
   w.first_psn = w.last_psn = p->psn;
   ++sq.sent;
@@ -164,7 +166,7 @@ WcStatus UdTransport::place(QpContext& qp, const Packet& p, Picos at) {
             [&](const Sge& s, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
               refused = !core_.regions.check(s.lkey, addr, take, kLocalWrite);
               if (refused) return false;
-              core_.dma.write(addr, p.payload.data() + done, take, at);
+              place_payload(core_, p, addr, done, take, at);
               return true;
             });
   return refused ? WcStatus::kLocalProtection : WcStatus::kSuccess;
