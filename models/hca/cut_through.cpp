@@ -35,14 +35,20 @@ void PayloadGather::read(std::uint64_t addr, std::uint32_t offset, std::uint32_t
 
 Picos PayloadGather::finish() {
   if (!core_.params.cut_through || !have_first_) return ready_;
-  packet_.wire_floor_ps = core_.edge(floor_);
-  return std::max(start_, first_);
+  const Picos floor = core_.edge(floor_);
+  packet_.wire_floor_ps = floor;
+  // design decision: the packetizer takes the packet just in time for that first bit (and not
+  // before its first chunk is in), as a cut-through adapter starts a packet once enough of it
+  // is buffered: packets that are ready sooner (another QP's, an ACK) go to the wire first
+  // rather than queueing behind one that must wait for its stream.
+  const Picos lag = core_.cycles(core_.params.packet_cycles);
+  return std::max({start_, first_, floor > lag ? floor - lag : 0});
 }
 
 Picos place_payload(AdapterCore& core, const Packet& p, std::uint64_t addr, std::uint32_t offset,
                     std::uint32_t len, Picos at) {
   const std::uint8_t* data = p.payload.data() + offset;
-  if (!core.params.cut_through) return core.dma.write(addr, data, len, at);
+  if (!core.params.cut_through || p.held) return core.dma.write(addr, data, len, at);
   // The payload came in at the link's rate and the receive engine has its last byte at `at`:
   // each earlier byte one byte time before.
   const Picos after = core.wire_ps(p.payload_len - offset - len);

@@ -2,10 +2,10 @@
 // Cut-through inside the adapter (docs/model.md, "Cut-through"): a packet's payload streams
 // between PCIe and the wire in TLP-sized chunks instead of being gathered or received whole.
 // Each packet's timing is computed in one step from the DMA's chunk times (no event per chunk):
-// - sending, PayloadGather: the packetizer takes the packet once its first chunk has arrived,
-//   and the packet's first bit goes on the wire no earlier than every chunk allows (each
-//   chunk's first byte leaves the packetizer's latency after the chunk arrived), so the wire
-//   never runs ahead of the DMA stream;
+// - sending, PayloadGather: the packet's first bit goes on the wire no earlier than every
+//   chunk allows (each chunk's first byte leaves the packetizer's latency after the chunk
+//   arrived), so the wire never runs ahead of the DMA stream; the packetizer takes the packet
+//   just in time for that (once its first chunk has arrived);
 // - receiving, place_payload: each DMA write TLP goes as soon as its bytes have come in,
 //   while the adapter still acts on the packet (ACK, completion) only once it has it whole.
 // With hca.cut_through = false both are store-and-forward.
@@ -38,7 +38,8 @@ class PayloadGather {
 };
 
 // DMA-writes payload bytes [offset, offset + len) of `p` to host address `addr`, the receive
-// engine having taken the whole packet at `at`. Returns when the write lands.
+// engine having taken the whole packet at `at`. Returns when the write lands. A packet held
+// back for a receive WQE is written from `at` on: its bytes have long been in.
 Picos place_payload(AdapterCore& core, const Packet& p, std::uint64_t addr, std::uint32_t offset,
                     std::uint32_t len, Picos at);
 

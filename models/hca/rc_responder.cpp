@@ -13,6 +13,7 @@ void RcResponder::handle_request(QpContext& qp, Packet* p, Picos at) {
   ResponderState& resp = qp.resp;
   if (!resp.parked.empty() && p != resp.parked.front()) {
     // Keep arrival order while earlier packets wait for a receive WQE.
+    p->held = true;
     resp.parked.push_back(p);
     return;
   }
@@ -70,6 +71,7 @@ bool RcResponder::start_message(QpContext& qp, Packet* p, Picos at) {
 
 void RcResponder::no_receive(QpContext& qp, Packet* p, Picos at) {
   if (qp.rq.used != qp.rq.producer) {  // posted, still being fetched: wait for it
+    p->held = true;
     qp.resp.parked.push_back(p);
     recv_fetcher_.start(qp);
     return;

@@ -102,6 +102,7 @@ void UdTransport::on_sent(QpRef ref) {
 void UdTransport::receive(QpContext& qp, Packet* p, Picos at) {
   ResponderState& resp = qp.resp;
   if (!resp.parked.empty() && p != resp.parked.front()) {
+    p->held = true;
     resp.parked.push_back(p);  // keep arrival order behind datagrams waiting for a receive
     return;
   }
@@ -115,6 +116,7 @@ void UdTransport::receive(QpContext& qp, Packet* p, Picos at) {
   RecvQueue& rq = qp.rq;
   if (rq.used == rq.fetched) {
     if (rq.used != rq.producer) {  // posted, still being fetched: wait for it
+      p->held = true;
       resp.parked.push_back(p);
       recv_fetcher_.start(qp);
       return;
