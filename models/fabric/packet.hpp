@@ -61,6 +61,12 @@ struct Packet {
   std::uint32_t dma_len = 0;      // RETH: length of the whole RDMA operation
   std::uint32_t payload_len = 0;
   std::vector<std::uint8_t> payload;  // capacity: the largest MTU, kept across uses
+  // Not on the wire: the sending adapter's earliest time for the packet's first bit, so that
+  // the wire never runs ahead of its payload's DMA stream (cut-through; 0: no bound).
+  std::uint64_t wire_floor_ps = 0;
+  // Not on the wire: the receiving adapter held the whole packet back (waiting for a receive
+  // WQE), so when it is placed its bytes are all there (no cut-through).
+  bool held = false;
 
   std::uint32_t header_bytes() const {
     std::uint32_t h = HeaderBytes::kBase + (global ? HeaderBytes::kGrh : 0);

@@ -8,6 +8,7 @@
 #include "models/core/action_queue.hpp"
 #include "models/core/sim_time.hpp"
 #include "models/core/trace_source.hpp"
+#include "models/fabric/fabric_port.hpp"
 #include "models/fabric/packet.hpp"
 #include "models/hca/dma_port.hpp"
 #include "models/hca/hca_params.hpp"
@@ -84,6 +85,12 @@ struct AdapterCore {
   // The next edge of the adapter clock at or after `t`, and `n` cycles of it.
   Picos edge(Picos t) const { return clock.edge_at_or_after(t); }
   Picos cycles(std::uint32_t n) const { return clock.cycles(n); }
+  // Time the adapter's link takes to serialize `bytes` (its port must be connected).
+  Picos wire_ps(std::uint64_t bytes) const { return fabric->link()->params().wire_ps(bytes); }
+  double wire_byte_ps() const {
+    if (byte_ps_ == 0.0) byte_ps_ = 8000.0 / fabric->link()->params().data_gbps();
+    return byte_ps_;  // hot path: data_gbps() compares strings
+  }
   // A packet from the pool, addressed from `qp` to its peer.
   Packet* new_packet(const QpContext& qp, PacketKind kind, std::uint32_t psn) {
     Packet* p = packets.get();
@@ -102,12 +109,16 @@ struct AdapterCore {
   std::uint16_t port;
   std::uint32_t mtu;
   PacketPool& packets;
+  const FabricPort* fabric = nullptr;  // the adapter's port (Hca sets it)
   TraceSink* trace;
   ActionQueue actions;
   DmaPort dma;
   MemoryRegions regions;
   QpTable qps;
   HcaCounters counters;
+
+ private:
+  mutable double byte_ps_ = 0.0;
 };
 
 }  // namespace hcasim

@@ -21,6 +21,26 @@ Picos DmaPort::transfer(tlm::tlm_command cmd, std::uint64_t addr, void* data, st
   return now + delay.value();
 }
 
+Picos DmaPort::read(std::uint64_t addr, void* data, std::uint32_t len, Picos at,
+                    ReadArrival& arrival) {
+  stream_.arrival = ReadArrival{};
+  const Picos done = transfer(tlm::TLM_READ_COMMAND, addr, data, len, at);
+  arrival = stream_.arrival;
+  // An interconnect that does not tell: the data is there, all of it, when the read completes.
+  if (arrival.length != len || arrival.chunk == 0) arrival = ReadArrival{done, 0, done, len, len};
+  return done;
+}
+
+Picos DmaPort::write(std::uint64_t addr, const void* data, std::uint32_t len,
+                     const WriteStream& stream) {
+  stream_.streamed = true;
+  stream_.stream = stream;
+  const Picos lands =
+      transfer(tlm::TLM_WRITE_COMMAND, addr, const_cast<void*>(data), len, stream.last_ready);
+  stream_.streamed = false;
+  return lands;
+}
+
 bool DmaPort::peek(std::uint64_t addr, void* data, std::uint32_t len) {
   peek_gp_.set_command(tlm::TLM_READ_COMMAND);
   peek_gp_.set_address(addr);

@@ -27,6 +27,7 @@ Hca::Hca(sc_core::sc_module_name name, const HcaParams& params, std::uint16_t po
       doorbells_(core_, DoorbellUnit::Stages{send_ring_, send_fetcher_, recv_fetcher_, scheduler_,
                                              completions_, lifecycle_}) {
   mmio_socket.register_b_transport(this, &Hca::b_mmio);
+  core_.fabric = &fabric_port_;
   stats_.declare(core_.counters);
   // Trace signals in a fixed order (the VCD names them by declaration order).
   const std::string base = this->name();

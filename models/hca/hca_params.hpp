@@ -31,6 +31,7 @@ struct HcaParams {
   std::uint32_t rx_buffer_bytes;
   std::uint32_t qp_message_cycles;
   std::uint32_t read_response_cycles;
+  bool cut_through;
 
   template <class V>
   void visit(V& v) {
@@ -86,6 +87,12 @@ struct HcaParams {
               "by one execution unit at a time (caps one QP's message rate, not its latency)");
     v.integer(read_response_cycles, "hca.read_response_cycles", "cycles", 60, 0, 1000000,
               "responder: set up an RDMA READ response (context, address translation)");
+    v.boolean(cut_through, "hca.cut_through", true,
+              "a packet's payload streams through the adapter in PCIe-sized chunks: it starts on "
+              "the wire before its last DMA read completion (never running ahead of them), and "
+              "a received packet's DMA writes start as its bytes arrive; false: store-and-forward "
+              "(a packet is gathered whole before it is sent and received whole before it is "
+              "placed)");
     v.integer(rx_buffer_bytes, "hca.rx_buffer_bytes", "B", 32768, 4224, 1 << 24,
               "receive buffer per virtual lane: the link credits the adapter advertises");
   }

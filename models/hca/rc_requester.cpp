@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "models/hca/cut_through.hpp"
 #include "models/hca/rnr_timer.hpp"
 #include "models/hca/sge_walk.hpp"
 
@@ -111,12 +112,13 @@ Packet* RcRequester::data_packet(QpContext& qp, SendWork& w, Picos start, Picos&
     std::memcpy(p->payload.data(), w.inline_data.data() + req.tx_offset, chunk);
   } else {
     // Gather this packet's bytes from the SGEs that cover [tx_offset, tx_offset + chunk).
+    PayloadGather gather(core_, *p, start);
     walk_sges(w.sge.data(), w.hdr.num_sge, req.tx_offset, chunk,
               [&](const Sge&, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
-                ready =
-                    std::max(ready, core_.dma.read(addr, p->payload.data() + done, take, start));
+                gather.read(addr, done, take);
                 return true;
               });
+    ready = std::max(ready, gather.finish());
   }
   req.tx_offset += chunk;
   if (p->last) {
@@ -242,7 +244,7 @@ void RcRequester::handle_read_response(QpContext& qp, Packet* p, Picos at) {
   // Scatter into the local SGEs at this response's offset.
   walk_sges(w.sge.data(), w.hdr.num_sge, (p->psn - w.first_psn) * core_.mtu, p->payload_len,
             [&](const Sge&, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
-              core_.dma.write(addr, p->payload.data() + done, take, at);
+              place_payload(core_, *p, addr, done, take, at);
               return true;
             });
   ++core_.counters.messages_rx;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "models/hca/cut_through.hpp"
 #include "models/hca/sge_walk.hpp"
 
 namespace hcasim {
@@ -12,6 +13,7 @@ void RcResponder::handle_request(QpContext& qp, Packet* p, Picos at) {
   ResponderState& resp = qp.resp;
   if (!resp.parked.empty() && p != resp.parked.front()) {
     // Keep arrival order while earlier packets wait for a receive WQE.
+    p->held = true;
     resp.parked.push_back(p);
     return;
   }
@@ -69,6 +71,7 @@ bool RcResponder::start_message(QpContext& qp, Packet* p, Picos at) {
 
 void RcResponder::no_receive(QpContext& qp, Packet* p, Picos at) {
   if (qp.rq.used != qp.rq.producer) {  // posted, still being fetched: wait for it
+    p->held = true;
     qp.resp.parked.push_back(p);
     recv_fetcher_.start(qp);
     return;
@@ -84,9 +87,9 @@ WcStatus RcResponder::place(QpContext& qp, const Packet& p, Picos at) {
   ResponderState& resp = qp.resp;
   if (p.kind == PacketKind::kRdmaWrite) {  // at the remote address
     if (p.payload_len)
-      resp.rx_committed =
-          std::max(resp.rx_committed, core_.dma.write(resp.rx_remote_addr + resp.rx_offset,
-                                                      p.payload.data(), p.payload_len, at));
+      resp.rx_committed = std::max(
+          resp.rx_committed,
+          place_payload(core_, p, resp.rx_remote_addr + resp.rx_offset, 0, p.payload_len, at));
     return WcStatus::kSuccess;
   }
   // SEND: across the receive's SGEs, each checked for local write access.
@@ -97,8 +100,8 @@ WcStatus RcResponder::place(QpContext& qp, const Packet& p, Picos at) {
                 [&](const Sge& s, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
                   refused = !core_.regions.check(s.lkey, addr, take, kLocalWrite);
                   if (refused) return false;
-                  resp.rx_committed = std::max(
-                      resp.rx_committed, core_.dma.write(addr, p.payload.data() + done, take, at));
+                  resp.rx_committed =
+                      std::max(resp.rx_committed, place_payload(core_, p, addr, done, take, at));
                   return true;
                 });
   if (refused) return WcStatus::kLocalProtection;
@@ -266,7 +269,12 @@ void RcResponder::next_read_response(QpContext& qp, Packet*& out, Picos& ready) 
   p->payload_len = chunk;
   p->payload.resize(chunk);
   const Picos now = core_.edge(now_ps());
-  ready = chunk ? core_.dma.read(job.addr + job.offset, p->payload.data(), chunk, now) : now;
+  ready = now;
+  if (chunk) {
+    PayloadGather gather(core_, *p, now);
+    gather.read(job.addr + job.offset, 0, chunk);
+    ready = gather.finish();
+  }
   job.offset += chunk;
   ++resp.responses_in_flight;
   if (p->last) {

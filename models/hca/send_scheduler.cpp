@@ -71,7 +71,9 @@ constexpr std::uint32_t kTagQpnBits = 24;
 void SendScheduler::transmit(Packet* p, Picos ready) {
   ++core_.counters.packets_tx;
   const std::uint32_t tag = (static_cast<std::uint32_t>(p->kind) << kTagQpnBits) | p->src_qpn;
-  port_.send(p, ready, tag);
+  // Cut-through: the first bit also waits until the wire cannot overtake the payload's DMA
+  // stream (models/hca/cut_through.hpp).
+  port_.send(p, std::max<Picos>(ready, p->wire_floor_ps), tag);
 }
 
 void SendScheduler::on_wire(void* self, std::uint32_t tag, unsigned, std::uint32_t, Picos done) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "models/hca/cut_through.hpp"
 #include "models/hca/sge_walk.hpp"
 
 namespace hcasim {
@@ -49,12 +50,13 @@ bool UdTransport::next_packet(QpContext& qp, Packet*& out, Picos& ready) {
   if (w.hdr.flags & kInline) {
     std::memcpy(p->payload.data(), w.inline_data.data(), w.length);
   } else {
+    PayloadGather gather(core_, *p, start);
     walk_sges(w.sge.data(), w.hdr.num_sge, 0, w.length,
               [&](const Sge&, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
-                ready =
-                    std::max(ready, core_.dma.read(addr, p->payload.data() + done, take, start));
+                gather.read(addr, done, take);
                 return true;
               });
+    ready = std::max(ready, gather.finish());
   }
   w.first_psn = w.last_psn = p->psn;
   ++sq.sent;
@@ -100,6 +102,7 @@ void UdTransport::on_sent(QpRef ref) {
 void UdTransport::receive(QpContext& qp, Packet* p, Picos at) {
   ResponderState& resp = qp.resp;
   if (!resp.parked.empty() && p != resp.parked.front()) {
+    p->held = true;
     resp.parked.push_back(p);  // keep arrival order behind datagrams waiting for a receive
     return;
   }
@@ -113,6 +116,7 @@ void UdTransport::receive(QpContext& qp, Packet* p, Picos at) {
   RecvQueue& rq = qp.rq;
   if (rq.used == rq.fetched) {
     if (rq.used != rq.producer) {  // posted, still being fetched: wait for it
+      p->held = true;
       resp.parked.push_back(p);
       recv_fetcher_.start(qp);
       return;
@@ -164,7 +168,7 @@ WcStatus UdTransport::place(QpContext& qp, const Packet& p, Picos at) {
             [&](const Sge& s, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
               refused = !core_.regions.check(s.lkey, addr, take, kLocalWrite);
               if (refused) return false;
-              core_.dma.write(addr, p.payload.data() + done, take, at);
+              place_payload(core_, p, addr, done, take, at);
               return true;
             });
   return refused ? WcStatus::kLocalProtection : WcStatus::kSuccess;

@@ -39,6 +39,27 @@ Picos PcieLink::write_wire_ps(std::uint64_t len) const {
   return params_.wire_ps(len + div_ceil(len, params_.max_payload) * params_.request_overhead);
 }
 
+Picos PcieLink::streamed_write_start(std::uint64_t len, const WriteStream& stream,
+                                     Picos now) const {
+  // TLP i carries the bytes up to min((i + 1) x max_payload, len) and goes on the wire i TLPs
+  // after the first (the write is booked back to back). The bytes arrive at a steady rate, so
+  // how early the write may start is linear in i except for the last TLP, which may be short:
+  // the first, the last but one and the last TLP bound it.
+  const WriteStream& s = stream;
+  const std::uint64_t mps = params_.max_payload;
+  const std::uint64_t tlps = div_ceil(len, mps);
+  auto need = [&](std::uint64_t i) -> Picos {
+    const Picos ready = s.prefix_ready(std::min((i + 1) * mps, len), len);
+    const Picos before = params_.wire_ps(i * (mps + params_.request_overhead));
+    return ready > before ? ready - before : 0;
+  };
+  Picos start = std::max(need(0), tlps > 0 ? need(tlps - 1) : 0);
+  if (tlps >= 2) start = std::max(start, need(tlps - 2));
+  // Never landing in the past, whatever the stream says.
+  const Picos flight = write_wire_ps(len) + params_.latency_ps();
+  return std::max(start, now > flight ? now - flight : 0);
+}
+
 Picos PcieLink::host_tlp(Picos now, Picos wire) {
   // design decision: the root port interleaves downstream TLPs, and PCIe ordering lets posted
   // writes pass completions, so a TLP the host sends (a doorbell, an MMIO read request) waits
@@ -114,7 +135,7 @@ tlm::tlm_sync_enum PcieLink::nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::
     return tlm::TLM_COMPLETED;
   }
   const Picos now = now_ps();
-  const Picos start = now + delay.value();
+  Picos start = now + delay.value();
   if (gp.is_write() && gp.get_address() >= kMsiWindowBase) {
     // MSI: a small posted write, ordered behind earlier writes, then an interrupt.
     const Picos wire = write_wire_ps(4);
@@ -128,6 +149,9 @@ tlm::tlm_sync_enum PcieLink::nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::
     gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return tlm::TLM_COMPLETED;
   }
+  DmaStream* stream = gp.get_extension<DmaStream>();
+  if (gp.is_write() && stream && stream->streamed)
+    start = streamed_write_start(gp.get_data_length(), stream->stream, now);
   const Picos done = gp.is_read() ? dma_read(start, gp) : dma_write(start, gp);
   delay = ps(done - now);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -146,7 +170,17 @@ Picos PcieLink::dma_read(Picos start, tlm::tlm_generic_payload& gp) {
   const Picos at_root = req_start + first_req_wire + params_.latency_ps();
   const Picos data_ready = at_root + params_.memory_latency_ps();
   const Picos cpl_wire = read_completion_wire_ps(len);
-  const Picos done = down_.reserve(data_ready, cpl_wire) + cpl_wire + params_.latency_ps();
+  const Picos cpl_start = down_.reserve(data_ready, cpl_wire);
+  const Picos done = cpl_start + cpl_wire + params_.latency_ps();
+  if (DmaStream* stream = gp.get_extension<DmaStream>()) {
+    // The completion TLPs arrive one after another: the device may use each as it comes.
+    const std::uint32_t chunk = params_.completion_bytes();
+    const std::uint64_t first = std::min<std::uint64_t>(len, chunk);
+    stream->arrival = ReadArrival{
+        cpl_start + params_.wire_ps(first + params_.completion_overhead) + params_.latency_ps(),
+        params_.wire_ps(chunk + params_.completion_overhead), done, chunk,
+        static_cast<std::uint32_t>(len)};
+  }
   memory_.read(gp.get_address(), gp.get_data_ptr(), len);
   // PCIe ordering: a read does not pass earlier posted writes, so it sees their data even if
   // host software cannot see it yet.

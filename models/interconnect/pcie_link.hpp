@@ -23,6 +23,7 @@
 #include "models/core/occupancy.hpp"
 #include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
+#include "models/interconnect/dma_stream.hpp"
 #include "models/interconnect/interrupt_sink.hpp"
 #include "models/interconnect/pcie_params.hpp"
 #include "models/memory/host_memory.hpp"
@@ -70,6 +71,11 @@ class PcieLink : public sc_core::sc_module {
   Picos read_request_wire_ps(std::uint64_t len) const;
   Picos read_completion_wire_ps(std::uint64_t len) const;
   Picos write_wire_ps(std::uint64_t len) const;
+  // The earliest start of a DMA write of `len` bytes whose bytes reach the device as `stream`
+  // says, so that no write TLP goes before its bytes are there, and the write lands no earlier
+  // than `now` (dma_stream.hpp). It may be before `now`: a direction whose busy-until is not
+  // later was free then (every booking ends by its busy-until).
+  Picos streamed_write_start(std::uint64_t len, const WriteStream& stream, Picos now) const;
 
  private:
   tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
