@@ -13,8 +13,6 @@
 // is smaller, else stored as they are.
 #include "traces/fst_writer.hpp"
 
-#include <pthread.h>
-#include <signal.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -120,42 +118,11 @@ FstWriter::FstWriter(std::string path, std::size_t block_bytes)
 }
 
 FstWriter::~FstWriter() {
-  if (!encoder_.joinable()) return;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  encoder_.join();  // after the block it may be writing; the AtomicFile then removes the file
-}
-
-void FstWriter::encoder_loop() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  for (;;) {
-    wake_.wait(lock, [&] { return has_work_ || stop_; });
-    if (!has_work_) return;  // stopped
-    lock.unlock();
-    std::exception_ptr error;
-    try {
-      encode_block(writing_);
-    } catch (...) {
-      error = std::current_exception();
-    }
-    lock.lock();
-    error_ = error;
-    has_work_ = false;
-    wake_.notify_all();
-  }
+  encoder_.reset();  // after the block it may be writing; the AtomicFile then removes the file
 }
 
 void FstWriter::wait_for_encoder() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait(lock, [&] { return !has_work_; });
-  if (error_) {
-    std::exception_ptr error = error_;
-    error_ = nullptr;
-    std::rethrow_exception(error);
-  }
+  if (encoder_) encoder_->wait();
 }
 
 std::size_t FstWriter::compress(const std::uint8_t* in, std::size_t n) {
@@ -205,20 +172,7 @@ void FstWriter::write_header() {
   write_file_header_counting(0);
   write_hierarchy_and_geometry();
   check_io("header");
-  // design decision: the encoding thread takes no signals, so SIGINT and SIGTERM always reach
-  // the simulation's thread, where the run's interrupt handling (and its blocking of them
-  // while the outputs are committed) expects them. It inherits the mask set around its start.
-  sigset_t all;
-  sigset_t before;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &before);
-  try {
-    encoder_ = std::thread(&FstWriter::encoder_loop, this);
-  } catch (...) {
-    pthread_sigmask(SIG_SETMASK, &before, nullptr);
-    throw;
-  }
-  pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  encoder_ = std::make_unique<WorkerThread>([this] { encode_block(writing_); });
 }
 
 void FstWriter::write_file_header_counting(std::uint64_t blocks) {
@@ -349,11 +303,7 @@ void FstWriter::write_value(SignalId id, std::uint64_t bits) {
 void FstWriter::flush_block() {
   wait_for_encoder();  // done with writing_
   std::swap(collecting_, writing_);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    has_work_ = true;
-  }
-  wake_.notify_all();
+  encoder_->submit();
 
   // The next block starts from the values this one leaves (buffers keep their size).
   for (Chain& c : collecting_.chains) c.size = 0;

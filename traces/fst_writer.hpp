@@ -3,19 +3,16 @@
 // formatted, piped or parsed, so a traced run costs little more than an untraced one and the
 // file is far smaller than the VCD of the same changes. docs/user-guide.md describes the file.
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <exception>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "traces/atomic_file.hpp"
 #include "traces/trace_writer.hpp"
+#include "traces/worker_thread.hpp"
 #include "traces/zlib_deflater.hpp"
 
 namespace hcasim {
@@ -65,8 +62,7 @@ class FstWriter final : public TraceWriter {
   void flush_block();
   struct Block;
   void encode_block(const Block& b);  // on the encoding thread
-  void encoder_loop();
-  void wait_for_encoder();  // rethrows what the encoding failed with
+  void wait_for_encoder();            // rethrows what the encoding failed with
   void put_block(std::uint8_t type, const std::vector<std::uint8_t>& body);
   // zlib's format of n bytes at `in` into deflater_: its size when smaller than n, else 0
   // (store the bytes as they are).
@@ -136,12 +132,8 @@ class FstWriter final : public TraceWriter {
   // design decision: zlib and the disk write run on a thread of their own, so that a traced
   // run's wall time does not include them when a second core is free. The bytes written are
   // the same whatever the timing.
-  std::thread encoder_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool has_work_ = false;     // writing_ is handed over (guarded by mutex_)
-  bool stop_ = false;         // guarded by mutex_
-  std::exception_ptr error_;  // what encoding writing_ threw (guarded by mutex_)
+  // Started with the header; encodes writing_ (traces/worker_thread.hpp).
+  std::unique_ptr<WorkerThread> encoder_;
 
   // The encoding thread's.
   std::vector<std::uint8_t> body_;       // scratch: a block's bytes

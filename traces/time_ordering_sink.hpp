@@ -36,12 +36,17 @@ class TimeOrderingSink : public TraceSink {
     return out_.declare_real(path, init);
   }
   void change_integer(SignalId id, std::uint64_t t, std::uint64_t v) override {
-    route(Held{t, 0, id, false, v});
+    route(Held{t, 0, id, false, v}, now_ps());
   }
   void change_real(SignalId id, std::uint64_t t, double v) override {
     std::uint64_t bits;
     std::memcpy(&bits, &v, sizeof bits);
-    route(Held{t, 0, id, true, bits});
+    route(Held{t, 0, id, true, bits}, now_ps());
+  }
+  // A change made when simulated time was `now` (a real's bits when `real`), for a stage that
+  // hands changes over later (BackgroundTraceSink): the same as making it at `now`.
+  void change_at(SignalId id, std::uint64_t t, std::uint64_t bits, bool real, std::uint64_t now) {
+    route(Held{t, 0, id, real, bits}, now);
   }
   // Emits everything still held (end of simulation); returns the time of the last change
   // emitted so far (a trace must not end before it).
@@ -73,8 +78,7 @@ class TimeOrderingSink : public TraceSink {
     }
   };
 
-  void route(Held h) {
-    const std::uint64_t now = now_ps();
+  void route(Held h, std::uint64_t now) {
     // Changes made since the last flush at this time are all later than it: nothing is due.
     if (now != flushed_to_) flush_until(now);
     if (h.t <= now) {

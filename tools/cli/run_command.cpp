@@ -16,6 +16,7 @@
 #include "models/core/scenario_file.hpp"
 #include "tools/cli/interrupt_guard.hpp"
 #include "tools/cli/trace_window.hpp"
+#include "traces/background_trace_sink.hpp"
 #include "traces/fst_writer.hpp"
 #include "traces/gtkw_writer.hpp"
 #include "traces/latency_csv.hpp"
@@ -181,6 +182,7 @@ int simulate(const RunOptions& opt) {
       tracing);
   std::unique_ptr<TraceWriter> writer;
   std::unique_ptr<TimeOrderingSink> ordered;
+  std::unique_ptr<BackgroundTraceSink> background;  // destroyed first: its thread stops first
   TraceSink* trace = nullptr;
   if (tracing) {
     if (fst)
@@ -189,7 +191,8 @@ int simulate(const RunOptions& opt) {
       writer = std::make_unique<VcdWriter>(trace_path);
     if (!opt.trace_window.empty()) writer->set_window(window.start_ps, window.end_ps);
     ordered = std::make_unique<TimeOrderingSink>(*writer);
-    trace = ordered.get();
+    background = std::make_unique<BackgroundTraceSink>(*ordered);
+    trace = background.get();
   }
   System system(values, trace);
   std::unique_ptr<Workload> workload = make_workload(values, system, trace);
@@ -218,7 +221,8 @@ int simulate(const RunOptions& opt) {
   interrupt.commit_begins();
   try {
     if (writer) {
-      const std::uint64_t end = std::max<std::uint64_t>(report.sim_time_ps, ordered->flush_all());
+      const std::uint64_t end =
+          std::max<std::uint64_t>(report.sim_time_ps, background->flush_all());
       writer->finish(end);
       write_gtkw(*writer, (out_dir / "trace.gtkw").string(), trace_name, writer->end_in_window(end),
                  window.start_ps);

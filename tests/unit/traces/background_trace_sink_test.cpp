@@ -1,0 +1,121 @@
+// The stage that hands the trace's time ordering and writer to a thread of their own: what the
+// writer gets is exactly what it gets without the stage, whatever the block size; declarations
+// still follow earlier changes; errors behind it come back to the simulation's thread.
+#include "traces/background_trace_sink.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <stdexcept>
+#include <tuple>
+#include <vector>
+
+#include "models/core/sim_time.hpp"
+
+namespace hcasim {
+namespace {
+
+struct Change {
+  std::uint64_t t;
+  TraceSink::SignalId id;
+  std::uint64_t value;
+  bool operator==(const Change& o) const {
+    return std::tie(t, id, value) == std::tie(o.t, o.id, o.value);
+  }
+};
+
+struct RecordingSink : TraceSink {
+  std::vector<Change> changes;
+  std::vector<std::string> declared;
+  std::size_t declared_after_changes = 0;
+  std::uint64_t throw_on_value = UINT64_MAX;
+  SignalId declare_integer(const std::string& path, unsigned, std::uint64_t) override {
+    if (!changes.empty()) declared_after_changes = changes.size();
+    declared.push_back(path);
+    return static_cast<SignalId>(declared.size() - 1);
+  }
+  SignalId declare_enum(const std::string& path, const std::vector<std::string>&,
+                        std::uint64_t init) override {
+    return declare_integer(path, 8, init);
+  }
+  SignalId declare_real(const std::string& path, double) override {
+    return declare_integer(path, 64, 0);
+  }
+  void change_integer(SignalId id, std::uint64_t t, std::uint64_t v) override {
+    if (v == throw_on_value) throw std::logic_error("misused signal");
+    changes.push_back({t, id, v});
+  }
+  void change_real(SignalId id, std::uint64_t t, double v) override {
+    change_integer(id, t, static_cast<std::uint64_t>(v * 10));
+  }
+};
+
+struct ModelTime {
+  ModelTime() { ModelClock::ahead = true, ModelClock::now = 0; }
+  ~ModelTime() { ModelClock::ahead = false, ModelClock::now = 0; }
+  void at(std::uint64_t t) { ModelClock::now = t; }
+};
+
+// The same random changes, made at the same simulated times, through `sink`.
+template <class Sink>
+void make_changes(Sink& sink, ModelTime& time) {
+  std::mt19937_64 rng(7);
+  std::uint64_t now = 0;
+  for (int i = 0; i < 50000; ++i) {
+    if (rng() % 3 == 0) now += rng() % 50'000;
+    time.at(now);
+    const std::uint64_t ahead = rng() % 4 == 0 ? 0 : rng() % 2'000'000;
+    if (i % 101 == 0)
+      sink.change_real(static_cast<TraceSink::SignalId>(i % 13), now + ahead, i * 0.5);
+    else
+      sink.change_integer(static_cast<TraceSink::SignalId>(i % 13), now + ahead, std::uint64_t(i));
+  }
+}
+
+TEST(BackgroundTraceSink, TheWriterGetsExactlyWhatItGetsWithoutTheStage) {
+  ModelTime time;
+  RecordingSink direct_out;
+  TimeOrderingSink direct(direct_out);
+  make_changes(direct, time);
+  const std::uint64_t direct_last = direct.flush_all();
+  for (std::size_t block : {std::size_t{1}, std::size_t{7}, std::size_t{4096},
+                            BackgroundTraceSink::kDefaultBlockChanges}) {
+    RecordingSink out;
+    TimeOrderingSink ordered(out);
+    BackgroundTraceSink background(ordered, block);
+    make_changes(background, time);
+    EXPECT_EQ(background.flush_all(), direct_last) << block;
+    ASSERT_EQ(out.changes.size(), direct_out.changes.size()) << block;
+    EXPECT_TRUE(out.changes == direct_out.changes) << block;
+  }
+}
+
+TEST(BackgroundTraceSink, ADeclarationComesAfterTheChangesMadeBeforeIt) {
+  ModelTime time;
+  RecordingSink out;
+  TimeOrderingSink ordered(out);
+  BackgroundTraceSink background(ordered);
+  const auto a = background.declare_integer("m.a", 8, 0);
+  background.change_integer(a, 0, 5);  // a model setting its value while others are built
+  background.declare_integer("m.b", 8, 0);
+  EXPECT_EQ(out.declared_after_changes, 1u);  // the change reached the writer first
+  background.flush_all();
+}
+
+TEST(BackgroundTraceSink, AnErrorBehindTheStageComesBackToTheSimulationThread) {
+  ModelTime time;
+  RecordingSink out;
+  out.throw_on_value = 3;
+  TimeOrderingSink ordered(out);
+  BackgroundTraceSink background(ordered, 2);
+  background.change_integer(0, 0, 1);
+  background.change_integer(0, 0, 3);  // the block of two goes to the worker, which fails
+  EXPECT_THROW(
+      {
+        for (int i = 0; i < 10; ++i) background.change_integer(0, 0, 4);
+      },
+      std::logic_error);
+}
+
+}  // namespace
+}  // namespace hcasim

@@ -1,0 +1,62 @@
+#include "traces/background_trace_sink.hpp"
+
+#include <cstring>
+#include <utility>
+
+namespace hcasim {
+
+BackgroundTraceSink::BackgroundTraceSink(TimeOrderingSink& ordered, std::size_t block_changes)
+    : ordered_(ordered),
+      collecting_(block_changes ? block_changes : 1),
+      passing_(collecting_.size()),
+      worker_([this] { pass_on(); }) {}
+
+TraceSink::SignalId BackgroundTraceSink::declare_integer(const std::string& path, unsigned width,
+                                                         std::uint64_t init) {
+  drain();
+  return ordered_.declare_integer(path, width, init);
+}
+
+TraceSink::SignalId BackgroundTraceSink::declare_enum(const std::string& path,
+                                                      const std::vector<std::string>& labels,
+                                                      std::uint64_t init) {
+  drain();
+  return ordered_.declare_enum(path, labels, init);
+}
+
+TraceSink::SignalId BackgroundTraceSink::declare_real(const std::string& path, double init) {
+  drain();
+  return ordered_.declare_real(path, init);
+}
+
+void BackgroundTraceSink::change_real(SignalId id, std::uint64_t t, double v) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  note(Note{t, now_ps(), id, true, bits});
+}
+
+void BackgroundTraceSink::hand_over() {
+  worker_.wait();  // its block is passed on: the buffers may swap
+  std::swap(collecting_, passing_);
+  to_pass_ = std::exchange(collected_, 0);
+  if (to_pass_ != 0) worker_.submit();
+}
+
+void BackgroundTraceSink::drain() {
+  hand_over();
+  worker_.wait();
+}
+
+std::uint64_t BackgroundTraceSink::flush_all() {
+  drain();
+  return ordered_.flush_all();
+}
+
+void BackgroundTraceSink::pass_on() {
+  for (std::size_t i = 0; i < to_pass_; ++i) {
+    const Note& n = passing_[i];
+    ordered_.change_at(n.id, n.t, n.bits, n.real, n.now);
+  }
+}
+
+}  // namespace hcasim
