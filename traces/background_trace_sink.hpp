@@ -18,7 +18,7 @@ namespace hcasim {
 
 class BackgroundTraceSink : public TraceSink {
  public:
-  static constexpr std::size_t kDefaultBlockChanges = std::size_t{1} << 15;  // 1 MiB of notes
+  static constexpr std::size_t kDefaultBlockChanges = std::size_t{1} << 12;  // 128 KiB of notes
   explicit BackgroundTraceSink(TimeOrderingSink& ordered,
                                std::size_t block_changes = kDefaultBlockChanges);
   ~BackgroundTraceSink() override = default;  // the worker finishes its block, then stops
