@@ -11,45 +11,14 @@
 #include <vector>
 
 #include "models/core/sim_time.hpp"
+#include "recording_sink.hpp"
 
 namespace hcasim {
 namespace {
 
-struct Change {
-  std::uint64_t t;
-  TraceSink::SignalId id;
-  std::uint64_t value;
-  bool operator==(const Change& o) const {
-    return std::tie(t, id, value) == std::tie(o.t, o.id, o.value);
-  }
-};
-
-// What the writer behind the stage gets; it requires time order, as a VCD does.
-struct RecordingSink : TraceSink {
-  std::vector<Change> changes;
-  SignalId declare_integer(const std::string&, unsigned, std::uint64_t) override { return 0; }
-  SignalId declare_enum(const std::string&, const std::vector<std::string>&,
-                        std::uint64_t) override {
-    return 0;
-  }
-  SignalId declare_real(const std::string&, double) override { return 0; }
-  void change_integer(SignalId id, std::uint64_t t, std::uint64_t v) override {
-    if (!changes.empty()) {
-      EXPECT_GE(t, changes.back().t) << "out of time order";
-    }
-    changes.push_back({t, id, v});
-  }
-  void change_real(SignalId id, std::uint64_t t, double v) override {
-    change_integer(id, t, static_cast<std::uint64_t>(v));
-  }
-};
-
-// Model time for the stage (as when the simulation runs ahead of the kernel).
-struct ModelTime {
-  ModelTime() { ModelClock::ahead = true, ModelClock::now = 0; }
-  ~ModelTime() { ModelClock::ahead = false, ModelClock::now = 0; }
-  void at(std::uint64_t t) { ModelClock::now = t; }
-};
+using trace_test::Change;
+using trace_test::ModelTime;
+using trace_test::RecordingSink;
 
 TEST(TimeOrderingSink, ChangesAheadComeOutWhenTimeReachesThemTiesInTheOrderMade) {
   ModelTime time;
