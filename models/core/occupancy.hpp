@@ -47,9 +47,9 @@ class TracedResource : public BusyResource {
   void attach(TraceSink* sink, const std::string& stage,
               const std::vector<std::string>& op_labels = {}) {
     if (op_labels.empty())
-      busy_.attach(sink, stage + "_busy", 1);
+      signal_.attach(sink, stage + "_busy", 1);
     else
-      busy_.attach_enum(sink, stage + "_op", op_labels);
+      signal_.attach_enum(sink, stage + "_op", op_labels);
   }
   template <class E>
   void attach(TraceSink* sink, const std::string& stage) {
@@ -62,14 +62,14 @@ class TracedResource : public BusyResource {
   Picos reserve(Picos earliest, Picos duration, std::uint64_t op = 1) {
     const Picos start = BusyResource::reserve(earliest, duration);
     if (duration) {
-      busy_.set_at(start, op);
-      busy_.set_at(start + duration, 0);
+      signal_.set_at(start, op);
+      signal_.set_at(start + duration, 0);
     }
     return start;
   }
 
  private:
-  TracedInt busy_;  // "<stage>_busy", or "<stage>_op" with op labels
+  TracedInt signal_;  // "<stage>_busy" (0/1), or "<stage>_op" with op labels (0: idle)
 };
 
 }  // namespace hcasim

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tests/support/vcd_reader.hpp"
+#include "trace_test_files.hpp"
 #include "traces/vcd_writer.hpp"
 
 namespace hcasim {
@@ -30,21 +31,8 @@ using hcasim_test::from_binary;
 using hcasim_test::parse_vcd;
 using hcasim_test::Vcd;
 
-fs::path test_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir = fs::current_path() / "traces_test_out" /
-                       (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using trace_test::read_file;
+using trace_test::test_dir;
 
 // The FST as VCD text, through GTKWave's fst2vcd.
 Vcd fst_as_vcd(const fs::path& fst) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "trace_test_files.hpp"
 #include "traces/gtkw_writer.hpp"
 #include "traces/vcd_writer.hpp"
 
@@ -18,21 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path test_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir = fs::current_path() / "traces_test_out" /
-                       (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using trace_test::read_file;
+using trace_test::test_dir;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
