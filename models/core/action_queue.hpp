@@ -3,11 +3,11 @@
 //
 // Models compute when each stage finishes (busy-until arithmetic) and schedule only the moments
 // where something must happen; nothing wakes per clock cycle and idle models cost nothing.
-// All models share one Calendar: a heap of (time, sequence) ordered callbacks driven by a single
-// sc_event and a single method process, so SystemC's own timed-event queue holds one entry
-// instead of one per module (profiling showed the kernel's queue dominating otherwise). Actions
-// at the same time run in the order they were scheduled, so runs are deterministic. Scheduling
-// never allocates once the heap has grown to its working size.
+// All models share one Calendar: callbacks in (time, sequence) order (time_bucket_queue.hpp)
+// driven by a single sc_event and a single method process, so SystemC's own timed-event queue
+// holds one entry instead of one per module (profiling showed the kernel's queue dominating
+// otherwise). Actions at the same time run in the order they were scheduled, so runs are
+// deterministic. Scheduling never allocates once the queue has grown to its working size.
 #include <systemc>
 
 #include <cstdint>
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "models/core/sim_time.hpp"
-#include "models/core/time_ordered_slots.hpp"
+#include "models/core/time_bucket_queue.hpp"
 
 namespace hcasim {
 
@@ -68,7 +68,7 @@ class Calendar {
   // Wakes the calendar at model time `t` (>= the kernel's), remembering when it will wake.
   void wake_at(Picos t);
 
-  TimeOrderedSlots<Action> queue_;
+  TimeBucketQueue<Action> queue_;
   std::uint64_t executed_ = 0;
   bool running_ = false;         // inside run_due: it arms the event when done
   bool replay_pending_ = false;  // the next wake-up first replays a run ahead's notifications

@@ -1,0 +1,181 @@
+#pragma once
+// Entries in (time, order made) order, for the calendar of model actions: the same order as
+// TimeOrderedSlots, at a fraction of the cost for the calendar's typical load (a few dozen
+// actions pending, nearly all within a few microseconds of now).
+//
+// Entries due within the next kBuckets * kBucketPs (about 4 us) of the earliest one wait in a
+// ring of buckets, kBucketPs wide, each a short list in (time, order made) order: putting one
+// away is an index and (nearly always) an append, taking the earliest is unlinking a list's
+// head, and finding the next non-empty bucket is two bit scans (a bit per bucket, a bit per 64
+// buckets). A heap (TimeOrderedSlots) holds the few entries made further ahead (timeouts); the
+// earliest of the two fronts comes out first, so the order is exactly that of a single heap.
+// Nothing allocates once the working size is reached.
+#include <array>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "models/core/sim_time.hpp"
+#include "models/core/time_ordered_slots.hpp"
+
+namespace hcasim {
+
+template <class T>
+class TimeBucketQueue {
+ public:
+  TimeBucketQueue() {
+    head_.fill(kNone);
+    tail_.fill(kNone);
+  }
+  void reserve(std::size_t n) {
+    nodes_.reserve(n);
+    free_.reserve(n);
+  }
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  Picos front_time() const { return front_t_; }  // (when not empty)
+
+  // Adds `v`, due at `t`; true if it is now the earliest entry (an entry due at the same time
+  // as the earliest one comes after it).
+  bool push(Picos t, const T& v) {
+    const bool earliest = size_++ == 0 || t < front_t_;
+    if (earliest) front_t_ = t;
+    std::uint64_t k = t >> kBucketShift;
+    if (size_ == 1) cursor_ = k;  // nothing else pending: the ring starts here
+    // design decision: an entry due before the ring's first bucket (an action scheduled for a
+    // time already past) joins that bucket, in time order: it still comes out first.
+    if (k < cursor_) k = cursor_;
+    if (k - cursor_ >= kBuckets) {
+      far_.push(t, v);
+      return earliest;
+    }
+    const std::uint32_t n = take_node();
+    Node& node = nodes_[n];
+    node.t = t;
+    node.next = kNone;
+    node.value = v;
+    const std::size_t b = k % kBuckets;
+    if (head_[b] == kNone) {  // an empty bucket
+      head_[b] = tail_[b] = n;
+      mark(b);
+    } else if (nodes_[tail_[b]].t <= t) {  // the usual case: after everything in the bucket
+      nodes_[tail_[b]].next = n;
+      tail_[b] = n;
+    } else {
+      insert_inside(b, n);
+    }
+    if (in_ring_++ == 0) cursor_ = k;  // the ring's first bucket is the only non-empty one
+    return earliest;
+  }
+
+  // Takes the earliest entry out; its time goes to `t`.
+  T pop(Picos& t) {
+    t = front_t_;
+    if (in_ring_ == 0 || (!far_.empty() && far_.front_time() <= front_in_ring())) {
+      // design decision: a far entry comes before a ring entry due at the same time: it went
+      // far because it was made when the ring's first bucket was further back, i.e. earlier.
+      const std::uint64_t k = t >> kBucketShift;
+      const T v = far_.pop(t);
+      // The ring follows time forward when it has nothing of its own (after an idle gap).
+      if (in_ring_ == 0 && k > cursor_) cursor_ = k;
+      after_pop();
+      return v;
+    }
+    const std::size_t b = cursor_ % kBuckets;
+    const std::uint32_t n = head_[b];
+    const Node& node = nodes_[n];
+    head_[b] = node.next;
+    free_.push_back(n);
+    if (--in_ring_ != 0 && node.next == kNone) {
+      unmark(b);  // the next non-empty bucket becomes the first
+      cursor_ += next_marked(b);
+    } else if (node.next == kNone) {
+      unmark(b);  // the ring stays where it is: nothing later can be due before it
+    }
+    after_pop();
+    return node.value;
+  }
+
+ private:
+  static constexpr unsigned kBucketShift = 10;  // 1.024 ns per bucket
+  static constexpr std::size_t kBuckets = 4096;
+  static constexpr std::size_t kWords = kBuckets / 64;
+  static_assert(kWords == 64, "one summary word covers the bitmap");
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  struct Node {
+    Picos t;
+    std::uint32_t next;  // in the bucket's list
+    T value;
+  };
+
+  Picos front_in_ring() const { return nodes_[head_[cursor_ % kBuckets]].t; }
+  void after_pop() {
+    if (--size_ == 0) return;
+    if (in_ring_ == 0)
+      front_t_ = far_.front_time();
+    else
+      front_t_ = far_.empty() ? front_in_ring() : std::min(front_in_ring(), far_.front_time());
+  }
+  // Node `n` goes before the bucket's last entry: after the last one due at or before it.
+  void insert_inside(std::size_t b, std::uint32_t n) {
+    Node& node = nodes_[n];
+    if (node.t < nodes_[head_[b]].t) {
+      node.next = head_[b];
+      head_[b] = n;
+      return;
+    }
+    std::uint32_t p = head_[b];
+    while (nodes_[nodes_[p].next].t <= node.t) p = nodes_[p].next;
+    node.next = nodes_[p].next;
+    nodes_[p].next = n;
+  }
+  std::uint32_t take_node() {
+    if (!free_.empty()) {
+      const std::uint32_t n = free_.back();
+      free_.pop_back();
+      return n;
+    }
+    if (nodes_.size() >= kNone) throw std::length_error("more than 2^32 actions pending");
+    nodes_.emplace_back();
+    return static_cast<std::uint32_t>(nodes_.size() - 1);
+  }
+  void mark(std::size_t b) {
+    words_[b / 64] |= std::uint64_t{1} << (b % 64);
+    summary_ |= std::uint64_t{1} << (b / 64);
+  }
+  void unmark(std::size_t b) {
+    words_[b / 64] &= ~(std::uint64_t{1} << (b % 64));
+    if (words_[b / 64] == 0) summary_ &= ~(std::uint64_t{1} << (b / 64));
+  }
+  // How many buckets after slot `b` (1..kBuckets-1, going round) the next non-empty one is.
+  // Some bucket other than `b` is non-empty.
+  std::size_t next_marked(std::size_t b) const {
+    const std::size_t w = b / 64;
+    const unsigned bit = b % 64;
+    // The rest of b's word first.
+    const std::uint64_t rest = bit == 63 ? 0 : words_[w] >> (bit + 1) << (bit + 1);
+    if (rest) return ctz(rest) - bit;
+    // Then the next non-empty word, going round (b's own word again last, for bits below b).
+    const std::uint64_t later = w == 63 ? 0 : summary_ >> (w + 1) << (w + 1);
+    const std::size_t nw = later ? ctz(later) : ctz(summary_);
+    const std::size_t slot = nw * 64 + ctz(words_[nw]);
+    return (slot + kBuckets - b) % kBuckets;
+  }
+
+  static std::size_t ctz(std::uint64_t x) { return std::size_t(__builtin_ctzll(x)); }
+
+  std::vector<Node> nodes_;
+  std::vector<std::uint32_t> free_;
+  std::array<std::uint32_t, kBuckets> head_;
+  std::array<std::uint32_t, kBuckets> tail_;
+  std::array<std::uint64_t, kWords> words_{};  // a bit per non-empty bucket slot
+  std::uint64_t summary_ = 0;                  // a bit per non-zero word
+  // The ring's first bucket (time >> kBucketShift, in slot cursor_ % kBuckets): the earliest
+  // non-empty one while the ring holds entries, which all lie within kBuckets of it.
+  std::uint64_t cursor_ = 0;
+  std::size_t in_ring_ = 0, size_ = 0;
+  Picos front_t_ = 0;        // the earliest entry's time
+  TimeOrderedSlots<T> far_;  // entries beyond the ring's reach
+};
+
+}  // namespace hcasim
