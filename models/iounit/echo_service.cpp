@@ -118,6 +118,7 @@ unsigned EchoService::take_landed() {
   for (unsigned i = 0; i < n; ++i) take(polled_[i]);
   return n;
 }
+
 void EchoService::take(const WorkCompletion& wc) {
   adapter_.retire(wc);
   if (wc.status != WcStatus::kSuccess) {
