@@ -23,7 +23,14 @@ void CompletionQueue::on_dma_write(std::uint64_t addr, std::uint64_t len) {
     landed_at_[(landed_count_ + k) % landed_at_.size()] = now;
   landed_count_ += len / sizeof(Cqe);
   depth_.set(landed_count_ - consumer_);
-  Lookahead::notify(landed_);
+  signal_landing();
+}
+
+void CompletionQueue::signal_landing() {
+  if (observer_)
+    observer_(observer_self_);
+  else
+    Lookahead::notify(landed_);
 }
 
 unsigned CompletionQueue::poll(WorkCompletion* out, unsigned max) {
@@ -85,7 +92,7 @@ void CompletionQueue::switch_ring(std::uint64_t ring, std::uint32_t entries, std
   next_entries_ = 0;
   // A poller woken by an entry that landed in the new ring during the switch found nothing in
   // the old one: wake it again now that the entry is where it looks.
-  if (landed_count_ > consumer_) Lookahead::notify(landed_);
+  if (landed_count_ > consumer_) signal_landing();
 }
 
 AdapterContext::AdapterContext(Hca& hca, PcieLink& pcie, HostMemory& memory, TraceSink* trace)

@@ -58,8 +58,20 @@ class CompletionQueue : public PcieLink::WriteObserver {
   std::uint32_t entries() const { return entries_; }  // of the current ring
   // Removes up to `max` completions; returns how many. Never blocks.
   unsigned poll(WorkCompletion* out, unsigned max);
-  // Notified each time a CQE lands (the simulated equivalent of the line a poller spins on).
+  // Notified each time a CQE lands (the simulated equivalent of the line a poller spins on),
+  // unless the queue has a landing observer.
   const sc_core::sc_event& landed_event() const { return landed_; }
+  // A model that reacts to completions without a thread of its own (the I/O unit's message
+  // service) is called at each landing instead, inside the landing's calendar action: it must
+  // not poll there but schedule its reaction (models/iounit/echo_service.hpp). A plain function
+  // and object, as a calendar action is: a landing costs one indirect call and no event, which
+  // would stop the calendar's run ahead (docs/lookahead.md). One observer per queue; it is then
+  // the queue's only consumer and landed_event() is no longer notified.
+  using LandingObserver = void (*)(void* self);
+  void set_landing_observer(LandingObserver fn, void* self) {
+    observer_ = fn;
+    observer_self_ = self;
+  }
   std::uint64_t landed() const { return landed_count_; }
   std::uint64_t consumed() const { return consumer_; }
 
@@ -76,6 +88,7 @@ class CompletionQueue : public PcieLink::WriteObserver {
                std::uint64_t len) const {
     return addr >= ring && addr + len <= ring + std::uint64_t(entries) * sizeof(Cqe);
   }
+  void signal_landing();  // to the observer, else on landed_event()
   std::uint32_t cqn_;
   std::uint64_t ring_;
   std::uint32_t entries_;
@@ -89,6 +102,8 @@ class CompletionQueue : public PcieLink::WriteObserver {
   std::uint64_t polled_count_ = 0;  // entries polled so far (the sequence landed_at_ follows)
   std::vector<Picos> landed_at_;    // by ring slot: when its latest CQE landed
   sc_core::sc_event landed_;
+  LandingObserver observer_ = nullptr;
+  void* observer_self_ = nullptr;
   TracedInt depth_;
 };
 

@@ -1,5 +1,4 @@
 #include "models/iounit/echo_service.hpp"
-#include "models/core/lookahead.hpp"
 
 #include <algorithm>
 
@@ -31,7 +30,9 @@ EchoService::EchoService(sc_core::sc_module_name name, const IouParams& params,
   reply_.signaled = true;
   reply_.sges.push_back(Sge{reply_addr_, config_.reply_size, key_});
   reply_.ud = config_.reply_to;
-  SC_THREAD(serve);
+  service_ps_ = ns_to_ps(params_.service_ns);
+  cq_.set_landing_observer(&EchoService::on_landed, this);
+  actions_.at<&EchoService::start>(0, this);
 }
 
 void EchoService::repost(std::uint64_t slot) {
@@ -40,39 +41,82 @@ void EchoService::repost(std::uint64_t slot) {
   adapter_.post_recv(qp_, slot, Sge{recv_base_ + at, len, key_});
 }
 
-void EchoService::serve() {
+void EchoService::start() {
+  max_inline_ = adapter_.hca().max_inline();
   for (std::uint32_t i = 0; i < params_.recv_depth; ++i) repost(i);
-  const sc_core::sc_time service = ps(ns_to_ps(params_.service_ns));
-  const std::uint32_t max_inline = adapter_.hca().max_inline();
-  WorkCompletion wc[16];
+}
+
+void EchoService::on_landed(void* self) {
+  auto* s = static_cast<EchoService*>(self);
+  // During a service time the landing waits: the service polls when that time is over. The
+  // reaction is an action of its own, not a call from inside the DMA landing.
+  if (s->phase_ == Phase::kService || s->reaction_due_) return;
+  s->reaction_due_ = true;
+  s->actions_.at<&EchoService::react>(now_ps(), s);
+}
+
+void EchoService::react() {
+  reaction_due_ = false;
+  if (phase_ == Phase::kSendFull && !send_reply()) return;
+  serve();
+}
+
+void EchoService::serve() {
   for (;;) {
     // Requests found while making room in the send queue are served first, in order.
     if (pending_.empty()) {
-      const unsigned n = cq_.poll(wc, 16);
-      if (n == 0) {
-        Lookahead::wait_on(cq_.landed_event());
-        continue;
+      if (take_landed() == 0) {
+        phase_ = Phase::kIdle;
+        return;
       }
-      for (unsigned i = 0; i < n; ++i) take(wc[i]);
       continue;
     }
-    const WorkCompletion request = pending_.front();
+    serving_ = pending_.front();
     pending_.pop_front();
     ++requests_;
-    if (service != sc_core::SC_ZERO_TIME) Lookahead::wait_for(service);
-    repost(request.wr_id);
-    const std::uint32_t len =
-        config_.reply == EchoConfig::Reply::kFixed ? config_.reply_size : request.byte_len - grh_;
-    reply_.wr_id = requests_;
-    reply_.sges[0].len = len;
-    reply_.inline_data = config_.use_inline && len <= max_inline;
-    while (!adapter_.post_send(qp_, reply_)) {
-      // Send queue full: make room by retiring the completions of replies that went out.
-      const unsigned k = cq_.poll(wc, 16);
-      for (unsigned j = 0; j < k; ++j) take(wc[j]);
-      if (k == 0) Lookahead::wait_on(cq_.landed_event());
+    if (service_ps_ != 0) {
+      phase_ = Phase::kService;
+      actions_.at<&EchoService::end_service>(now_ps() + service_ps_, this);
+      return;
+    }
+    answer(serving_);
+    if (phase_ == Phase::kSendFull) return;
+  }
+}
+
+void EchoService::end_service() {
+  phase_ = Phase::kIdle;
+  answer(serving_);
+  if (phase_ != Phase::kSendFull) serve();
+}
+
+void EchoService::answer(const WorkCompletion& request) {
+  repost(request.wr_id);
+  const std::uint32_t len =
+      config_.reply == EchoConfig::Reply::kFixed ? config_.reply_size : request.byte_len - grh_;
+  reply_.wr_id = requests_;
+  reply_.sges[0].len = len;
+  reply_.inline_data = config_.use_inline && len <= max_inline_;
+  send_reply();
+}
+
+bool EchoService::send_reply() {
+  while (!adapter_.post_send(qp_, reply_)) {
+    // Send queue full: make room by retiring the completions of replies that went out, or wait
+    // for the next of them to land.
+    if (take_landed() == 0) {
+      phase_ = Phase::kSendFull;
+      return false;
     }
   }
+  phase_ = Phase::kIdle;
+  return true;
+}
+
+unsigned EchoService::take_landed() {
+  const unsigned n = cq_.poll(polled_.data(), static_cast<unsigned>(polled_.size()));
+  for (unsigned i = 0; i < n; ++i) take(polled_[i]);
+  return n;
 }
 
 void EchoService::take(const WorkCompletion& wc) {

@@ -5,11 +5,21 @@
 // with a reply: of a fixed size, of the request's length, or none (a sink, which reposts at
 // once and never waits). On an unreliable-datagram QP each receive buffer has room for the
 // 40-byte GRH area before the message, and replies go to `EchoConfig::reply_to`.
+//
+// The service has no thread: it is a small state machine run by calendar actions. Each CQE that
+// lands schedules a reaction at the landing's time (the CQ's landing observer); the reaction
+// polls, takes what landed and serves it until it must wait -- for the firmware's service time
+// (an action at now + iou.service_ns), for room in the send queue (the next landing), or for
+// the next message (the next landing). A thread here cost about three kernel activations per
+// message: the landing's notification stopped the calendar's run ahead, the kernel woke the
+// thread, and the calendar had to be woken again (docs/performance.md).
 #include <systemc>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 
+#include "models/core/action_queue.hpp"
 #include "models/core/stats.hpp"
 #include "models/hca/queue_interface.hpp"
 #include "models/iounit/iou_params.hpp"
@@ -30,7 +40,6 @@ struct EchoConfig {
 
 class EchoService : public sc_core::sc_module {
  public:
-  SC_HAS_PROCESS(EchoService);
   EchoService(sc_core::sc_module_name name, const IouParams& params, AdapterContext& adapter,
               QueuePair& qp, CompletionQueue& cq, const EchoConfig& config);
 
@@ -42,7 +51,20 @@ class EchoService : public sc_core::sc_module {
   std::uint64_t errors() const { return errors_; }
 
  private:
-  void serve();
+  // What the service waits for between its actions.
+  enum class Phase : std::uint8_t {
+    kIdle,     // a landing: nothing to answer
+    kService,  // the end of the firmware's service time for `serving_`
+    kSendFull  // room in the send queue for `reply_` (a landing of a reply's completion)
+  };
+  static void on_landed(void* self);  // the CQ's landing observer
+  void start();                       // at time 0: post the receives
+  void react();                       // after a landing
+  void serve();                       // serves requests until it must wait
+  void end_service();                 // the service time of `serving_` is over: answer it
+  void answer(const WorkCompletion& request);
+  bool send_reply();       // posts `reply_`; false when the send queue is full (kSendFull)
+  unsigned take_landed();  // polls and takes one poll's completions; how many
   void take(const WorkCompletion& wc);
   void repost(std::uint64_t slot);
 
@@ -55,8 +77,16 @@ class EchoService : public sc_core::sc_module {
   std::uint64_t recv_base_ = 0, reply_addr_ = 0;
   std::uint32_t key_ = 0;
   std::uint64_t messages_ = 0, requests_ = 0, errors_ = 0;
+  Picos service_ps_ = 0;
+  std::uint32_t max_inline_ = 0;
   SendRequest reply_;
   std::deque<WorkCompletion> pending_;  // received requests not yet answered
+  WorkCompletion serving_;              // the request in its service time
+  // One poll's completions (a member: a local array would be initialized at every poll).
+  std::array<WorkCompletion, 16> polled_;
+  Phase phase_ = Phase::kIdle;
+  bool reaction_due_ = false;  // a reaction to a landing is scheduled
+  ActionQueue actions_;
   StatGroup stats_{name()};
 };
 
