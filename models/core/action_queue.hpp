@@ -41,6 +41,16 @@ class Calendar {
   // unchanged. Only Lookahead calls it.
   bool run_for_thread(Picos t);
 
+  // A thread running ahead of the kernel (lookahead.hpp) that schedules an action does not wake
+  // the calendar through the kernel at once: nothing but that thread runs until it hands control
+  // back, and the thread runs the calendar's steps itself when its own waits reach them. The
+  // wake-up is kept here and given to the kernel when the thread leaves its run ahead.
+  // True if the calendar wants to run at or before `t` by such a kept wake-up (as the kernel's
+  // queue would count it, had it been given there).
+  bool kept_wake_by(Picos t) const { return kept_ && kept_at_ <= t; }
+  // Gives a kept wake-up to the kernel (the thread running ahead hands control back).
+  void give_kept_wake();
+
   // Called whenever the calendar runs empty: models that defer bookkeeping (lazily absorbed
   // credit returns) settle it then, so a run never ends with state still in flight.
   void on_idle(Fn fn, void* self) { idle_hooks_.push_back(Hook{fn, self}); }
@@ -74,6 +84,8 @@ class Calendar {
   bool replay_pending_ = false;  // the next wake-up first replays a run ahead's notifications
   bool armed_ = false;           // event_ is notified (for armed_at_)
   Picos armed_at_ = 0;           // when the kernel wakes the calendar next (when armed_)
+  bool kept_ = false;            // a wake-up at kept_at_ waits for the thread ahead to leave
+  Picos kept_at_ = 0;
   sc_core::sc_event event_;
 };
 

@@ -76,20 +76,27 @@ Picos Calendar::run_ahead(Picos t, Picos limit, bool& ran) {
 }
 
 bool Calendar::run_for_thread(Picos t) {
-  if (running_ || replay_pending_ || !armed_ || queue_.empty()) return false;
+  if (running_ || replay_pending_ || !(armed_ || kept_) || queue_.empty()) return false;
   const Picos from = now_ps();  // the thread's model time
   if (std::max(queue_.front_time(), from) >= t) return false;
   // The calendar's steps may run here only if nothing but the calendar's own wake-up is due
-  // before them: ask the kernel without it (and put it back if something else is).
-  if (Lookahead::kernel_due() < armed_at_) return false;
+  // before them: ask the kernel without it (and put it back if something else is). A kept
+  // wake-up is not in the kernel: nothing to take out.
+  const Picos wake = armed_ ? (kept_ ? std::min(armed_at_, kept_at_) : armed_at_) : kept_at_;
+  if (Lookahead::kernel_due() < wake) return false;
+  const bool was_armed = armed_;
   const Picos armed_at = armed_at_;
-  event_.cancel();
-  armed_ = false;
+  if (armed_) {
+    event_.cancel();
+    armed_ = false;
+    Lookahead::kernel_changed();  // the calendar's wake-up was just taken out
+  }
   const Picos limit = Lookahead::thread_calendar_limit(t);
   if (std::max(queue_.front_time(), from) >= limit) {
-    wake_at(armed_at);
+    if (was_armed) wake_at(armed_at);
     return false;
   }
+  kept_ = false;  // the steps run now; what is left is asked for again below
   running_ = true;
   bool ran = false;
   const Picos reached = run_ahead(from, limit, ran);
@@ -125,7 +132,22 @@ void Calendar::arm() {
   // An action scheduled for a time already past (by a thread running ahead, at a later model
   // time than the kernel's) runs when the scheduler's model time comes, as it would without
   // lookahead: at once, after the thread's current step.
-  wake_at(std::max(queue_.front_time(), now_ps()));
+  const Picos t = std::max(queue_.front_time(), now_ps());
+  if (!Lookahead::thread_running_ahead()) {
+    wake_at(t);
+    return;
+  }
+  // Kept until the thread hands control back (each kernel notification and its later removal
+  // cost more than the action itself). The kernel's own wake-up, if earlier, already covers it.
+  if (armed_ && armed_at_ <= t) return;
+  if (!kept_ || t < kept_at_) kept_at_ = t;
+  kept_ = true;
+}
+
+void Calendar::give_kept_wake() {
+  if (!kept_) return;
+  kept_ = false;
+  wake_at(kept_at_);
 }
 
 void Calendar::wake_at(Picos t) {

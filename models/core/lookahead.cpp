@@ -60,6 +60,8 @@ Picos Lookahead::kernel_next() {
 
 bool Lookahead::clear_until(Picos t) {
   if (t >= horizon_) return false;  // also false when lookahead is off (horizon 0)
+  // The calendar's wake-up kept for the thread ahead is due as surely as the kernel's queue.
+  if (calendar_ && calendar_->kept_wake_by(t)) return false;
   return t < kernel_next();
 }
 
@@ -73,6 +75,8 @@ void Lookahead::leave_thread() {
   mode_ = Mode::kOff;
   ModelClock::ahead = false;
   owner_ = nullptr;
+  // The thread hands control back to the kernel: the calendar's kept wake-up goes there too.
+  if (calendar_) calendar_->give_kept_wake();
 }
 
 void Lookahead::check_no_thread_ahead() {
@@ -219,10 +223,7 @@ void Lookahead::calendar_enter(Picos t) {
   ModelClock::ahead = true;
 }
 
-Picos Lookahead::thread_calendar_limit(Picos t) {
-  kernel_changed();  // the calendar's wake-up was just taken out
-  return std::min({t, horizon_, kernel_next()});
-}
+Picos Lookahead::thread_calendar_limit(Picos t) { return std::min({t, horizon_, kernel_next()}); }
 
 Picos Lookahead::calendar_leave() {
   const Picos t = ModelClock::now;

@@ -81,11 +81,13 @@ class Lookahead {
   // Actions strictly before the returned time may run at once (0: none may).
   static Picos calendar_limit();
   // The same for a thread running the calendar's steps before its own wake-up at `t`, once
-  // the calendar's wake-up is taken out of the kernel's queue.
+  // the calendar's wake-up is out of the kernel's queue (and kernel_changed() said so).
   static Picos thread_calendar_limit(Picos t);
   // When the kernel has anything due next (0: something is due now).
   static Picos kernel_due() { return kernel_next(); }
   static void calendar_enter(Picos t);  // model time moves to t
+  // A thread is running ahead of the kernel (the calling process: no other can run meanwhile).
+  static bool thread_running_ahead() { return mode_ == Mode::kThread; }
   static bool calendar_deferred() { return !deferred_.empty(); }
   // Ends a run ahead: model time goes back to the kernel's (or to the model time of the thread
   // that ran the steps). Returns the model time reached.

@@ -170,6 +170,48 @@ TEST(Lookahead, AnActionAThreadRunsThatWakesItEndsTheThreadsWaitThere) {
   EXPECT_EQ(woke_at, 4 * kUs);
 }
 
+TEST(Lookahead, AnActionAThreadAheadSchedulesStillRunsWhenTheThreadThenWaitsOnAnEvent) {
+  // The thread runs ahead to 2 us, schedules an action for 2.5 us (its wake-up is kept out of
+  // the kernel while the thread runs ahead) and then waits for the event that action notifies:
+  // handing control to the kernel must give it the calendar's wake-up, or nothing would run.
+  sc_core::sc_event wake;
+  Probe p;
+  p.wake = &wake;
+  Picos woke_at = 0;
+  Lookahead::spawn_thread([&] {
+    Lookahead::wait_for(kUs);
+    Lookahead::wait_for(kUs);
+    p.q.at<&Probe::second>(now_ps() + 500 * kNs, &p, 0);
+    Lookahead::wait_on(wake);
+    woke_at = now_ps();
+  });
+  Lookahead::run();
+  EXPECT_EQ(p.seen_at, 2500 * kNs);
+  EXPECT_EQ(woke_at, 2500 * kNs);
+}
+
+TEST(Lookahead, AnActionAThreadAheadSchedulesStopsItsNextWaitThere) {
+  // Each step the thread schedules an action half way through its next step: the action must
+  // see exactly the steps done before it, as with every wait in the kernel.
+  Ticker t;
+  int steps = 0;
+  t.steps = &steps;
+  Lookahead::spawn_thread([&] {
+    for (int i = 0; i < 10; ++i) {
+      t.q.at<&Ticker::look>(now_ps() + 500 * kNs, &t, 0);
+      Lookahead::wait_for(kUs);
+      ++steps;
+    }
+  });
+  Lookahead::run();
+  ASSERT_EQ(t.seen.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(t.seen[i].first, i * kUs + 500 * kNs) << "action " << i;
+    EXPECT_EQ(t.seen[i].second, i) << "action " << i;
+  }
+  EXPECT_LT(sc_core::sc_delta_count(), 5u) << "the thread ran the actions it scheduled itself";
+}
+
 TEST(Lookahead, ABoundedRunStopsAtItsEnd) {
   // sc_start(duration)'s end bounds lookahead: a thread charging 1 us steps stops at 5 us.
   int steps = 0;
