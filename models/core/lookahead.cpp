@@ -111,13 +111,13 @@ bool Lookahead::run_ahead_to(Picos t) {
   return false;
 }
 
-void Lookahead::wait_until(Picos t) {
+void Lookahead::wait_until_full(Picos t) {
   if (run_ahead_to(t)) return;
   sc_core::wait(ps(t - kernel_now_ps()));
   kernel_changed();
 }
 
-void Lookahead::wait_until_or(Picos t, const sc_core::sc_event& e) {
+void Lookahead::wait_until_or_full(Picos t, const sc_core::sc_event& e) {
   if (run_ahead_to(t)) return;
   sc_core::wait(ps(t - kernel_now_ps()), e);
   kernel_changed();

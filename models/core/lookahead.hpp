@@ -42,12 +42,16 @@ class Lookahead {
   // ---- threads -----------------------------------------------------------------------------
   // The calling thread's time passes until `t` (>= now_ps()): at once when nothing else is due
   // up to t, else in the kernel.
-  static void wait_until(Picos t);
+  static void wait_until(Picos t) {
+    if (!advance_ahead(t)) wait_until_full(t);
+  }
   static void wait_for(Picos d) { wait_until(now_ps() + d); }
   static void wait_for(const sc_core::sc_time& d) { wait_for(d.value()); }
   // Until `t` or until `e` is notified, whichever first (`e` cannot be notified while nobody
   // else runs, so the run-ahead case is the same as wait_until).
-  static void wait_until_or(Picos t, const sc_core::sc_event& e);
+  static void wait_until_or(Picos t, const sc_core::sc_event& e) {
+    if (!advance_ahead(t)) wait_until_or_full(t, e);
+  }
   static void wait_on(const sc_core::sc_event& e);
   static void wait_on(const sc_core::sc_event_or_list& e);
   // Until `t` or `e` (sc_core::wait(time, event)).
@@ -109,6 +113,18 @@ class Lookahead {
     std::string name;            // kSpawn only
   };
   static bool clear_until(Picos t);
+  // The common case of a thread's wait, on its own: the calling thread is ahead already and
+  // the kernel has nothing due before `t` (as last asked): its model time moves to `t`. What
+  // run_ahead_to would do then, without its other cases.
+  static bool advance_ahead(Picos t) {
+    if (mode_ != Mode::kThread || !next_known_ || t >= next_ || t >= horizon_ ||
+        owner_ != sc_core::sc_get_current_process_b())
+      return false;
+    if (t > ModelClock::now) ModelClock::now = t;
+    return true;
+  }
+  static void wait_until_full(Picos t);
+  static void wait_until_or_full(Picos t, const sc_core::sc_event& e);
   // The calling thread's time moves to `t` without the kernel if it can (true); otherwise the
   // thread is no longer ahead and the caller waits in the kernel.
   static bool run_ahead_to(Picos t);
