@@ -35,28 +35,23 @@ Picos CacheModel::transfer_cost(const Line& l, unsigned cpu) const {
   return params_.remote_transfer_ps;
 }
 
-CacheModel::Result CacheModel::access(unsigned cpu, Picos cycle_ps, std::uintptr_t addr,
-                                      Access kind, Picos now) {
+CacheModel::Result CacheModel::access_any(unsigned cpu, Picos cycle_ps, std::uintptr_t addr,
+                                          Access kind, Picos now) {
   if (cpu >= cpus_)
     throw std::out_of_range("cache model: CPU " + std::to_string(cpu) + " of " +
                             std::to_string(cpus_));
   Line& l = line_at(addr / kLineBytes);
+  if (l.owner == static_cast<int>(cpu)) return owner_hit(l, cycle_ps, kind, now);
   ++l.stats.accesses;
-  const Picos op =
-      Picos{kind == Access::kRmw ? params_.atomic_cycles : params_.hit_cycles} * cycle_ps;
-  const bool owned = l.owner == static_cast<int>(cpu);
+  const Picos op = op_ps(cycle_ps, kind);
   const bool shared_by_me = l.owner < 0 && l.sharers.test(cpu);
-  const bool hit = kind == Access::kRead ? owned || shared_by_me
-                                         : owned || (shared_by_me && l.sharer_count == 1);
-  if (hit) {
+  if (shared_by_me && (kind == Access::kRead || l.sharer_count == 1)) {
     ++l.stats.hits;
     const Picos end = now + op;
-    if (kind != Access::kRead) {
-      if (!owned) {  // sole sharer upgrades to exclusive
-        l.sharers.reset();
-        l.sharer_count = 0;
-        l.owner = static_cast<int>(cpu);
-      }
+    if (kind != Access::kRead) {  // the sole sharer upgrades to exclusive
+      l.sharers.reset();
+      l.sharer_count = 0;
+      l.owner = static_cast<int>(cpu);
       l.busy_until = std::max(l.busy_until, end);  // a request from elsewhere waits for it
     }
     return Result{now, end, false};

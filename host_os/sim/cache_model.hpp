@@ -13,6 +13,7 @@
 // misses of a clean (shared) line are served side by side, as the last-level cache serves
 // them, while exclusive transfers -- and the read that downgrades a modified line -- are
 // serialized, and an invalidation waits for the shared copies still in flight.
+#include <algorithm>
 #include <array>
 #include <bitset>
 #include <cstddef>
@@ -61,7 +62,14 @@ class CacheModel {
 
   // An access by `cpu` (whose clock cycle is `cycle_ps`) to the word at `addr`, issued at
   // `now`. Decides hit or transfer in issue order, which is also the line's service order.
-  Result access(unsigned cpu, Picos cycle_ps, std::uintptr_t addr, Access kind, Picos now);
+  Result access(unsigned cpu, Picos cycle_ps, std::uintptr_t addr, Access kind, Picos now) {
+    // The common case on a short path: a line used lately that this CPU holds exclusively.
+    const std::uintptr_t n = addr / kLineBytes;
+    const Recent& r = recent_[n % kRecent];
+    if (r.at != nullptr && r.number == n && r.at->owner == static_cast<int>(cpu))
+      return owner_hit(*r.at, cycle_ps, kind, now);
+    return access_any(cpu, cycle_ps, addr, kind, now);
+  }
 
   LineStats line(std::uintptr_t addr) const;
   // Sum over the lines overlapping [begin, begin + bytes).
@@ -81,6 +89,19 @@ class CacheModel {
     LineStats stats;
   };
   Picos transfer_cost(const Line& l, unsigned cpu) const;
+  Result access_any(unsigned cpu, Picos cycle_ps, std::uintptr_t addr, Access kind, Picos now);
+  // A hit of any kind on a line the CPU holds exclusively.
+  Result owner_hit(Line& l, Picos cycle_ps, Access kind, Picos now) {
+    ++l.stats.accesses;
+    ++l.stats.hits;
+    const Picos end = now + op_ps(cycle_ps, kind);
+    if (kind != Access::kRead) l.busy_until = std::max(l.busy_until, end);  // others wait
+    return Result{now, end, false};
+  }
+  // The access itself, once the CPU has the line.
+  Picos op_ps(Picos cycle_ps, Access kind) const {
+    return Picos{kind == Access::kRmw ? params_.atomic_cycles : params_.hit_cycles} * cycle_ps;
+  }
   // The line numbered `n`, created on first touch.
   Line& line_at(std::uintptr_t n) {
     Recent& r = recent_[n % kRecent];

@@ -17,12 +17,6 @@ namespace hcasim {
 
 // ---- SimContext ------------------------------------------------------------------------------
 
-void SimContext::run(std::uint64_t cycles) {
-  if (cycles) cpu_->occupy(cpu_->clock().cycles(cycles), CpuState::kRunning, kernel_);
-}
-
-void SimContext::busy(Picos d) { cpu_->occupy(d, CpuState::kRunning, kernel_); }
-
 void SimContext::spin_for(Picos d) {
   cpu_->occupy(d, CpuState::kSpinning, kernel_);
   if (!kernel_) cpu_->set_thread_state(CpuState::kRunning);
@@ -102,29 +96,33 @@ void SimCpu::run(std::uint64_t n) {
   occupy(clock_.cycles(n), CpuState::kRunning, false);
 }
 
+void SimCpu::set_thread_state(CpuState s) {
+  thread_state_ = s;
+  if (!kernel_busy_) show(s);
+  if (owner_ && (s == CpuState::kRunning || s == CpuState::kSpinning))
+    owner_->set_state(s == CpuState::kRunning ? ThreadState::kRunning : ThreadState::kSpinning);
+}
+
 void SimCpu::occupy(Picos d, CpuState s, bool kernel) {
   if (d == 0) return;
   if (kernel) {  // the kernel context is not preempted (an ISR waits for the running DPC)
     Lookahead::wait_for(d);
     return;
   }
-  yield_to_kernel();
-  set_thread_state(s);
-  for (;;) {
+  for (;;) {  // once, unless preempted: the rest runs once the ISR and DPCs are done
+    yield_to_kernel();
+    set_thread_state(s);
     const Picos t0 = now_ps();
-    arm_tick(t0 + d);
-    Lookahead::wait_for_or(d, preempt_);
+    arm_tick(t0, t0 + d);
+    Lookahead::wait_until_or(t0 + d, preempt_);
     const Picos ran = std::min(now_ps() - t0, d);
     (s == CpuState::kSpinning ? spinning_ps_ : running_ps_) += ran;
     d -= ran;
     if (d == 0) return;
-    yield_to_kernel();  // preempted: the rest runs once the ISR and DPCs are done
-    set_thread_state(s);
   }
 }
 
-void SimCpu::yield_to_kernel() {
-  if (!kernel_busy_) return;
+void SimCpu::wait_for_kernel() {
   if (owner_) owner_->set_state(ThreadState::kReady);
   // A thread waits for the CPU: it is not idle, so a tick due meanwhile is taken (after the
   // kernel work in hand) even if the thread's own run would have ended before it.
@@ -143,13 +141,6 @@ void SimCpu::lower_irql() {
     kick_kernel();
     yield_to_kernel();
   }
-}
-
-void SimCpu::set_thread_state(CpuState s) {
-  thread_state_ = s;
-  if (!kernel_busy_) show(s);
-  if (owner_ && (s == CpuState::kRunning || s == CpuState::kSpinning))
-    owner_->set_state(s == CpuState::kRunning ? ThreadState::kRunning : ThreadState::kSpinning);
 }
 
 void SimCpu::acquire(SimThread& t) {
@@ -295,15 +286,23 @@ void SimCpu::kernel_loop() {
 
 // ---- timer tick ------------------------------------------------------------------------------
 
-void SimCpu::arm_tick(Picos busy_until) {
-  if (tick_armed_ || !tick_.enabled()) return;
-  const Picos from = std::max(now_ps(), next_tick_from_);
+void SimCpu::arm_tick_slow(Picos now, Picos busy_until) {
+  if (tick_armed_ || !tick_.enabled()) {  // nothing to schedule until that changes
+    tick_quiet_from_ = 0;
+    tick_quiet_until_ = ~Picos{0};
+    return;
+  }
+  const Picos from = std::max(now, next_tick_from_);
   // The first tick at or after `from`, remembered: no tick falls in [tick_from_, tick_at_).
   if (from < tick_from_ || from > tick_at_) {
     tick_from_ = from;
     tick_at_ = tick_.at_or_after(from);
   }
   const Picos at = tick_at_;
+  // Charges issued from tick_from_ on (>= next_tick_from_, which moves only when a tick is
+  // taken, and that forgets this window) that end by `at` find the same answer.
+  tick_quiet_from_ = tick_from_;
+  tick_quiet_until_ = at;
   if (at >= busy_until) return;  // the CPU is not known to be busy then: nothing to schedule
   if (!tick_spawned_) {
     // design decision: like the kernel context, the tick's process exists only on CPUs that
@@ -316,12 +315,14 @@ void SimCpu::arm_tick(Picos busy_until) {
   }
   tick_armed_ = true;
   tick_armed_at_ = at;
+  tick_quiet_from_ = 0;  // armed: nothing more to schedule until it is taken or cancelled
+  tick_quiet_until_ = ~Picos{0};
   Lookahead::notify_at(tick_due_, at);
 }
 
 void SimCpu::begin_open_spin() {
   open_spin_ = true;
-  arm_tick(std::numeric_limits<Picos>::max());
+  arm_tick(now_ps(), std::numeric_limits<Picos>::max());
 }
 
 void SimCpu::end_open_spin() {
@@ -329,6 +330,7 @@ void SimCpu::end_open_spin() {
   if (tick_armed_) {  // the next tick would find the spin over: it is not taken
     tick_due_.cancel();
     tick_armed_ = false;
+    forget_tick_quiet();
   }
 }
 
@@ -337,9 +339,10 @@ void SimCpu::on_tick() {
   if (!tick_armed_ || tick_armed_at_ != now_ps()) return;
   tick_armed_ = false;
   next_tick_from_ = now_ps() + 1;
+  forget_tick_quiet();
   irqs_.push(PendingIrq{Dpc{}, tick_.cost_ps, true, tick_.next_switches() ? tick_.switch_ps : 0});
   kick_kernel();
-  if (open_spin_) arm_tick(std::numeric_limits<Picos>::max());
+  if (open_spin_) arm_tick(now_ps(), std::numeric_limits<Picos>::max());
 }
 
 }  // namespace hcasim

@@ -112,6 +112,7 @@ class SimCpu {
   void set_timer_tick(const TimerTick& t) {
     tick_ = t;
     tick_from_ = ~Picos{0};  // forget arm_tick's lookup
+    forget_tick_quiet();
   }
   const TimerTick& timer_tick() const { return tick_; }
 
@@ -153,7 +154,9 @@ class SimCpu {
   // Occupies the CPU for `d` in state `s` (running or spinning). Thread context: preemptible.
   void occupy(Picos d, CpuState s, bool kernel);
   // Waits while the kernel context (ISR/DPC) has the CPU; the thread is ready meanwhile.
-  void yield_to_kernel();
+  void yield_to_kernel() {
+    if (kernel_busy_) wait_for_kernel();
+  }
   // The thread took / released a spin lock: DPCs wait while it holds any.
   void raise_irql() { ++irql_; }
   void lower_irql();
@@ -192,11 +195,23 @@ class SimCpu {
     Picos other_task_ps = 0;  // after the ISR, another task has the CPU this long
   };
 
+  void wait_for_kernel();
   void kernel_loop();
   void show(CpuState s) { state_.set(static_cast<std::uint64_t>(s)); }
   void kick_kernel();
-  // Schedules the next timer tick if it falls before `busy_until` (and none is scheduled).
-  void arm_tick(Picos busy_until);
+  // Schedules the next timer tick if it falls before `busy_until` (and none is scheduled);
+  // `now` is the caller's model time. Most charges are short and no tick falls inside them:
+  // those return here, on what the last full look found.
+  void arm_tick(Picos now, Picos busy_until) {
+    if (now >= tick_quiet_from_ && busy_until <= tick_quiet_until_) return;
+    arm_tick_slow(now, busy_until);
+  }
+  void arm_tick_slow(Picos now, Picos busy_until);
+  // arm_tick must look again (a tick was taken or cancelled, or the tick changed).
+  void forget_tick_quiet() {
+    tick_quiet_from_ = ~Picos{0};
+    tick_quiet_until_ = 0;
+  }
   void on_tick();
 
   std::string name_;
@@ -236,12 +251,22 @@ class SimCpu {
   Picos tick_armed_at_ = 0;
   Picos next_tick_from_ = 0;                   // ticks before this time were taken or passed
   Picos tick_from_ = ~Picos{0}, tick_at_ = 0;  // arm_tick's last lookup (none yet)
+  // A charge issued at or after tick_quiet_from_ that ends by tick_quiet_until_ has no tick to
+  // schedule: none is due in it, or one is scheduled already, or the CPU has no tick.
+  Picos tick_quiet_from_ = ~Picos{0}, tick_quiet_until_ = 0;
   // threads bound to this CPU
   SimThread* owner_ = nullptr;
   std::vector<SimThread*> ready_;
   unsigned blocked_threads_ = 0;
   StatGroup stats_{name_};
 };
+
+// Defined here, once SimCpu is complete: every modelled access and cost goes through them.
+inline void SimContext::run(std::uint64_t cycles) {
+  if (cycles) cpu_->occupy(cpu_->clock().cycles(cycles), CpuState::kRunning, kernel_);
+}
+
+inline void SimContext::busy(Picos d) { cpu_->occupy(d, CpuState::kRunning, kernel_); }
 
 template <class Ready>
 std::uint64_t SimCpu::spin_until(const sc_core::sc_event& wake, std::uint64_t period_cycles,

@@ -45,9 +45,6 @@ class Calendar {
   // the calendar through the kernel at once: nothing but that thread runs until it hands control
   // back, and the thread runs the calendar's steps itself when its own waits reach them. The
   // wake-up is kept here and given to the kernel when the thread leaves its run ahead.
-  // True if the calendar wants to run at or before `t` by such a kept wake-up (as the kernel's
-  // queue would count it, had it been given there).
-  bool kept_wake_by(Picos t) const { return kept_ && kept_at_ <= t; }
   // Gives a kept wake-up to the kernel (the thread running ahead hands control back).
   void give_kept_wake();
 

@@ -97,6 +97,7 @@ bool Calendar::run_for_thread(Picos t) {
     return false;
   }
   kept_ = false;  // the steps run now; what is left is asked for again below
+  Lookahead::calendar_kept(Lookahead::kNever);
   running_ = true;
   bool ran = false;
   const Picos reached = run_ahead(from, limit, ran);
@@ -142,11 +143,13 @@ void Calendar::arm() {
   if (armed_ && armed_at_ <= t) return;
   if (!kept_ || t < kept_at_) kept_at_ = t;
   kept_ = true;
+  Lookahead::calendar_kept(kept_at_);
 }
 
 void Calendar::give_kept_wake() {
   if (!kept_) return;
   kept_ = false;
+  Lookahead::calendar_kept(Lookahead::kNever);
   wake_at(kept_at_);
 }
 

@@ -61,7 +61,7 @@ Picos Lookahead::kernel_next() {
 bool Lookahead::clear_until(Picos t) {
   if (t >= horizon_) return false;  // also false when lookahead is off (horizon 0)
   // The calendar's wake-up kept for the thread ahead is due as surely as the kernel's queue.
-  if (calendar_ && calendar_->kept_wake_by(t)) return false;
+  if (t >= calendar_kept_at_) return false;
   return t < kernel_next();
 }
 
@@ -115,13 +115,13 @@ bool Lookahead::run_ahead_to(Picos t) {
   return false;
 }
 
-void Lookahead::wait_until(Picos t) {
+void Lookahead::wait_until_full(Picos t) {
   if (run_ahead_to(t)) return;
   sc_core::wait(ps(t - kernel_now_ps()));
   kernel_changed();
 }
 
-void Lookahead::wait_until_or(Picos t, const sc_core::sc_event& e) {
+void Lookahead::wait_until_or_full(Picos t, const sc_core::sc_event& e) {
   if (run_ahead_to(t)) return;
   sc_core::wait(ps(t - kernel_now_ps()), e);
   kernel_changed();

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -42,12 +43,16 @@ class Lookahead {
   // ---- threads -----------------------------------------------------------------------------
   // The calling thread's time passes until `t` (>= now_ps()): at once when nothing else is due
   // up to t, else in the kernel.
-  static void wait_until(Picos t);
+  static void wait_until(Picos t) {
+    if (!advance_ahead(t)) wait_until_full(t);
+  }
   static void wait_for(Picos d) { wait_until(now_ps() + d); }
   static void wait_for(const sc_core::sc_time& d) { wait_for(d.value()); }
   // Until `t` or until `e` is notified, whichever first (`e` cannot be notified while nobody
   // else runs, so the run-ahead case is the same as wait_until).
-  static void wait_until_or(Picos t, const sc_core::sc_event& e);
+  static void wait_until_or(Picos t, const sc_core::sc_event& e) {
+    if (!advance_ahead(t)) wait_until_or_full(t, e);
+  }
   static void wait_on(const sc_core::sc_event& e);
   static void wait_on(const sc_core::sc_event_or_list& e);
   // Until `t` or `e` (sc_core::wait(time, event)).
@@ -88,6 +93,10 @@ class Lookahead {
   static void calendar_enter(Picos t);  // model time moves to t
   // A thread is running ahead of the kernel (the calling process: no other can run meanwhile).
   static bool thread_running_ahead() { return mode_ == Mode::kThread; }
+  // The calendar keeps its wake-up at `t` out of the kernel while a thread runs ahead
+  // (Calendar::arm); kNever once it gave it to the kernel. The thread counts it as due.
+  static void calendar_kept(Picos t) { calendar_kept_at_ = t; }
+  static constexpr Picos kNever = std::numeric_limits<Picos>::max();
   static bool calendar_deferred() { return !deferred_.empty(); }
   // Ends a run ahead: model time goes back to the kernel's (or to the model time of the thread
   // that ran the steps). Returns the model time reached.
@@ -111,6 +120,18 @@ class Lookahead {
     std::string name;            // kSpawn only
   };
   static bool clear_until(Picos t);
+  // The common case of a thread's wait, on its own: the calling thread is ahead already and
+  // the kernel has nothing due before `t` (as last asked): its model time moves to `t`. What
+  // run_ahead_to would do then, without its other cases.
+  static bool advance_ahead(Picos t) {
+    if (mode_ != Mode::kThread || !next_known_ || t >= next_ || t >= horizon_ ||
+        t >= calendar_kept_at_ || owner_ != sc_core::sc_get_current_process_b())
+      return false;
+    if (t > ModelClock::now) ModelClock::now = t;
+    return true;
+  }
+  static void wait_until_full(Picos t);
+  static void wait_until_or_full(Picos t, const sc_core::sc_event& e);
   // The calling thread's time moves to `t` without the kernel if it can (true); otherwise the
   // thread is no longer ahead and the caller waits in the kernel.
   static bool run_ahead_to(Picos t);
@@ -126,6 +147,7 @@ class Lookahead {
   static inline const sc_core::sc_process_b* owner_ = nullptr;  // the thread ahead
   static inline std::vector<Deferred> deferred_;
   static inline Calendar* calendar_ = nullptr;
+  static inline Picos calendar_kept_at_ = kNever;  // the calendar's kept wake-up (kNever: none)
   // A thread lends itself to the calendar (run_ahead_to): its mode and model time to go back to.
   static inline bool lent_ = false;
   static inline Mode lent_mode_ = Mode::kOff;

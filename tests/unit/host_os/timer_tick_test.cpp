@@ -59,6 +59,30 @@ TEST(TimerTick, ATickDelaysTheRunItFallsInByExactlyItsCost) {
   EXPECT_EQ(now_ps(), done);
 }
 
+TEST(TimerTick, ManyShortRunsTakeEveryTickTheyCover) {
+  // The same 250 us of code as 250 runs of 1 us: most runs have no tick in them (and skip the
+  // lookup), but each tick still falls in the run that covers it.
+  SimCpu cpu("cpu0", 1.0, nullptr);
+  cpu.set_timer_tick(test_tick());
+  Picos done = 0;
+  std::vector<Picos> tick_runs;  // end of each run that a tick delayed
+  hcasim::Lookahead::spawn_thread([&] {
+    for (int i = 0; i < 250; ++i) {
+      const Picos start = now_ps();
+      cpu.run(1'000);
+      if (now_ps() - start != kUs) tick_runs.push_back(now_ps());
+    }
+    done = now_ps();
+  });
+  hcasim::Lookahead::run();
+  // Runs are back to back on whole microseconds, so each tick falls at the start of a run (the
+  // run that ends at the tick's time does not contain it), which then ends 3 us after it began.
+  EXPECT_EQ(tick_runs, (std::vector<Picos>{33 * kUs, 133 * kUs, 233 * kUs}));
+  EXPECT_EQ(done, 250 * kUs + 3 * 2 * kUs);
+  EXPECT_EQ(cpu.ticks(), 3u);
+  EXPECT_EQ(cpu.running_ps(), 250 * kUs);
+}
+
 TEST(TimerTick, ATickDueDuringAnInterruptIsTakenBeforeTheThreadResumes) {
   SimCpu cpu("cpu0", 1.0, nullptr);
   KernelCosts costs;
