@@ -28,9 +28,8 @@ void FabricPort::settle() {
   // Nothing else is happening: take in the credits still on their way, at their arrival time.
   for (unsigned vl = 0; vl < vl_.size(); ++vl) {
     Vl& v = vl_[vl];
-    if (v.wake_pending || v.returns_head == v.returns.size()) continue;
-    v.wake_pending = true;
-    actions_.at<&FabricPort::on_credits>(v.returns.back().at, this, vl);
+    if (v.wake_at != kNoWake || v.returns_head == v.returns.size()) continue;
+    wake(vl, v.returns.back().at);
   }
 }
 
@@ -115,7 +114,14 @@ void FabricPort::return_credits(unsigned vl, std::uint32_t blocks, Picos at) {
     std::swap(v.returns[i - 1], v.returns[i]);
     --i;
   }
-  if (!v.fifo.empty()) schedule_wake(vl);
+  if (v.fifo.empty()) return;
+  // A return dated ahead (a switch hands back the credits of a packet when it commits it, dated
+  // when its last bit leaves) can arrive before the one a pending wake-up is for: a packet
+  // waiting for credits must not wait for the later one.
+  if (i == v.returns_head && v.wake_at != kNoWake && arrive < v.wake_at)
+    wake(vl, arrive);
+  else
+    schedule_wake(vl);
 }
 
 void FabricPort::absorb(unsigned vl, Picos now) {
@@ -141,15 +147,22 @@ void FabricPort::absorb(unsigned vl, Picos now) {
 
 void FabricPort::schedule_wake(unsigned vl) {
   Vl& v = vl_[vl];
-  if (v.wake_pending || v.returns_head == v.returns.size()) return;
-  v.wake_pending = true;
-  actions_.at<&FabricPort::on_credits>(v.returns[v.returns_head].at, this, vl);
+  if (v.wake_at != kNoWake || v.returns_head == v.returns.size()) return;
+  wake(vl, v.returns[v.returns_head].at);
+}
+
+void FabricPort::wake(unsigned vl, Picos at) {
+  vl_[vl].wake_at = at;
+  actions_.at<&FabricPort::on_credits>(at, this, vl);
 }
 
 void FabricPort::on_credits(std::uint64_t arg) {
   const auto vl = static_cast<unsigned>(arg);
-  vl_[vl].wake_pending = false;
-  absorb(vl, now_ps());
+  const Picos now = now_ps();
+  // A wake-up that an earlier one replaced (return_credits) finds none pending, or a later one.
+  if (vl_[vl].wake_at == kNoWake || now < vl_[vl].wake_at) return;
+  vl_[vl].wake_at = kNoWake;
+  absorb(vl, now);
   drain(vl);
   if (!vl_[vl].fifo.empty()) schedule_wake(vl);
 }

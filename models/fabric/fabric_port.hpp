@@ -13,6 +13,10 @@
 //   Credits are returned per freed packet, not coalesced or refreshed periodically.
 // - Credits are taken when the packet is committed to the wire (send() or a credit arrival),
 //   even if its first bit leaves later (ready in the future, or the wire busy).
+// - A receiver may hand credits back ahead of time, dated when it frees the buffer (an adapter's
+//   receive engine, a switch output's last bit): they count from their arrival time on, exactly
+//   as if returned then. Such a return can arrive before returns made earlier; a packet waiting
+//   for credits is then woken for the earlier one (return_credits).
 // - VLs are served independently: a blocked VL does not hold up another one; the wire itself
 //   serializes packets in the order they were committed.
 #include <systemc>
@@ -148,13 +152,15 @@ class FabricPort : public sc_core::sc_module {
     Fifo fifo;
     std::vector<Return> returns;  // [returns_head, end) in flight, ordered by arrival
     std::size_t returns_head = 0;
-    bool wake_pending = false;
-    Picos head_since = 0;  // when the packet at the FIFO's head got there
+    Picos wake_at = kNoWake;  // when the pending wake-up (on_credits) is due; kNoWake if none
+    Picos head_since = 0;     // when the packet at the FIFO's head got there
     TracedInt credits_trace, queue_trace;
   };
+  static constexpr Picos kNoWake = ~Picos{0};
   void absorb(unsigned vl, Picos now);
   void settle();
   void schedule_wake(unsigned vl);
+  void wake(unsigned vl, Picos at);
 
   void end_of_elaboration() override;
   void on_credits(std::uint64_t arg);
