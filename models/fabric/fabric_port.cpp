@@ -36,6 +36,8 @@ void FabricPort::settle() {
 void FabricPort::connect(Link& link, int side) {
   link_ = &link;
   side_ = side;
+  credit_return_ps_ =
+      link.params().wire_ps(kFlowControlPacketBytes) + link.params().propagation_ps();
   link.attach_port(side, this);
   stats_.declare(counters_);
 }
@@ -59,11 +61,6 @@ void FabricPort::end_of_elaboration() {
   }
 }
 
-Picos FabricPort::credit_return_ps() const {
-  const LinkParams& p = link_->params();
-  return p.wire_ps(kFlowControlPacketBytes) + p.propagation_ps();
-}
-
 void FabricPort::send(Packet* packet, Picos ready, std::uint32_t tag) {
   const unsigned vl = packet->vl;
   if (!link_) SC_REPORT_ERROR(name(), "send() on a port that is not connected to a link");
@@ -74,9 +71,10 @@ void FabricPort::send(Packet* packet, Picos ready, std::uint32_t tag) {
   }
   Vl& v = vl_[vl];
   absorb(vl, now_ps());
-  const Waiting w{packet, std::max(ready, now_ps()), tag, credit_blocks(*packet)};
+  packet->sent_bytes = packet->wire_bytes();  // what every later step of its trip reads
+  const Waiting w{packet, std::max(ready, now_ps()), tag, sent_credit_blocks(*packet)};
   if (w.blocks > v.capacity) {
-    SC_REPORT_ERROR(name(), ("a packet of " + std::to_string(packet->wire_bytes()) +
+    SC_REPORT_ERROR(name(), ("a packet of " + std::to_string(packet->sent_bytes) +
                              " bytes needs more credits than the receiver's buffer on VL " +
                              std::to_string(vl) + " holds (" + std::to_string(v.capacity) +
                              " blocks of 64 B; set_credits not called?)")

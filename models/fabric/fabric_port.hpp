@@ -38,9 +38,12 @@ inline constexpr std::uint32_t kCreditBlockBytes = 64;
 // A flow-control packet: Op/FCTBS/VL/FCCL (4 bytes) + LPCRC (2 bytes).
 inline constexpr std::uint32_t kFlowControlPacketBytes = 6;
 
-inline std::uint32_t credit_blocks(const Packet& p) {
-  return (p.wire_bytes() + kCreditBlockBytes - 1) / kCreditBlockBytes;
+inline std::uint32_t credit_blocks_of(std::uint32_t wire_bytes) {
+  return (wire_bytes + kCreditBlockBytes - 1) / kCreditBlockBytes;
 }
+inline std::uint32_t credit_blocks(const Packet& p) { return credit_blocks_of(p.wire_bytes()); }
+// A packet in flight: the bytes its last FabricPort::send counted (Packet::sent_bytes).
+inline std::uint32_t sent_credit_blocks(const Packet& p) { return credit_blocks_of(p.sent_bytes); }
 
 class FabricPort : public sc_core::sc_module {
  public:
@@ -88,7 +91,7 @@ class FabricPort : public sc_core::sc_module {
   Link* link() const { return link_; }
   int side() const { return side_; }
   // Delay of a credit return from the far receiver to this port.
-  Picos credit_return_ps() const;
+  Picos credit_return_ps() const { return credit_return_ps_; }
 
   struct Counters {
     std::uint64_t packets = 0;         // committed to the wire
@@ -170,6 +173,7 @@ class FabricPort : public sc_core::sc_module {
   TraceSink* trace_;
   Link* link_ = nullptr;
   int side_ = 0;
+  Picos credit_return_ps_ = 0;  // one flow-control packet on the wire, then the cable
   std::vector<Vl> vl_;
   std::uint64_t waiting_ = 0;  // packets waiting, all VLs
   Picos blocked_since_ = 0;
