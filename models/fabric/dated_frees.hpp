@@ -6,11 +6,12 @@
 // costs the switch one action (its head), not two.
 //
 // Order: the calendar runs actions due at the same picosecond in the order they were scheduled.
-// A head looked at in the very picosecond a free falls due saw that free first only if the
-// free's action was scheduled before the head's. Each free and each head therefore carries a
-// number from one counter, taken where those actions used to be scheduled, and a free due at a
-// head's picosecond counts as done only if its number is the smaller: the buffer's occupancy
-// (and its high-water mark) is exactly what it was with one action per free.
+// A free that falls due in the very picosecond a head is looked at counts for that head only if
+// the free became known (its packet was committed) before the head's action was scheduled, as an
+// action for the free would have run. So each free and each head carries a number from one
+// counter, taken at those two moments, and a free due at a head's picosecond counts as done only
+// if its number is the smaller: the buffer's occupancy and its high-water mark are exactly what
+// one action per free would give.
 #include <cstdint>
 #include <vector>
 

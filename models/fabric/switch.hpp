@@ -91,8 +91,8 @@ class Switch : public sc_core::sc_module {
   std::vector<std::unique_ptr<FabricPort>> outputs_;
   std::vector<std::uint8_t> route_;  // by LID; kNoRoute if unknown
   std::uint64_t forwarded_ = 0;
-  // Numbers heads and frees in the order their actions were scheduled before frees became
-  // dated: it orders a free and a head due at the same picosecond (dated_frees.hpp).
+  // One sequence over heads (when their action is scheduled) and frees (when their packet is
+  // committed): it orders a free and a head due at the same picosecond (dated_frees.hpp).
   std::uint64_t order_ = 0;
   ActionQueue actions_;
   StatGroup stats_{name()};  // forwarded_, and each connected input's buffer high-water marks
