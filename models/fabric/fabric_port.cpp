@@ -28,15 +28,16 @@ void FabricPort::settle() {
   // Nothing else is happening: take in the credits still on their way, at their arrival time.
   for (unsigned vl = 0; vl < vl_.size(); ++vl) {
     Vl& v = vl_[vl];
-    if (v.wake_pending || v.returns_head == v.returns.size()) continue;
-    v.wake_pending = true;
-    actions_.at<&FabricPort::on_credits>(v.returns.back().at, this, vl);
+    if (v.wake_at != kNoWake || v.returns_head == v.returns.size()) continue;
+    wake(vl, v.returns.back().at);
   }
 }
 
 void FabricPort::connect(Link& link, int side) {
   link_ = &link;
   side_ = side;
+  credit_return_ps_ =
+      link.params().wire_ps(kFlowControlPacketBytes) + link.params().propagation_ps();
   link.attach_port(side, this);
   stats_.declare(counters_);
 }
@@ -60,11 +61,6 @@ void FabricPort::end_of_elaboration() {
   }
 }
 
-Picos FabricPort::credit_return_ps() const {
-  const LinkParams& p = link_->params();
-  return p.wire_ps(kFlowControlPacketBytes) + p.propagation_ps();
-}
-
 void FabricPort::send(Packet* packet, Picos ready, std::uint32_t tag) {
   const unsigned vl = packet->vl;
   if (!link_) SC_REPORT_ERROR(name(), "send() on a port that is not connected to a link");
@@ -75,9 +71,10 @@ void FabricPort::send(Packet* packet, Picos ready, std::uint32_t tag) {
   }
   Vl& v = vl_[vl];
   absorb(vl, now_ps());
-  const Waiting w{packet, std::max(ready, now_ps()), tag, credit_blocks(*packet)};
+  packet->sent_bytes = packet->wire_bytes();  // what every later step of its trip reads
+  const Waiting w{packet, std::max(ready, now_ps()), tag, sent_credit_blocks(*packet)};
   if (w.blocks > v.capacity) {
-    SC_REPORT_ERROR(name(), ("a packet of " + std::to_string(packet->wire_bytes()) +
+    SC_REPORT_ERROR(name(), ("a packet of " + std::to_string(packet->sent_bytes) +
                              " bytes needs more credits than the receiver's buffer on VL " +
                              std::to_string(vl) + " holds (" + std::to_string(v.capacity) +
                              " blocks of 64 B; set_credits not called?)")
@@ -115,7 +112,14 @@ void FabricPort::return_credits(unsigned vl, std::uint32_t blocks, Picos at) {
     std::swap(v.returns[i - 1], v.returns[i]);
     --i;
   }
-  if (!v.fifo.empty()) schedule_wake(vl);
+  if (v.fifo.empty()) return;
+  // A return dated ahead (a switch hands back the credits of a packet when it commits it, dated
+  // when its last bit leaves) can arrive before the one a pending wake-up is for: a packet
+  // waiting for credits must not wait for the later one.
+  if (i == v.returns_head && v.wake_at != kNoWake && arrive < v.wake_at)
+    wake(vl, arrive);
+  else
+    schedule_wake(vl);
 }
 
 void FabricPort::absorb(unsigned vl, Picos now) {
@@ -141,15 +145,22 @@ void FabricPort::absorb(unsigned vl, Picos now) {
 
 void FabricPort::schedule_wake(unsigned vl) {
   Vl& v = vl_[vl];
-  if (v.wake_pending || v.returns_head == v.returns.size()) return;
-  v.wake_pending = true;
-  actions_.at<&FabricPort::on_credits>(v.returns[v.returns_head].at, this, vl);
+  if (v.wake_at != kNoWake || v.returns_head == v.returns.size()) return;
+  wake(vl, v.returns[v.returns_head].at);
+}
+
+void FabricPort::wake(unsigned vl, Picos at) {
+  vl_[vl].wake_at = at;
+  actions_.at<&FabricPort::on_credits>(at, this, vl);
 }
 
 void FabricPort::on_credits(std::uint64_t arg) {
   const auto vl = static_cast<unsigned>(arg);
-  vl_[vl].wake_pending = false;
-  absorb(vl, now_ps());
+  const Picos now = now_ps();
+  // A wake-up that an earlier one replaced (return_credits) finds none pending, or a later one.
+  if (vl_[vl].wake_at == kNoWake || now < vl_[vl].wake_at) return;
+  vl_[vl].wake_at = kNoWake;
+  absorb(vl, now);
   drain(vl);
   if (!vl_[vl].fifo.empty()) schedule_wake(vl);
 }

@@ -13,6 +13,10 @@
 //   Credits are returned per freed packet, not coalesced or refreshed periodically.
 // - Credits are taken when the packet is committed to the wire (send() or a credit arrival),
 //   even if its first bit leaves later (ready in the future, or the wire busy).
+// - A receiver may hand credits back ahead of time, dated when it frees the buffer (an adapter's
+//   receive engine, a switch output's last bit): they count from their arrival time on, exactly
+//   as if returned then. Such a return can arrive before returns made earlier; a packet waiting
+//   for credits is then woken for the earlier one (return_credits).
 // - VLs are served independently: a blocked VL does not hold up another one; the wire itself
 //   serializes packets in the order they were committed.
 #include <systemc>
@@ -34,9 +38,12 @@ inline constexpr std::uint32_t kCreditBlockBytes = 64;
 // A flow-control packet: Op/FCTBS/VL/FCCL (4 bytes) + LPCRC (2 bytes).
 inline constexpr std::uint32_t kFlowControlPacketBytes = 6;
 
-inline std::uint32_t credit_blocks(const Packet& p) {
-  return (p.wire_bytes() + kCreditBlockBytes - 1) / kCreditBlockBytes;
+inline std::uint32_t credit_blocks_of(std::uint32_t wire_bytes) {
+  return (wire_bytes + kCreditBlockBytes - 1) / kCreditBlockBytes;
 }
+inline std::uint32_t credit_blocks(const Packet& p) { return credit_blocks_of(p.wire_bytes()); }
+// A packet in flight: the bytes its last FabricPort::send counted (Packet::sent_bytes).
+inline std::uint32_t sent_credit_blocks(const Packet& p) { return credit_blocks_of(p.sent_bytes); }
 
 class FabricPort : public sc_core::sc_module {
  public:
@@ -84,7 +91,7 @@ class FabricPort : public sc_core::sc_module {
   Link* link() const { return link_; }
   int side() const { return side_; }
   // Delay of a credit return from the far receiver to this port.
-  Picos credit_return_ps() const;
+  Picos credit_return_ps() const { return credit_return_ps_; }
 
   struct Counters {
     std::uint64_t packets = 0;         // committed to the wire
@@ -148,13 +155,15 @@ class FabricPort : public sc_core::sc_module {
     Fifo fifo;
     std::vector<Return> returns;  // [returns_head, end) in flight, ordered by arrival
     std::size_t returns_head = 0;
-    bool wake_pending = false;
-    Picos head_since = 0;  // when the packet at the FIFO's head got there
+    Picos wake_at = kNoWake;  // when the pending wake-up (on_credits) is due; kNoWake if none
+    Picos head_since = 0;     // when the packet at the FIFO's head got there
     TracedInt credits_trace, queue_trace;
   };
+  static constexpr Picos kNoWake = ~Picos{0};
   void absorb(unsigned vl, Picos now);
   void settle();
   void schedule_wake(unsigned vl);
+  void wake(unsigned vl, Picos at);
 
   void end_of_elaboration() override;
   void on_credits(std::uint64_t arg);
@@ -164,6 +173,7 @@ class FabricPort : public sc_core::sc_module {
   TraceSink* trace_;
   Link* link_ = nullptr;
   int side_ = 0;
+  Picos credit_return_ps_ = 0;  // one flow-control packet on the wire, then the cable
   std::vector<Vl> vl_;
   std::uint64_t waiting_ = 0;  // packets waiting, all VLs
   Picos blocked_since_ = 0;

@@ -5,7 +5,7 @@
 namespace hcasim {
 
 Link::Link(sc_core::sc_module_name name, const LinkParams& params, TraceSink* trace)
-    : sc_module(name), params_(params) {
+    : sc_module(name), params_(params), propagation_ps_(params.propagation_ps()) {
   const std::string base = this->name();
   busy_[0].attach(trace, base + ".busy_0to1", 1);
   busy_[1].attach(trace, base + ".busy_1to0", 1);
@@ -21,11 +21,11 @@ Link::Link(sc_core::sc_module_name name, const LinkParams& params, TraceSink* tr
 }
 
 Picos Link::transmit(int from, Packet* packet, Picos ready) {
-  const Picos wire = params_.wire_ps(packet->wire_bytes());
+  const Picos wire = params_.wire_ps(packet->sent_bytes);
   const Picos start = wire_[from].reserve(ready, wire);
   const Picos done = start + wire;
   ++packets_[from];
-  bytes_[from] += packet->wire_bytes();
+  bytes_[from] += packet->sent_bytes;
   // Busy is traced as future-stamped changes; the trace sink puts them in time order.
   busy_[from].set_at(start, 1);
   busy_[from].set_at(done, 0);
@@ -34,7 +34,7 @@ Picos Link::transmit(int from, Packet* packet, Picos ready) {
     if (!packet->corrupted) ++corrupted_[from];  // counted where it was first damaged
     packet->corrupted = true;
   }
-  to_side[1 - from]->deliver(packet, done + params_.propagation_ps());
+  to_side[1 - from]->deliver(packet, done + propagation_ps_);
   return done;
 }
 

@@ -26,7 +26,8 @@ class Link : public sc_core::sc_module {
 
   Link(sc_core::sc_module_name name, const LinkParams& params, TraceSink* trace);
 
-  // Side `from` sends `packet`, ready at `ready` (>= now). Returns when its last bit leaves.
+  // Side `from` sends `packet` (its Packet::sent_bytes set), ready at `ready` (>= now). Returns
+  // when its last bit leaves.
   Picos transmit(int from, Packet* packet, Picos ready);
 
   // The transmitter of side `side` (FabricPort::connect registers itself here).
@@ -50,6 +51,7 @@ class Link : public sc_core::sc_module {
 
  private:
   LinkParams params_;
+  Picos propagation_ps_;
   FabricPort* ports_[2] = {nullptr, nullptr};
   BusyResource wire_[2];
   std::uint64_t packets_[2] = {0, 0};

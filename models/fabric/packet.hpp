@@ -67,6 +67,10 @@ struct Packet {
   // Not on the wire: the receiving adapter held the whole packet back (waiting for a receive
   // WQE), so when it is placed its bytes are all there (no cut-through).
   bool held = false;
+  // Not on the wire: wire_bytes() as of the packet's last FabricPort::send. Links, switches and
+  // the receiving adapter read it on the packet's way instead of working out its headers again
+  // at every step (a fabric packet is not changed in flight).
+  std::uint32_t sent_bytes = 0;
 
   std::uint32_t header_bytes() const {
     std::uint32_t h = HeaderBytes::kBase + (global ? HeaderBytes::kGrh : 0);

@@ -7,8 +7,9 @@
 namespace hcasim {
 
 namespace {
-std::uint64_t left_arg(std::uint32_t input, unsigned vl, std::uint32_t blocks) {
-  return input | (std::uint64_t(vl) << 8) | (std::uint64_t(blocks) << 32);
+// on_left's argument: input port (8 bits), VL (8 bits), the free's order (48 bits).
+std::uint64_t left_arg(std::uint32_t input, unsigned vl, std::uint64_t order) {
+  return input | (std::uint64_t(vl) << 8) | (order << 16);
 }
 }  // namespace
 
@@ -28,6 +29,7 @@ Switch::Switch(sc_core::sc_module_name name, const SwitchParams& params, unsigne
     in->index = i;
     in->occupancy.assign(vls, 0);
     in->max_occupancy.assign(vls, 0);
+    in->frees.resize(vls);
     in->occupancy_trace.resize(vls);
     inputs_.push_back(std::move(in));
     outputs_.push_back(
@@ -71,9 +73,9 @@ void Switch::Input::deliver(Packet* packet, Picos arrival) {
     ring.swap(bigger);
     head = 0;
   }
-  ring[(head + size) & (ring.size() - 1)] = Arrival{packet, arrival};
+  ring[(head + size) & (ring.size() - 1)] = Arrival{packet, arrival, sw->order_++};
   ++size;
-  const Picos first_bit = arrival - link->params().wire_ps(packet->wire_bytes());
+  const Picos first_bit = arrival - link->params().wire_ps(packet->sent_bytes);
   sw->actions_.at<&Switch::on_head>(first_bit, sw, index);
 }
 
@@ -89,7 +91,8 @@ void Switch::on_head(std::uint64_t input) {
                              std::to_string(vls_) + " data VLs")
                                 .c_str());
   }
-  const std::uint32_t blocks = credit_blocks(*p);
+  const std::uint32_t blocks = sent_credit_blocks(*p);
+  settle_frees(in, vl, a.order);
   std::uint32_t& occ = in.occupancy[vl];
   occ += blocks;
   if (occ > params_.buffer_blocks())
@@ -103,7 +106,7 @@ void Switch::on_head(std::uint64_t input) {
   }
   FabricPort& port = *outputs_[out];
   // Cut-through: hop latency after the first bit, but not finishing before the last bit.
-  const Picos wire_out = port.link()->params().wire_ps(p->wire_bytes());
+  const Picos wire_out = port.link()->params().wire_ps(p->sent_bytes);
   Picos ready = now_ps() + hop_ps_;
   if (a.last_bit > wire_out) ready = std::max(ready, a.last_bit - wire_out);
   ++forwarded_;
@@ -111,19 +114,28 @@ void Switch::on_head(std::uint64_t input) {
 }
 
 void Switch::sent(void* self, std::uint32_t input, unsigned vl, std::uint32_t blocks, Picos done) {
-  // The packet's last bit leaves at `done`: only then is its input buffer free.
+  // The packet's last bit leaves at `done`: only then is its input buffer free. Both follow
+  // from that time without an action then: the credits go back upstream dated `done`, and the
+  // space is taken out of the occupancy when the input is next looked at.
   auto* sw = static_cast<Switch*>(self);
-  sw->actions_.at<&Switch::on_left>(done, sw, left_arg(input, vl, blocks));
+  Input& in = *sw->inputs_[input];
+  const std::uint64_t order = sw->order_++;
+  in.frees[vl].add(done, order, blocks);
+  sw->outputs_[input]->rx_freed(vl, blocks, done);
+  if (sw->trace_) sw->actions_.at<&Switch::on_left>(done, sw, left_arg(input, vl, order));
+}
+
+void Switch::settle_frees(Input& in, unsigned vl, std::uint64_t order) {
+  if (in.frees[vl].empty()) return;
+  in.occupancy[vl] -= in.frees[vl].take_due(now_ps(), order);
 }
 
 void Switch::on_left(std::uint64_t arg) {
   const auto input = static_cast<unsigned>(arg & 0xff);
   const auto vl = static_cast<unsigned>((arg >> 8) & 0xff);
-  const auto blocks = static_cast<std::uint32_t>(arg >> 32);
   Input& in = *inputs_[input];
-  in.occupancy[vl] -= blocks;
+  settle_frees(in, vl, (arg >> 16) + 1);  // this free and those ordered before it
   in.occupancy_trace[vl].set(in.occupancy[vl]);
-  outputs_[input]->rx_freed(vl, blocks, now_ps());
 }
 
 }  // namespace hcasim

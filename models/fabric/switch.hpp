@@ -11,7 +11,11 @@
 // The input buffer holds a packet from its first bit's arrival until its last bit has left
 // through the output; then its credits go back upstream. So a congested output fills the input
 // buffers and throttles the senders: nothing is ever dropped.
-// Events: one action when a packet's head arrives and one when it has left; none per cycle.
+// Events: one action per packet, when its head arrives; none per cycle. When the packet is
+// committed to the output's wire, the time its last bit leaves is known: its credits go back
+// upstream dated then, and its buffer space counts as free from then on (dated_frees.hpp), so
+// nothing needs to run at that time. Only with a trace attached does a second action run then,
+// to show the input buffer's occupancy falling when it does.
 #include <systemc>
 
 #include <memory>
@@ -21,6 +25,7 @@
 #include "models/core/sim_time.hpp"
 #include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
+#include "models/fabric/dated_frees.hpp"
 #include "models/fabric/fabric_port.hpp"
 #include "models/fabric/link.hpp"
 #include "models/fabric/packet_sink.hpp"
@@ -62,16 +67,20 @@ class Switch : public sc_core::sc_module {
     struct Arrival {
       Packet* packet;
       Picos last_bit;
+      std::uint64_t order;  // place among same-picosecond events (dated_frees.hpp)
     };
     std::vector<Arrival> ring = std::vector<Arrival>(16);  // heads not yet looked at, in order
     std::size_t head = 0, size = 0;
     std::vector<std::uint32_t> occupancy, max_occupancy;  // per VL, in 64-byte blocks
+    std::vector<DatedFrees> frees;  // per VL: packets committed to an output, leaving later
     std::vector<TracedInt> occupancy_trace;
   };
 
   void end_of_elaboration() override;
   void on_head(std::uint64_t input);
-  void on_left(std::uint64_t arg);
+  // Takes the frees of `in`'s VL `vl` due before (now, order) out of its occupancy.
+  void settle_frees(Input& in, unsigned vl, std::uint64_t order);
+  void on_left(std::uint64_t arg);  // traced runs only: the occupancy falls in the trace
   static void sent(void* self, std::uint32_t input, unsigned vl, std::uint32_t blocks, Picos done);
 
   SwitchParams params_;
@@ -82,6 +91,9 @@ class Switch : public sc_core::sc_module {
   std::vector<std::unique_ptr<FabricPort>> outputs_;
   std::vector<std::uint8_t> route_;  // by LID; kNoRoute if unknown
   std::uint64_t forwarded_ = 0;
+  // One sequence over heads (when their action is scheduled) and frees (when their packet is
+  // committed): it orders a free and a head due at the same picosecond (dated_frees.hpp).
+  std::uint64_t order_ = 0;
   ActionQueue actions_;
   StatGroup stats_{name()};  // forwarded_, and each connected input's buffer high-water marks
   static constexpr std::uint8_t kNoRoute = 0xff;

@@ -168,7 +168,7 @@ void Hca::on_packet_arrived(Packet* p) {
   const Picos cost = core_.cycles(core_.params.rx_cycles);
   const Picos at = rx_engine_.reserve(core_.edge(now_ps()), cost, packet_op(p->kind)) + cost;
   // The receive buffer frees once the receive engine has taken the packet: credits go back.
-  fabric_port_.rx_freed(p->vl, credit_blocks(*p), at);
+  fabric_port_.rx_freed(p->vl, sent_credit_blocks(*p), at);
   if (p->corrupted) {  // the ICRC check fails: dropped; the sender's transport resends it
     ++core_.counters.icrc_drops;
     core_.packets.put(p);

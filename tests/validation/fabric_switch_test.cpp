@@ -301,5 +301,92 @@ TEST(FabricSwitch, TracesCreditsQueuesAndBufferOccupancy) {
   for (const auto& tv : trace.values[credits]) EXPECT_LE(tv.second, 130u);
 }
 
+TEST(FabricSwitch, ForwardingCostsOneActionPerPacketWithoutATrace) {
+  // The head is the only moment the switch acts on: the packet's buffer space and its credits
+  // are dated when it leaves, without an action then (docs/performance.md).
+  const LinkParams lp = defaults<LinkParams>();
+  SwitchParams sp = defaults<SwitchParams>();
+  sp.buffer_bytes = 65 * 64;  // one 4 KiB packet: the sender waits for every credit
+  PacketPool pool(lp.mtu);
+  Endpoint src("src", 1, pool, 1, 1 << 20, 0), dst("dst", 2, pool, 1, 1 << 20, 0);
+  Fabric f = build_fabric(bench::fabric_params("switch"), lp, sp,
+                          {as_endpoint(src), as_endpoint(dst)}, nullptr);
+  const std::uint32_t n = 40;
+  for (std::uint32_t k = 0; k < n; ++k) src.send(src.make(2, 4096), 0);
+  hcasim::Lookahead::run();
+  ASSERT_EQ(dst.records.size(), n);
+  EXPECT_EQ(f.sw->forwarded(), n);
+  EXPECT_EQ(f.sw->actions_executed(), n);
+  // The dated frees still fill the buffer exactly to its credits, and every credit came home.
+  EXPECT_EQ(f.sw->max_occupancy(0, 0), sp.buffer_blocks());
+  EXPECT_EQ(src.port.counters().waited_packets, n - 1);
+  EXPECT_EQ(src.port.credits(0), src.port.capacity(0));
+  // Credit-bound: each packet leaves the sender one credit return after the last bit of the
+  // one before it has left the switch.
+  const Picos wire = wire_of(lp, 4096), prop = lp.propagation_ps();
+  for (std::uint32_t k = 1; k < n; ++k) {
+    const Picos left_switch = dst.records[k - 1].arrival - prop;
+    EXPECT_EQ(dst.records[k].arrival,
+              left_switch + src.port.credit_return_ps() + prop + sp.hop_ps() + wire + prop)
+        << k;
+  }
+}
+
+TEST(FabricSwitch, TracedRunShowsTheBufferFreeingWithOneMoreActionPerPacket) {
+  const LinkParams lp = defaults<LinkParams>();
+  RecordingSink trace;
+  PacketPool pool(lp.mtu);
+  Endpoint src("src", 1, pool, 1, 1 << 20, 0), dst("dst", 2, pool, 1, 1 << 20, 0);
+  Fabric f = build_fabric(bench::fabric_params("switch"), lp, defaults<SwitchParams>(),
+                          {as_endpoint(src), as_endpoint(dst)}, &trace);
+  hcasim::Lookahead::run_for(sc_core::SC_ZERO_TIME);  // elaboration ends: signals declared
+  src.send(src.make(2, 4096), 0);
+  hcasim::Lookahead::run();
+  ASSERT_EQ(dst.records.size(), 1u);
+  EXPECT_EQ(f.sw->actions_executed(), 2u);
+  // 65 blocks from the first bit's arrival until the last bit has left the switch.
+  const Picos prop = lp.propagation_ps();
+  const auto& occ = trace.values[trace.find("switch0.in0_vl0_occupancy")];
+  ASSERT_EQ(occ.size(), 3u);
+  EXPECT_EQ(occ[1], (std::pair<Picos, std::uint64_t>{prop, 65}));
+  EXPECT_EQ(occ[2], (std::pair<Picos, std::uint64_t>{dst.records[0].arrival - prop, 0}));
+}
+
+TEST(FabricSwitch, CreditsThatLeaveSoonerReleaseTheSenderSooner) {
+  // One input sends a packet to a busy output, then one to an idle output: the second leaves
+  // the switch first, so its credits (dated when it leaves) come back first, and the sender's
+  // third packet, waiting for credits, goes as soon as they arrive.
+  const LinkParams lp = defaults<LinkParams>();
+  SwitchParams sp = defaults<SwitchParams>();
+  sp.buffer_bytes = (65 + 5) * 64;  // a 4 KiB packet and a 256 B one per input
+  PacketPool pool(lp.mtu);
+  Endpoint src("src", 1, pool, 1, 1 << 20, 0), o1("o1", 2, pool, 1, 1 << 20, 0);
+  Endpoint o2("o2", 3, pool, 1, 1 << 20, 0), busy("busy", 4, pool, 1, 1 << 20, 0);
+  Endpoint idle("idle", 5, pool, 1, 1 << 20, 0);
+  Fabric f = build_fabric(
+      bench::fabric_params("switch"), lp, sp,
+      {as_endpoint(src), as_endpoint(o1), as_endpoint(o2), as_endpoint(busy), as_endpoint(idle)},
+      nullptr);
+  o1.send(o1.make(4, 4096), 0);  // these two keep the output to `busy` busy for two packets
+  o2.send(o2.make(4, 4096), 0);
+  const Picos t0 = 1000;
+  src.send(src.make(4, 4096), t0);  // leaves the switch after o1's and o2's
+  src.send(src.make(5, 256), t0);   // cuts through the idle output: leaves first
+  src.send(src.make(5, 256), t0);   // no credits left: waits at the sender
+  hcasim::Lookahead::run();
+  ASSERT_EQ(busy.records.size(), 3u);
+  ASSERT_EQ(idle.records.size(), 2u);
+  const Picos big = wire_of(lp, 4096), small = wire_of(lp, 256);
+  const Picos prop = lp.propagation_ps(), hop = sp.hop_ps();
+  EXPECT_EQ(busy.records[2].arrival, prop + hop + 3 * big + prop);
+  const Picos small_left = t0 + big + prop + hop + small;  // its last bit leaves the switch
+  ASSERT_LT(small_left, prop + hop + 3 * big);             // before the big one's
+  EXPECT_EQ(idle.records[0].arrival, small_left + prop);
+  const Picos third_sent = small_left + src.port.credit_return_ps();
+  EXPECT_EQ(idle.records[1].arrival, third_sent + prop + hop + small + prop);
+  EXPECT_EQ(src.port.counters().waited_packets, 1u);
+  EXPECT_EQ(src.port.credits(0), src.port.capacity(0));
+}
+
 }  // namespace
 }  // namespace hcasim
