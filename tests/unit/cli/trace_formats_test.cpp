@@ -107,15 +107,24 @@ TEST(TraceFst, AnInterruptedRunLeavesAReadablePartialTraceOnly) {
       kExe,
       {"run", kPingpong, "--set", "pingpong.count=1000000000", "--trace", "fst", "--out", "res"},
       dir);
-  // The writer creates its file when the run starts; a moment later the simulation is under way
-  // and blocks of changes are on disk (two seconds: a loaded machine or a sanitizer build
-  // elaborates slowly).
+  // The writer puts its header on disk when the run starts; the file grows next when the first
+  // block of changes is written (the hierarchy waits in the file's buffer until then). Kill it
+  // then: after a fixed time a fast build would leave hundreds of megabytes of changes for
+  // fst2vcd to convert back (20 s covers a loaded machine or a sanitizer build elaborating).
+  const fs::path tmp = dir / "res" / "trace.fst.tmp";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   std::error_code ec;
-  while (std::chrono::steady_clock::now() < deadline &&
-         !fs::exists(dir / "res" / "trace.fst.tmp", ec))
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  std::uintmax_t first = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::uintmax_t size = fs::file_size(tmp, ec);
+    if (!ec && size > 0) {
+      if (first == 0)
+        first = size;
+      else if (size > first)
+        break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   kill(child.pid, SIGINT);
   const RunResult r = wait_program(child);
   EXPECT_EQ(r.signal, SIGINT) << describe(r);
