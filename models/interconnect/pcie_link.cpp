@@ -114,7 +114,7 @@ Picos PcieLink::mmio_read(std::uint64_t offset, void* data, unsigned len) {
 }
 
 void PcieLink::watch(std::uint64_t addr, std::uint64_t len, WriteObserver* observer) {
-  watches_.push_back(Watch{addr, len, observer});
+  watches_.add(addr, len, observer);
 }
 
 // Untimed access for the adapter's firmware (e.g. peeking a doorbell record), TLM debug style.
@@ -231,11 +231,9 @@ void PcieLink::land_write(std::uint64_t) {
   --pending_count_;
   up_inflight_.set(pending_count_);
   memory_.write(w.addr, w.data.data(), w.data.size());
-  const std::uint64_t end = w.addr + w.data.size();
-  for (const Watch& watch : watches_) {
-    if (w.addr < watch.addr + watch.len && watch.addr < end)
-      watch.observer->on_dma_write(w.addr, w.data.size());
-  }
+  watches_.for_each_touched(w.addr, w.data.size(), [&w](WriteObserver* observer) {
+    observer->on_dma_write(w.addr, w.data.size());
+  });
 }
 
 }  // namespace hcasim

@@ -26,6 +26,7 @@
 #include "models/interconnect/dma_stream.hpp"
 #include "models/interconnect/interrupt_sink.hpp"
 #include "models/interconnect/pcie_params.hpp"
+#include "models/interconnect/write_watches.hpp"
 #include "models/memory/host_memory.hpp"
 
 namespace hcasim {
@@ -91,10 +92,6 @@ class PcieLink : public sc_core::sc_module {
     std::uint64_t addr = 0;
     std::vector<std::uint8_t> data;  // capacity is kept between uses
   };
-  struct Watch {
-    std::uint64_t addr, len;
-    WriteObserver* observer;
-  };
   unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
 
   PcieParams params_;
@@ -106,7 +103,7 @@ class PcieLink : public sc_core::sc_module {
   std::vector<PendingWrite> pending_;  // ring of writes in flight (they land in FIFO order)
   std::size_t pending_head_ = 0;
   std::size_t pending_count_ = 0;
-  std::vector<Watch> watches_;
+  WriteWatches<WriteObserver> watches_;
   tlm::tlm_generic_payload mmio_gp_;
   std::uint64_t dma_reads_ = 0;
   std::uint64_t dma_writes_ = 0;
