@@ -31,15 +31,6 @@ LogLinearHistogram::LogLinearHistogram(unsigned sub_bucket_bits) : sub_bits_(sub
   }
 }
 
-std::size_t LogLinearHistogram::index_of(std::uint64_t value) const {
-  const std::uint64_t sub_count = std::uint64_t{1} << sub_bits_;
-  if (value < sub_count) return static_cast<std::size_t>(value);
-  // value >= 1 here, so __builtin_clzll is defined.
-  const unsigned msb = 63u - static_cast<unsigned>(__builtin_clzll(value));
-  const unsigned shift = msb - sub_bits_;
-  return static_cast<std::size_t>((std::uint64_t{shift} << sub_bits_) + (value >> shift));
-}
-
 LogLinearHistogram::Bucket LogLinearHistogram::bounds_of(std::size_t index) const {
   const std::uint64_t i = index;
   const std::uint64_t sub_count = std::uint64_t{1} << sub_bits_;
@@ -54,21 +45,7 @@ LogLinearHistogram::Bucket LogLinearHistogram::bounds_of(std::size_t index) cons
   return {low, high, 0};
 }
 
-void LogLinearHistogram::record_n(std::uint64_t value, std::uint64_t n) {
-  if (n == 0) return;
-  const std::size_t index = index_of(value);
-  if (index >= counts_.size()) counts_.resize(index + 1, 0);  // geometric capacity growth
-  counts_[index] += n;
-  if (count_ == 0) {
-    min_ = value;
-    max_ = value;
-  } else {
-    min_ = std::min(min_, value);
-    max_ = std::max(max_, value);
-  }
-  count_ += n;
-  sum_ += static_cast<double>(value) * static_cast<double>(n);
-}
+void LogLinearHistogram::grow(std::size_t index) { counts_.resize(index + 1, 0); }
 
 void LogLinearHistogram::merge(const LogLinearHistogram& other) {
   if (other.sub_bits_ != sub_bits_) {

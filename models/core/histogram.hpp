@@ -3,6 +3,8 @@
 // Memory is bounded (a few KiB whatever the sample count) and every recorded value lands in a
 // bucket whose width is at most 2^-sub_bucket_bits of its lower bound, so percentiles carry a
 // bounded relative error instead of needing per-op arrays.
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -15,7 +17,22 @@ class LogLinearHistogram {
   explicit LogLinearHistogram(unsigned sub_bucket_bits = 7);
 
   void record(std::uint64_t value) { record_n(value, 1); }
-  void record_n(std::uint64_t value, std::uint64_t n);
+  // Inline: several latency and contention samples are recorded per simulated work request.
+  void record_n(std::uint64_t value, std::uint64_t n) {
+    if (n == 0) return;
+    const std::size_t index = index_of(value);
+    if (index >= counts_.size()) grow(index);
+    counts_[index] += n;
+    if (count_ == 0) {
+      min_ = value;
+      max_ = value;
+    } else {
+      min_ = std::min(min_, value);
+      max_ = std::max(max_, value);
+    }
+    count_ += n;
+    sum_ += static_cast<double>(value) * static_cast<double>(n);
+  }
   void merge(const LogLinearHistogram& other);  // same sub_bucket_bits required
   void reset();
 
@@ -40,7 +57,16 @@ class LogLinearHistogram {
   std::vector<Bucket> nonempty_buckets() const;
 
  private:
-  std::size_t index_of(std::uint64_t value) const;
+  std::size_t index_of(std::uint64_t value) const {
+    const std::uint64_t sub_count = std::uint64_t{1} << sub_bits_;
+    if (value < sub_count) return static_cast<std::size_t>(value);
+    // value >= 1 here, so __builtin_clzll is defined.
+    const unsigned msb = 63u - static_cast<unsigned>(__builtin_clzll(value));
+    const unsigned shift = msb - sub_bits_;
+    return static_cast<std::size_t>((std::uint64_t{shift} << sub_bits_) + (value >> shift));
+  }
+  // Makes room up to `index` (geometric capacity growth): only when a new largest bucket is hit.
+  void grow(std::size_t index);
   Bucket bounds_of(std::size_t index) const;
 
   unsigned sub_bits_;
