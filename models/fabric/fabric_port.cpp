@@ -6,6 +6,31 @@
 
 namespace hcasim {
 
+namespace {
+// The errors are reported out of line: their message formatting would otherwise make the hot
+// paths that check for them (send, absorb) set up a large stack frame on every call.
+[[gnu::cold, gnu::noinline]] void fail_vl(const FabricPort& port, unsigned vl) {
+  SC_REPORT_ERROR(port.name(), ("packet on VL " + std::to_string(vl) + " but the port has " +
+                                std::to_string(port.vls()) + " data VLs")
+                                   .c_str());
+}
+
+[[gnu::cold, gnu::noinline]] void fail_too_big(const FabricPort& port, const Packet& packet) {
+  SC_REPORT_ERROR(port.name(), ("a packet of " + std::to_string(packet.sent_bytes) +
+                                " bytes needs more credits than the receiver's buffer on VL " +
+                                std::to_string(packet.vl) + " holds (" +
+                                std::to_string(port.capacity(packet.vl)) +
+                                " blocks of 64 B; set_credits not called?)")
+                                   .c_str());
+}
+
+[[gnu::cold, gnu::noinline]] void fail_overflow(const FabricPort& port, unsigned vl) {
+  SC_REPORT_ERROR(port.name(), ("VL " + std::to_string(vl) +
+                                " got back more credits than the receiver's buffer holds")
+                                   .c_str());
+}
+}  // namespace
+
 void FabricPort::Fifo::push(const Waiting& w) {
   if (size_ == ring_.size()) {
     std::vector<Waiting> bigger(ring_.size() * 2);
@@ -28,8 +53,8 @@ void FabricPort::settle() {
   // Nothing else is happening: take in the credits still on their way, at their arrival time.
   for (unsigned vl = 0; vl < vl_.size(); ++vl) {
     Vl& v = vl_[vl];
-    if (v.wake_at != kNoWake || v.returns_head == v.returns.size()) continue;
-    wake(vl, v.returns.back().at);
+    if (v.wake_at != kNoWake || v.returns.empty()) continue;
+    wake(vl, v.returns.latest());
   }
 }
 
@@ -64,28 +89,19 @@ void FabricPort::end_of_elaboration() {
 void FabricPort::send(Packet* packet, Picos ready, std::uint32_t tag) {
   const unsigned vl = packet->vl;
   if (!link_) SC_REPORT_ERROR(name(), "send() on a port that is not connected to a link");
-  if (vl >= vl_.size()) {
-    SC_REPORT_ERROR(name(), ("packet on VL " + std::to_string(vl) + " but the port has " +
-                             std::to_string(vl_.size()) + " data VLs")
-                                .c_str());
-  }
+  if (vl >= vl_.size()) fail_vl(*this, vl);
   Vl& v = vl_[vl];
-  absorb(vl, now_ps());
+  const Picos now = now_ps();
+  absorb(vl, now);
   packet->sent_bytes = packet->wire_bytes();  // what every later step of its trip reads
-  const Waiting w{packet, std::max(ready, now_ps()), tag, sent_credit_blocks(*packet)};
-  if (w.blocks > v.capacity) {
-    SC_REPORT_ERROR(name(), ("a packet of " + std::to_string(packet->sent_bytes) +
-                             " bytes needs more credits than the receiver's buffer on VL " +
-                             std::to_string(vl) + " holds (" + std::to_string(v.capacity) +
-                             " blocks of 64 B; set_credits not called?)")
-                                .c_str());
-  }
+  const Waiting w{packet, std::max(ready, now), tag, sent_credit_blocks(*packet)};
+  if (w.blocks > v.capacity) fail_too_big(*this, *packet);
   if (v.fifo.empty() && v.credits >= w.blocks) {
     commit(v, vl, w);
     return;
   }
-  if (v.fifo.empty()) v.head_since = now_ps();
-  if (waiting_++ == 0) blocked_since_ = now_ps();
+  if (v.fifo.empty()) v.head_since = now;
+  if (waiting_++ == 0) blocked_since_ = now;
   counters_.max_queue = std::max(counters_.max_queue, waiting_);
   ++counters_.waited_packets;
   v.fifo.push(w);
@@ -105,18 +121,12 @@ void FabricPort::commit(Vl& v, unsigned vl, const Waiting& w) {
 void FabricPort::return_credits(unsigned vl, std::uint32_t blocks, Picos at) {
   const Picos arrive = std::max(at, now_ps()) + credit_return_ps();
   Vl& v = vl_.at(vl);
-  // Keep arrival order (returns almost always come in order: append).
-  std::size_t i = v.returns.size();
-  v.returns.push_back(Return{arrive, blocks});
-  while (i > v.returns_head && v.returns[i - 1].at > arrive) {
-    std::swap(v.returns[i - 1], v.returns[i]);
-    --i;
-  }
+  const bool earliest = v.returns.add(arrive, blocks);
   if (v.fifo.empty()) return;
   // A return dated ahead (a switch hands back the credits of a packet when it commits it, dated
   // when its last bit leaves) can arrive before the one a pending wake-up is for: a packet
   // waiting for credits must not wait for the later one.
-  if (i == v.returns_head && v.wake_at != kNoWake && arrive < v.wake_at)
+  if (earliest && v.wake_at != kNoWake && arrive < v.wake_at)
     wake(vl, arrive);
   else
     schedule_wake(vl);
@@ -124,29 +134,16 @@ void FabricPort::return_credits(unsigned vl, std::uint32_t blocks, Picos at) {
 
 void FabricPort::absorb(unsigned vl, Picos now) {
   Vl& v = vl_[vl];
-  bool changed = false;
-  while (v.returns_head < v.returns.size() && v.returns[v.returns_head].at <= now) {
-    v.credits += v.returns[v.returns_head++].blocks;
-    ++counters_.credit_returns;
-    changed = true;
-  }
-  if (v.returns_head == v.returns.size()) {
-    v.returns.clear();  // keeps capacity: no allocation in steady state
-    v.returns_head = 0;
-  }
-  if (!changed) return;
-  if (v.credits > v.capacity) {
-    SC_REPORT_ERROR(name(), ("VL " + std::to_string(vl) +
-                             " got back more credits than the receiver's buffer holds")
-                                .c_str());
-  }
+  if (!v.returns.due(now)) return;
+  v.credits += v.returns.take_due(now, counters_.credit_returns);
+  if (v.credits > v.capacity) fail_overflow(*this, vl);
   v.credits_trace.set(v.credits);
 }
 
 void FabricPort::schedule_wake(unsigned vl) {
   Vl& v = vl_[vl];
-  if (v.wake_at != kNoWake || v.returns_head == v.returns.size()) return;
-  wake(vl, v.returns[v.returns_head].at);
+  if (v.wake_at != kNoWake || v.returns.empty()) return;
+  wake(vl, v.returns.earliest());
 }
 
 void FabricPort::wake(unsigned vl, Picos at) {

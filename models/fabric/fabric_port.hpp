@@ -28,6 +28,7 @@
 #include "models/core/sim_time.hpp"
 #include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
+#include "models/fabric/credit_returns.hpp"
 #include "models/fabric/link.hpp"
 #include "models/fabric/packet.hpp"
 
@@ -80,11 +81,7 @@ class FabricPort : public sc_core::sc_module {
   // Credits available now (including returns that have arrived but are not yet absorbed).
   std::uint32_t credits(unsigned vl) const {
     const Vl& v = vl_[vl];
-    std::uint32_t c = v.credits;
-    const Picos now = now_ps();
-    for (std::size_t i = v.returns_head; i < v.returns.size() && v.returns[i].at <= now; ++i)
-      c += v.returns[i].blocks;
-    return c;
+    return v.credits + v.returns.due_blocks(now_ps());
   }
   std::uint32_t capacity(unsigned vl) const { return vl_[vl].capacity; }
   std::size_t queued(unsigned vl) const { return vl_[vl].fifo.size(); }
@@ -142,19 +139,14 @@ class FabricPort : public sc_core::sc_module {
     std::vector<Waiting> ring_ = std::vector<Waiting>(16);
     std::size_t head_ = 0, size_ = 0;
   };
-  // Credits on their way back (flow-control packets in flight), oldest first. They are
-  // absorbed lazily, when the port next looks at its credits; an action is scheduled only when
-  // a packet is waiting for them, so an unconstrained link costs no event per credit return.
-  struct Return {
-    Picos at;
-    std::uint32_t blocks;
-  };
   struct Vl {
     std::uint32_t credits = 0;
     std::uint32_t capacity = 0;
     Fifo fifo;
-    std::vector<Return> returns;  // [returns_head, end) in flight, ordered by arrival
-    std::size_t returns_head = 0;
+    // Credits on their way back. They are absorbed lazily, when the port next looks at its
+    // credits; an action is scheduled only when a packet is waiting for them, so an
+    // unconstrained link costs no event per credit return.
+    CreditReturns returns;
     Picos wake_at = kNoWake;  // when the pending wake-up (on_credits) is due; kNoWake if none
     Picos head_since = 0;     // when the packet at the FIFO's head got there
     TracedInt credits_trace, queue_trace;
