@@ -1,8 +1,9 @@
 #pragma once
-// Entries in (time, order made) order: the calendar's actions and the trace's held changes.
-// The heap moves only 16-byte keys (the sifts move little); each entry waits in a slot of its
-// own, reused once taken, so nothing allocates once the working size is reached. Entries due at
-// the same time come out in the order they were put in, which keeps runs deterministic.
+// Entries in (time, order made) order: the calendar's actions due far ahead (beside its bucket
+// ring, time_bucket_queue.hpp) and the trace's held changes. The heap moves only 16-byte keys
+// (the sifts move little); each entry waits in a slot of its own, reused once taken, so nothing
+// allocates once the working size is reached. Entries due at the same time come out in the order
+// they were put in, which keeps runs deterministic.
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
