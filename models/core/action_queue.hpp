@@ -44,7 +44,8 @@ class Calendar {
   // A thread running ahead of the kernel (lookahead.hpp) that schedules an action does not wake
   // the calendar through the kernel at once: nothing but that thread runs until it hands control
   // back, and the thread runs the calendar's steps itself when its own waits reach them. The
-  // wake-up is kept here and given to the kernel when the thread leaves its run ahead.
+  // wake-up is kept (Lookahead::calendar_kept_at) and given to the kernel when the thread leaves
+  // its run ahead.
   // Gives a kept wake-up to the kernel (the thread running ahead hands control back).
   void give_kept_wake();
 
@@ -81,8 +82,6 @@ class Calendar {
   bool replay_pending_ = false;  // the next wake-up first replays a run ahead's notifications
   bool armed_ = false;           // event_ is notified (for armed_at_)
   Picos armed_at_ = 0;           // when the kernel wakes the calendar next (when armed_)
-  bool kept_ = false;            // a wake-up at kept_at_ waits for the thread ahead to leave
-  Picos kept_at_ = 0;
   sc_core::sc_event event_;
 };
 

@@ -76,13 +76,15 @@ Picos Calendar::run_ahead(Picos t, Picos limit, bool& ran) {
 }
 
 bool Calendar::run_for_thread(Picos t) {
-  if (running_ || replay_pending_ || !(armed_ || kept_) || queue_.empty()) return false;
+  const Picos kept = Lookahead::calendar_kept_at();  // kNever: none
+  if (running_ || replay_pending_ || !(armed_ || kept != Lookahead::kNever) || queue_.empty())
+    return false;
   const Picos from = now_ps();  // the thread's model time
   if (std::max(queue_.front_time(), from) >= t) return false;
   // The calendar's steps may run here only if nothing but the calendar's own wake-up is due
   // before them: ask the kernel without it (and put it back if something else is). A kept
   // wake-up is not in the kernel: nothing to take out.
-  const Picos wake = armed_ ? (kept_ ? std::min(armed_at_, kept_at_) : armed_at_) : kept_at_;
+  const Picos wake = armed_ ? std::min(armed_at_, kept) : kept;
   if (Lookahead::kernel_due() < wake) return false;
   const bool was_armed = armed_;
   const Picos armed_at = armed_at_;
@@ -96,8 +98,7 @@ bool Calendar::run_for_thread(Picos t) {
     if (was_armed) wake_at(armed_at);
     return false;
   }
-  kept_ = false;  // the steps run now; what is left is asked for again below
-  Lookahead::calendar_kept(Lookahead::kNever);
+  Lookahead::calendar_kept(Lookahead::kNever);  // the steps run now; what is left asks again
   running_ = true;
   bool ran = false;
   const Picos reached = run_ahead(from, limit, ran);
@@ -141,16 +142,14 @@ void Calendar::arm() {
   // Kept until the thread hands control back (each kernel notification and its later removal
   // cost more than the action itself). The kernel's own wake-up, if earlier, already covers it.
   if (armed_ && armed_at_ <= t) return;
-  if (!kept_ || t < kept_at_) kept_at_ = t;
-  kept_ = true;
-  Lookahead::calendar_kept(kept_at_);
+  if (t < Lookahead::calendar_kept_at()) Lookahead::calendar_kept(t);
 }
 
 void Calendar::give_kept_wake() {
-  if (!kept_) return;
-  kept_ = false;
+  const Picos kept = Lookahead::calendar_kept_at();
+  if (kept == Lookahead::kNever) return;
   Lookahead::calendar_kept(Lookahead::kNever);
-  wake_at(kept_at_);
+  wake_at(kept);
 }
 
 void Calendar::wake_at(Picos t) {

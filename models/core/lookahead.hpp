@@ -96,6 +96,7 @@ class Lookahead {
   // The calendar keeps its wake-up at `t` out of the kernel while a thread runs ahead
   // (Calendar::arm); kNever once it gave it to the kernel. The thread counts it as due.
   static void calendar_kept(Picos t) { calendar_kept_at_ = t; }
+  static Picos calendar_kept_at() { return calendar_kept_at_; }
   static constexpr Picos kNever = std::numeric_limits<Picos>::max();
   static bool calendar_deferred() { return !deferred_.empty(); }
   // Ends a run ahead: model time goes back to the kernel's (or to the model time of the thread
