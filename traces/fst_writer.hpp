@@ -45,6 +45,8 @@ class FstWriter final : public TraceWriter {
 
   // Value-change blocks complete on disk so far.
   std::uint64_t blocks_written() const { return blocks_.load(); }
+  // GTKWave's readers refuse an FST without a block of changes.
+  bool cut_file_is_readable() const noexcept override { return blocks_.load() != 0; }
 
  private:
   void write_header() override;
@@ -83,6 +85,8 @@ class FstWriter final : public TraceWriter {
   std::size_t block_limit_ = kFirstBlockBytes;  // this block's size, doubling up to the max
   std::uint64_t scopes_ = 0;
   std::atomic<std::uint64_t> blocks_{0};
+  static_assert(std::atomic<std::uint64_t>::is_always_lock_free,
+                "cut_file_is_readable() reads it in a signal handler");
   std::uint64_t first_time_ = 0;  // of the trace (the initial values)
   std::uint64_t last_time_ = 0;   // the latest timestamp in a written block
   // The signals in the order the hierarchy lists them: readers number the variables (their

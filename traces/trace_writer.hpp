@@ -79,6 +79,10 @@ class TraceWriter : public TraceSink {
   }
   bool started() const { return started_; }
   bool finished() const { return finished_; }
+  // Whether the temporary file, cut where it stands now (an interrupted run), is one a viewer
+  // opens. Async-signal-safe (an interrupt handler asks): reads an atomic at most. A VCD is
+  // text, readable as far as it goes; an FST only once a block of changes is complete.
+  virtual bool cut_file_is_readable() const noexcept { return true; }
 
   // The scope tree of the declarations, for an encoder's header: each scope's signals first,
   // then its sub-scopes, both in declaration order (top-level signals come first, outside any

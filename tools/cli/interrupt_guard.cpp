@@ -58,16 +58,23 @@ void InterruptGuard::commit_ends() {
   pthread_sigmask(SIG_SETMASK, &blocked_before_, nullptr);
 }
 
-// Only async-signal-safe calls (write, rename, raise).
+// Only async-signal-safe calls (write, rename, unlink, raise) and an atomic load.
 void InterruptGuard::on_signal(int sig) {
   const InterruptGuard* g = instance_;
   say(sig == SIGINT ? "\nhcasim run: interrupted by SIGINT"
                     : "\nhcasim run: interrupted by SIGTERM");
   say("; the run is incomplete: no summary.json or latency.csv was written");
-  if (g && g->tracing_ && std::rename(g->trace_temp_.c_str(), g->trace_partial_.c_str()) == 0) {
-    say("; partial output: ");
-    say(g->trace_partial_.c_str());
-    say(" (the trace up to the interruption)");
+  if (g && g->tracing_) {
+    const TraceWriter* w = g->writer_.load();
+    if (w && w->cut_file_is_readable()) {
+      if (std::rename(g->trace_temp_.c_str(), g->trace_partial_.c_str()) == 0) {
+        say("; partial output: ");
+        say(g->trace_partial_.c_str());
+        say(" (the trace up to the interruption)");
+      }
+    } else if (::unlink(g->trace_temp_.c_str()) == 0) {
+      say("; no trace kept: the interruption came before its first block was written");
+    }
   }
   say("\n");
   raise(sig);  // the handler was reset (SA_RESETHAND): this ends the process once we return

@@ -4,11 +4,15 @@
 // says where it is and that no summary was written, and the process then dies of the signal as
 // it would have, so a shell or a sweep sees the interruption (docs/bad-input.md). An FST trace is
 // readable up to its last complete block of changes (traces/fst_writer.hpp), so
-// trace.fst.partial holds the trace up to shortly before the interruption.
+// trace.fst.partial holds the trace up to shortly before the interruption; interrupted before
+// its first block, it is not a file a viewer opens and is removed instead.
 #include <signal.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <string>
+
+#include "traces/trace_writer.hpp"
 
 namespace hcasim::cli {
 
@@ -18,7 +22,8 @@ class InterruptGuard {
   static constexpr const char* kPartialFstTrace = "trace.fst.partial";
 
   // Installs the handler for SIGINT and SIGTERM (unless the parent ignores them: nohup, a
-  // background job). `trace_temp` is renamed to `trace_partial` on a signal when `tracing`.
+  // background job). On a signal while `tracing`, `trace_temp` is renamed to `trace_partial`
+  // when the writer given to trace_written_by() says the cut file is readable, else removed.
   InterruptGuard(std::string trace_temp, std::string trace_partial, bool tracing);
   ~InterruptGuard();  // restores the previous handlers
   InterruptGuard(const InterruptGuard&) = delete;
@@ -29,6 +34,10 @@ class InterruptGuard {
   void commit_begins();
   void commit_ends();
 
+  // The writer of `trace_temp`, asked on a signal; it must outlive the guard (declare it
+  // first) or be replaced by nullptr before it goes.
+  void trace_written_by(const TraceWriter* writer) { writer_.store(writer); }
+
  private:
   static void on_signal(int sig);
 
@@ -36,6 +45,8 @@ class InterruptGuard {
   std::string trace_temp_;
   std::string trace_partial_;
   bool tracing_;
+  std::atomic<const TraceWriter*> writer_{nullptr};
+  static_assert(std::atomic<const TraceWriter*>::is_always_lock_free, "read in the handler");
   struct sigaction old_int_ {};
   struct sigaction old_term_ {};
   sigset_t blocked_before_{};

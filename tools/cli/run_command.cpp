@@ -176,19 +176,21 @@ int simulate(const RunOptions& opt) {
   const bool fst = scenario.trace == "fst";
   const std::string trace_name = fst ? "trace.fst" : "trace.vcd";
   const std::string trace_path = (out_dir / trace_name).string();
+  std::unique_ptr<TraceWriter> writer;
+  std::unique_ptr<TimeOrderingSink> ordered;
+  std::unique_ptr<BackgroundTraceSink> background;  // destroyed first: its thread stops first
+  // After the writer: gone before it, so the handler never asks a destroyed writer.
   InterruptGuard interrupt(
       trace_path + ".tmp",  // the writers' temporary (AtomicFile)
       (out_dir / (fst ? InterruptGuard::kPartialFstTrace : InterruptGuard::kPartialTrace)).string(),
       tracing);
-  std::unique_ptr<TraceWriter> writer;
-  std::unique_ptr<TimeOrderingSink> ordered;
-  std::unique_ptr<BackgroundTraceSink> background;  // destroyed first: its thread stops first
   TraceSink* trace = nullptr;
   if (tracing) {
     if (fst)
       writer = std::make_unique<FstWriter>(trace_path);
     else
       writer = std::make_unique<VcdWriter>(trace_path);
+    interrupt.trace_written_by(writer.get());
     if (!opt.trace_window.empty()) writer->set_window(window.start_ps, window.end_ps);
     ordered = std::make_unique<TimeOrderingSink>(*writer);
     background = std::make_unique<BackgroundTraceSink>(*ordered);

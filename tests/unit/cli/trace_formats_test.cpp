@@ -100,31 +100,36 @@ TEST(TraceFst, TheSameSeedGivesByteIdenticalFiles) {
   EXPECT_EQ(snapshot(dir / "a"), snapshot(dir / "b"));
 }
 
-TEST(TraceFst, AnInterruptedRunLeavesAReadablePartialTraceOnly) {
-  if (!have_gtkwave_tools()) GTEST_SKIP() << "fst2vcd (Debian package gtkwave) missing";
-  const fs::path dir = fresh_dir();
-  const Child child = start_program(
+// The value-change blocks the header of an FST file counts (0 when it is too short to say).
+std::uint64_t fst_blocks_counted(const fs::path& fst) {
+  // header block: type (1), length (8), start and end time, endianness double, memory, scopes,
+  // variables, handles (8 each: 1 + 8 * 8), then the block count (8, big-endian)
+  constexpr std::size_t kCountAt = 65;
+  const std::string bytes = read_text(fst);
+  if (bytes.size() < kCountAt + 8) return 0;
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < 8; ++i) n = n << 8 | static_cast<unsigned char>(bytes[kCountAt + i]);
+  return n;
+}
+
+Child endless_fst_run(const fs::path& dir) {
+  return start_program(
       kExe,
       {"run", kPingpong, "--set", "pingpong.count=1000000000", "--trace", "fst", "--out", "res"},
       dir);
-  // The writer puts its header on disk when the run starts; the file grows next when the first
-  // block of changes is written (the hierarchy waits in the file's buffer until then). Kill it
-  // then: after a fixed time a fast build would leave hundreds of megabytes of changes for
-  // fst2vcd to convert back (20 s covers a loaded machine or a sanitizer build elaborating).
+}
+
+// Killed once the first block of changes is on disk (after a fixed time a fast build would
+// leave hundreds of megabytes of changes for fst2vcd to convert back; 20 s covers a loaded
+// machine or a sanitizer build elaborating).
+TEST(TraceFst, AnInterruptedRunLeavesAReadablePartialTraceOnly) {
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "fst2vcd (Debian package gtkwave) missing";
+  const fs::path dir = fresh_dir();
+  const Child child = endless_fst_run(dir);
   const fs::path tmp = dir / "res" / "trace.fst.tmp";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  std::error_code ec;
-  std::uintmax_t first = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const std::uintmax_t size = fs::file_size(tmp, ec);
-    if (!ec && size > 0) {
-      if (first == 0)
-        first = size;
-      else if (size > first)
-        break;
-    }
+  while (std::chrono::steady_clock::now() < deadline && fst_blocks_counted(tmp) == 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
   kill(child.pid, SIGINT);
   const RunResult r = wait_program(child);
   EXPECT_EQ(r.signal, SIGINT) << describe(r);
@@ -133,6 +138,34 @@ TEST(TraceFst, AnInterruptedRunLeavesAReadablePartialTraceOnly) {
   const Vcd back = fst_as_vcd(dir / "res" / "trace.fst.partial", dir);
   EXPECT_FALSE(back.vars.empty());
   EXPECT_GT(back.times.size(), 1u);  // time went on past the initial values
+}
+
+// GTKWave's readers refuse an FST without a block of changes, so a run interrupted before its
+// first one keeps no trace at all rather than a file that will not open. Killed as soon as the
+// file exists: whichever side of the first block the signal lands, what is left opens.
+TEST(TraceFst, AnEarlyInterruptionLeavesNoTraceOrAReadableOne) {
+  if (!have_gtkwave_tools()) GTEST_SKIP() << "fst2vcd (Debian package gtkwave) missing";
+  const fs::path dir = fresh_dir();
+  const Child child = endless_fst_run(dir);
+  const fs::path tmp = dir / "res" / "trace.fst.tmp";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::error_code ec;
+  while (std::chrono::steady_clock::now() < deadline && !fs::exists(tmp, ec))
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  kill(child.pid, SIGINT);
+  const RunResult r = wait_program(child);
+  EXPECT_EQ(r.signal, SIGINT) << describe(r);
+  EXPECT_FALSE(fs::exists(tmp));
+  if (fs::exists(dir / "res" / "trace.fst.partial")) {
+    EXPECT_NE(r.err.find("partial output: res/trace.fst.partial"), std::string::npos) << r.err;
+    EXPECT_FALSE(fst_as_vcd(dir / "res" / "trace.fst.partial", dir).vars.empty());
+  } else {
+    EXPECT_NE(r.err.find("; no trace kept: the interruption came before its first block was "
+                         "written"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(outputs_under(dir / "res"), std::vector<std::string>{});
+  }
 }
 
 // trace.fst.tmp.hier is what GTKWave's vcd2fst left when it was killed (hcasim used it to write
