@@ -6,8 +6,8 @@
 namespace hcasim {
 
 BackgroundTraceSink::BackgroundTraceSink(TimeOrderingSink& ordered, std::size_t block_changes)
-    : ordered_(ordered),
-      collecting_(block_changes ? block_changes : 1),
+    : collecting_(block_changes ? block_changes : 1),
+      ordered_(ordered),
       passing_(collecting_.size()),
       worker_([this] { pass_on(); }) {}
 
@@ -53,10 +53,10 @@ std::uint64_t BackgroundTraceSink::flush_all() {
 }
 
 void BackgroundTraceSink::pass_on() {
-  for (std::size_t i = 0; i < to_pass_; ++i) {
-    const Note& n = passing_[i];
-    ordered_.change_at(n.id, n.t, n.bits, n.real, n.now);
-  }
+  TimeOrderingSink& ordered = ordered_;
+  const Note* n = passing_.data();
+  for (const Note* const end = n + to_pass_; n != end; ++n)
+    ordered.change_at(n->id, n->t, n->bits, n->real, n->now);
 }
 
 }  // namespace hcasim

@@ -11,14 +11,16 @@
 #include <vector>
 
 #include "models/core/trace_source.hpp"
+#include "traces/host_cache_line.hpp"
 #include "traces/time_ordering_sink.hpp"
 #include "traces/worker_thread.hpp"
 
 namespace hcasim {
 
-class BackgroundTraceSink : public TraceSink {
+// Its two threads' fields are on separate cache lines (kHostCacheLine).
+class alignas(kHostCacheLine) BackgroundTraceSink : public TraceSink {
  public:
-  static constexpr std::size_t kDefaultBlockChanges = std::size_t{1} << 12;  // 128 KiB of notes
+  static constexpr std::size_t kDefaultBlockChanges = std::size_t{1} << 14;  // 512 KiB of notes
   explicit BackgroundTraceSink(TimeOrderingSink& ordered,
                                std::size_t block_changes = kDefaultBlockChanges);
   ~BackgroundTraceSink() override = default;  // the worker finishes its block, then stops
@@ -56,12 +58,15 @@ class BackgroundTraceSink : public TraceSink {
   void hand_over();  // waits for the worker's block, swaps, starts the worker on this one
   void pass_on();    // on the worker: every note of its block to the TimeOrderingSink
 
-  TimeOrderingSink& ordered_;
-  std::vector<Note> collecting_;  // the simulation thread's
+  // The simulation thread's, written at every note.
+  std::vector<Note> collecting_;
   std::size_t collected_ = 0;
-  std::vector<Note> passing_;  // the worker's while it runs
+  // The worker's while it runs.
+  alignas(kHostCacheLine) TimeOrderingSink& ordered_;
+  std::vector<Note> passing_;
   std::size_t to_pass_ = 0;
-  WorkerThread worker_;  // last: started once the rest is in place, stopped first
+  // Last: started once the rest is in place, stopped first.
+  alignas(kHostCacheLine) WorkerThread worker_;
 };
 
 }  // namespace hcasim

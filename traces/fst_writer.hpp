@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "traces/atomic_file.hpp"
+#include "traces/host_cache_line.hpp"
 #include "traces/trace_writer.hpp"
 #include "traces/worker_thread.hpp"
 #include "traces/zlib_deflater.hpp"
@@ -127,11 +128,13 @@ class FstWriter final : public TraceWriter {
     std::uint64_t first_time = 0;
     std::uint64_t last_time = 0;
   };
+  // The two threads' fields on cache lines of their own (kHostCacheLine).
   Block collecting_;
-  Block writing_;                          // owned by the encoding thread while it works
-  std::vector<std::uint64_t> last_index_;  // per signal: time index of its last change here
-  std::vector<std::uint64_t> values_;      // per signal: its latest value
-  std::size_t block_used_ = 0;             // bytes in collecting_'s chains and times
+  alignas(kHostCacheLine) Block writing_;  // owned by the encoding thread while it works
+  // Per signal: the time index of its last change in this block.
+  alignas(kHostCacheLine) std::vector<std::uint64_t> last_index_;
+  std::vector<std::uint64_t> values_;  // per signal: its latest value
+  std::size_t block_used_ = 0;         // bytes in collecting_'s chains and times
 
   // design decision: zlib and the disk write run on a thread of their own, so that a traced
   // run's wall time does not include them when a second core is free. The bytes written are
@@ -140,11 +143,11 @@ class FstWriter final : public TraceWriter {
   std::unique_ptr<WorkerThread> encoder_;
 
   // The encoding thread's.
-  std::vector<std::uint8_t> body_;       // scratch: a block's bytes
-  std::vector<std::uint8_t> scratch_;    // scratch: an uncompressed section
-  std::vector<std::uint8_t> header_;     // scratch: the header block
-  std::vector<std::int64_t> positions_;  // scratch: where each chain starts
-  ZlibDeflater deflater_;                // holds a compressed section
+  alignas(kHostCacheLine) std::vector<std::uint8_t> body_;  // scratch: a block's bytes
+  std::vector<std::uint8_t> scratch_;                       // scratch: an uncompressed section
+  std::vector<std::uint8_t> header_;                        // scratch: the header block
+  std::vector<std::int64_t> positions_;                     // scratch: where each chain starts
+  ZlibDeflater deflater_;                                   // holds a compressed section
 };
 
 }  // namespace hcasim

@@ -18,10 +18,12 @@
 #include "models/core/sim_time.hpp"
 #include "models/core/time_ordered_slots.hpp"
 #include "models/core/trace_source.hpp"
+#include "traces/host_cache_line.hpp"
 
 namespace hcasim {
 
-class TimeOrderingSink : public TraceSink {
+// On cache lines of its own: a background thread may run it (kHostCacheLine).
+class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
  public:
   explicit TimeOrderingSink(TraceSink& out) : out_(out), ring_(kBuckets) {}
 
@@ -67,7 +69,7 @@ class TimeOrderingSink : public TraceSink {
     std::uint64_t bits;  // the value; a real's bits
     bool before(const Held& o) const { return t != o.t ? t < o.t : order < o.order; }
   };
-  struct Bucket {
+  struct alignas(kHostCacheLine) Bucket {
     std::vector<Held> items;  // capacity is kept between uses
     std::uint32_t head = 0;   // items before it are emitted
     bool sorted = true;       // items from head on are in (time, order) order

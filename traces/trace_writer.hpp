@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "models/core/trace_source.hpp"
+#include "traces/host_cache_line.hpp"
 
 namespace hcasim {
 
@@ -28,7 +29,8 @@ namespace hcasim {
 // Misuse is a programming error and throws std::logic_error: declaring after start (message
 // names the signal), a duplicate path, a change or finish at a time before the last change, a
 // change after finish, an unknown id, or a change of the wrong kind (integer vs real).
-class TraceWriter : public TraceSink {
+// On cache lines of its own: a background thread runs it (kHostCacheLine).
+class alignas(kHostCacheLine) TraceWriter : public TraceSink {
  public:
   enum class Kind { Integer, Enum, Real };
 
@@ -117,8 +119,10 @@ class TraceWriter : public TraceSink {
   std::string path_;
   std::vector<Signal> signals_;
   std::unordered_set<std::string> paths_;
-  // What a change touches, per signal in one cache line's reach (reals as their bit pattern).
-  struct State {
+  // What a change touches, per signal on a cache line of its own: the vector is allocated by
+  // the simulation's thread and written by the trace's, so none of its lines is shared with
+  // the simulation's data (kHostCacheLine). Reals as their bit pattern.
+  struct alignas(kHostCacheLine) State {
     std::uint64_t current = 0;  // latest value reported
     std::uint64_t written = 0;  // last value in the file
     std::uint64_t mask = 0;     // width mask for integers, all ones for reals

@@ -39,7 +39,9 @@ void VcdWriter::write_header() {
       throw std::logic_error("VCD identifier code longer than 8 characters: " + c);
     std::memset(codes_[i].text, 0, sizeof codes_[i].text);
     std::memcpy(codes_[i].text, c.data(), c.size());
-    codes_[i].len = static_cast<std::uint32_t>(c.size());
+    codes_[i].len = static_cast<std::uint8_t>(c.size());
+    codes_[i].real = signals()[i].kind == Kind::Real;
+    codes_[i].one_bit = !codes_[i].real && signals()[i].width == 1;
   }
   std::string out;
   out += "$version hcasim $end\n";
@@ -163,21 +165,20 @@ void VcdWriter::write_time(std::uint64_t time_ps) {
 }
 
 void VcdWriter::write_value(SignalId id, std::uint64_t v) {
-  const Signal& sig = signals()[id];
+  const Code& code = codes_[id];
   char* const start = room();
   char* p = start;
-  if (sig.kind == Kind::Real) {
+  if (code.real) {
     *p++ = 'r';
     p = std::to_chars(p, p + 64, bits_real(v)).ptr;  // shortest text that round-trips
     *p++ = ' ';
-  } else if (sig.width == 1) {
+  } else if (code.one_bit) {
     *p++ = static_cast<char>('0' + (v & 1));
   } else {
     *p++ = 'b';
     p = write_binary(p, v);
     *p++ = ' ';
   }
-  const Code& code = codes_[id];
   std::memcpy(p, code.text, sizeof code.text);  // the record's room has the slack
   p += code.len;
   *p++ = '\n';

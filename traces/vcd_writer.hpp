@@ -57,10 +57,14 @@ class VcdWriter final : public TraceWriter {
   void drain_out();
   std::vector<char> out_ = std::vector<char>(1 << 20);
   std::size_t out_used_ = 0;
-  // Each signal's identifier code, padded to 8 bytes so it is copied with one store.
+  // What write_value needs of each signal: its identifier code, padded to 8 bytes so it is
+  // copied with one store, and how its value is written. Made by write_header, on the thread
+  // that writes (the declarations are the simulation thread's: kHostCacheLine).
   struct Code {
     char text[8];
-    std::uint32_t len;
+    std::uint8_t len;
+    bool real;
+    bool one_bit;
   };
   std::vector<Code> codes_;
   // The digits of the last time stamp's whole microseconds (write_time).
