@@ -36,6 +36,9 @@ void BackgroundTraceSink::change_real(SignalId id, std::uint64_t t, double v) {
 }
 
 void BackgroundTraceSink::hand_over() {
+#if defined(__SSE2__) && defined(__x86_64__)
+  _mm_sfence();  // the streamed notes are visible before the worker is told of them
+#endif
   worker_.wait();  // its block is passed on: the buffers may swap
   std::swap(collecting_, passing_);
   to_pass_ = std::exchange(collected_, 0);

@@ -7,8 +7,13 @@
 // the notes. Errors of the stages behind (a misused signal, a failed write) come back at the
 // next hand-over, flush_all() or declaration.
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
+
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "models/core/trace_source.hpp"
 #include "traces/host_cache_line.hpp"
@@ -44,15 +49,29 @@ class alignas(kHostCacheLine) BackgroundTraceSink : public TraceSink {
   std::uint64_t flush_all();
 
  private:
-  struct Note {
+  struct Note {         // four words (note() streams them)
     std::uint64_t t;    // when the change takes effect
     std::uint64_t now;  // simulated time when it was made
     SignalId id;
     bool real;
     std::uint64_t bits;
   };
+  static_assert(sizeof(Note) == 32, "note() streams a note as four words");
   void note(const Note& n) {
+#if defined(__SSE2__) && defined(__x86_64__)
+    // Streamed past the cache: the block's lines were last read by the worker's core, and
+    // ordinary stores would each wait to take a line back from it, holding up the stores
+    // behind them (hand_over() fences before the worker reads them).
+    std::uint64_t w[4];
+    std::memcpy(w, &n, sizeof w);
+    auto* p = reinterpret_cast<long long*>(&collecting_[collected_++]);
+    _mm_stream_si64(p, static_cast<long long>(w[0]));
+    _mm_stream_si64(p + 1, static_cast<long long>(w[1]));
+    _mm_stream_si64(p + 2, static_cast<long long>(w[2]));
+    _mm_stream_si64(p + 3, static_cast<long long>(w[3]));
+#else
     collecting_[collected_++] = n;
+#endif
     if (collected_ == collecting_.size()) hand_over();
   }
   void hand_over();  // waits for the worker's block, swaps, starts the worker on this one
