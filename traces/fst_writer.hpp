@@ -30,11 +30,13 @@ namespace hcasim {
 // their width (enums too: the .gtkw filters name their values), reals as IEEE doubles.
 class FstWriter final : public TraceWriter {
  public:
-  // design decision: 8 MiB of encoded changes per block keeps the writer's memory small against
-  // the model's while a block still holds hundreds of thousands of changes (zlib works well on
-  // it). Blocks start at kFirstBlockBytes and double up to the block size, so that a short or
-  // interrupted run has its first changes on disk soon.
-  static constexpr std::size_t kDefaultBlockBytes = std::size_t{8} << 20;
+  // design decision: 2 MiB of encoded changes per block keeps the writer's memory small against
+  // the model's while a block still holds about a hundred thousand changes (zlib works well on
+  // it; the file is 1 % larger than with 8 MiB blocks, and a short run touches a quarter of the
+  // memory, whose first use cost more than the difference: docs/performance.md). Blocks start
+  // at kFirstBlockBytes and double up to the block size, so that a short or interrupted run has
+  // its first changes on disk soon.
+  static constexpr std::size_t kDefaultBlockBytes = std::size_t{2} << 20;
   static constexpr std::size_t kFirstBlockBytes = std::size_t{64} << 10;
 
   // Opens "<path>.tmp"; throws std::runtime_error if it cannot be created (the directory must
