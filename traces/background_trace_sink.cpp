@@ -7,8 +7,8 @@ namespace hcasim {
 
 BackgroundTraceSink::BackgroundTraceSink(TimeOrderingSink& ordered, std::size_t block_changes)
     : collecting_(block_changes ? block_changes : 1),
-      ordered_(ordered),
       passing_(collecting_.size()),
+      ordered_(ordered),
       worker_([this] { pass_on(); }) {}
 
 TraceSink::SignalId BackgroundTraceSink::declare_integer(const std::string& path, unsigned width,

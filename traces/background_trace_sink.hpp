@@ -81,9 +81,9 @@ class alignas(kHostCacheLine) BackgroundTraceSink : public TraceSink {
   std::vector<Note> collecting_;
   std::size_t collected_ = 0;
   // The worker's while it runs.
-  alignas(kHostCacheLine) TimeOrderingSink& ordered_;
-  std::vector<Note> passing_;
+  alignas(kHostCacheLine) std::vector<Note> passing_;
   std::size_t to_pass_ = 0;
+  TimeOrderingSink& ordered_;
   // Last: started once the rest is in place, stopped first.
   alignas(kHostCacheLine) WorkerThread worker_;
 };
