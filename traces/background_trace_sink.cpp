@@ -32,7 +32,7 @@ TraceSink::SignalId BackgroundTraceSink::declare_real(const std::string& path, d
 void BackgroundTraceSink::change_real(SignalId id, std::uint64_t t, double v) {
   std::uint64_t bits;
   std::memcpy(&bits, &v, sizeof bits);
-  note(Note{t, now_ps(), id, true, bits});
+  note(t, now_ps(), id, true, bits);
 }
 
 void BackgroundTraceSink::hand_over() {

@@ -6,8 +6,8 @@
 // this stage; on a machine with a free core the trace costs the simulation little more than
 // the notes. Errors of the stages behind (a misused signal, a failed write) come back at the
 // next hand-over, flush_all() or declaration.
+#include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -39,7 +39,7 @@ class alignas(kHostCacheLine) BackgroundTraceSink : public TraceSink {
 
   // Hot path: a 32-byte note, no allocation.
   void change_integer(SignalId id, std::uint64_t t, std::uint64_t v) override {
-    note(Note{t, now_ps(), id, false, v});
+    note(t, now_ps(), id, false, v);
   }
   void change_real(SignalId id, std::uint64_t t, double v) override;
 
@@ -57,20 +57,21 @@ class alignas(kHostCacheLine) BackgroundTraceSink : public TraceSink {
     std::uint64_t bits;
   };
   static_assert(sizeof(Note) == 32, "note() streams a note as four words");
-  void note(const Note& n) {
+  void note(std::uint64_t t, std::uint64_t now, SignalId id, bool real, std::uint64_t bits) {
+    Note* const to = &collecting_[collected_++];
 #if defined(__SSE2__) && defined(__x86_64__)
     // Streamed past the cache: the block's lines were last read by the worker's core, and
     // ordinary stores would each wait to take a line back from it, holding up the stores
-    // behind them (hand_over() fences before the worker reads them).
-    std::uint64_t w[4];
-    std::memcpy(w, &n, sizeof w);
-    auto* p = reinterpret_cast<long long*>(&collecting_[collected_++]);
-    _mm_stream_si64(p, static_cast<long long>(w[0]));
-    _mm_stream_si64(p + 1, static_cast<long long>(w[1]));
-    _mm_stream_si64(p + 2, static_cast<long long>(w[2]));
-    _mm_stream_si64(p + 3, static_cast<long long>(w[3]));
+    // behind them (hand_over() fences before the worker reads them). The words are made in
+    // registers (x86 is little-endian: id, then real, in the third).
+    static_assert(offsetof(Note, id) == 16 && offsetof(Note, real) == 20);
+    auto* p = reinterpret_cast<long long*>(to);
+    _mm_stream_si64(p, static_cast<long long>(t));
+    _mm_stream_si64(p + 1, static_cast<long long>(now));
+    _mm_stream_si64(p + 2, static_cast<long long>(id | std::uint64_t{real} << 32));
+    _mm_stream_si64(p + 3, static_cast<long long>(bits));
 #else
-    collecting_[collected_++] = n;
+    *to = Note{t, now, id, real, bits};
 #endif
     if (collected_ == collecting_.size()) hand_over();
   }

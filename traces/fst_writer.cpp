@@ -259,10 +259,10 @@ void FstWriter::put_block(std::uint8_t type, const std::vector<std::uint8_t>& bo
 void FstWriter::write_time(std::uint64_t time_ps) {
   Block& b = collecting_;
   if (block_used_ >= block_limit_ && b.time_count != 0) flush_block();
-  std::uint8_t entry[Chain::kMaxEntry];
   // The first entry of a block is absolute, the others are deltas.
+  std::uint8_t* const entry = b.times.room();
   std::uint8_t* end = varint_at(entry, b.time_count == 0 ? time_ps : time_ps - b.last_time);
-  b.times.append(entry, static_cast<std::size_t>(end - entry));
+  b.times.added(static_cast<std::size_t>(end - entry));
   if (b.time_count == 0) b.first_time = time_ps;
   b.last_time = time_ps;
   ++b.time_count;
@@ -283,7 +283,8 @@ void FstWriter::write_value(SignalId id, std::uint64_t bits) {
   const std::uint64_t delta = index - last_index_[id];
   last_index_[id] = index;
   values_[id] = bits;
-  std::uint8_t entry[Chain::kMaxEntry];
+  Chain& chain = collecting_.chains[id];
+  std::uint8_t* const entry = chain.room();
   std::uint8_t* p = entry;
   if (e.real) {
     p = varint_at(p, (delta << 1) | 1);
@@ -296,7 +297,7 @@ void FstWriter::write_value(SignalId id, std::uint64_t bits) {
     const std::uint64_t aligned = bits << e.shift;
     for (unsigned b = e.bytes; b-- > 0;) *p++ = static_cast<std::uint8_t>(aligned >> (8 * b));
   }
-  collecting_.chains[id].append(entry, static_cast<std::size_t>(p - entry));
+  chain.added(static_cast<std::size_t>(p - entry));
   block_used_ += static_cast<std::size_t>(p - entry);
 }
 

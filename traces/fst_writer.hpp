@@ -96,18 +96,21 @@ class FstWriter final : public TraceWriter {
   // "handles") in that order, and the geometry, starting values and chains follow it.
   std::vector<SignalId> order_;
 
-  // A signal's changes in the block being collected. Appends are short fixed-size copies
-  // (the hot path: one per value change), growth doubles.
+  // A signal's changes in the block being collected. An entry is written in place at the end
+  // (room(), then added()): built in a buffer of its own and copied, its bytes were read back
+  // wider than they were stored, and such a load waits until the stores leave the store buffer.
+  // Growth doubles.
   struct Chain {
     static constexpr std::size_t kMaxEntry = 20;  // a varint of up to 10 bytes, 8 value bytes
     std::unique_ptr<std::uint8_t[]> bytes;
     std::size_t size = 0;
     std::size_t capacity = 0;
-    void append(const std::uint8_t (&entry)[kMaxEntry], std::size_t n) {
+    // Where the next entry goes, with room for kMaxEntry bytes.
+    std::uint8_t* room() {
       if (capacity - size < kMaxEntry) grow();
-      std::memcpy(bytes.get() + size, entry, kMaxEntry);  // a constant size: no call
-      size += n;
+      return bytes.get() + size;
     }
+    void added(std::size_t n) { size += n; }
     void grow();
   };
 
