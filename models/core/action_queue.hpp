@@ -41,12 +41,11 @@ class Calendar {
   // unchanged. Only Lookahead calls it.
   bool run_for_thread(Picos t);
 
-  // A thread running ahead of the kernel (lookahead.hpp) that schedules an action does not wake
-  // the calendar through the kernel at once: nothing but that thread runs until it hands control
-  // back, and the thread runs the calendar's steps itself when its own waits reach them. The
-  // wake-up is kept (Lookahead::calendar_kept_at) and given to the kernel when the thread leaves
-  // its run ahead.
-  // Gives a kept wake-up to the kernel (the thread running ahead hands control back).
+  // Gives a kept wake-up to the kernel: the thread running ahead hands control back. (A thread
+  // running ahead of the kernel, lookahead.hpp, that schedules an action does not wake the
+  // calendar through the kernel at once: nothing but that thread runs until it hands control
+  // back, and it runs the calendar's steps itself when its own waits reach them. The wake-up is
+  // kept meanwhile: Lookahead::calendar_kept_at.)
   void give_kept_wake();
 
   // Called whenever the calendar runs empty: models that defer bookkeeping (lazily absorbed
