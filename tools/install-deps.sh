@@ -8,7 +8,7 @@ packages=(
   libsystemc-dev                 # SystemC 2.3 + TLM-2.0 (pkg-config: systemc, tlm)
   libboost-program-options-dev   # CLI and INI scenario files
   nlohmann-json3-dev             # summary.json
-  zlib1g-dev                     # the FST trace writer's compression
+  libdeflate-dev                 # the FST trace writer's compression
   libgtest-dev libgmock-dev      # unit tests
   libbenchmark-dev               # native benchmarks
   gtkwave                        # fst2vcd/vcd2fst used by the trace tests; viewer for users

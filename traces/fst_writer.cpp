@@ -10,10 +10,8 @@
 //                start ("bits"), one chain of changes per signal, the table of chain positions,
 //                the time table (varint deltas) with its lengths at the end
 // Varints are little-endian base-128 (LEB128). Chains and time tables are zlib streams when that
-// is smaller, else stored as they are.
+// is smaller, else stored as they are (DEFLATE by libdeflate: deflate_compressor.hpp).
 #include "traces/fst_writer.hpp"
-
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -47,10 +45,10 @@ constexpr char kVersion[] = "hcasim";
 // design decision: no wall-clock date, so identical runs give identical files.
 constexpr char kDate[] = "none (identical runs give identical files)";
 
-// design decision: zlib's fastest level. The chains are regular (small time deltas, few
-// distinct values), so even it makes the file 12-28x smaller than the VCD (docs/performance.md)
+// design decision: libdeflate's fastest level. The chains are regular (small time deltas, few
+// distinct values), so even it makes the file 14-30x smaller than the VCD (docs/performance.md)
 // at a fraction of the higher levels' time; chains of a few bytes are stored as they are.
-constexpr int kZlibLevel = 1;
+constexpr int kDeflateLevel = 1;
 constexpr std::size_t kCompressFrom = 32;
 
 void put_u64(std::vector<std::uint8_t>& out, std::uint64_t v) {
@@ -90,30 +88,13 @@ std::uint8_t* varint_at(std::uint8_t* p, std::uint64_t v) {
   return p;
 }
 
-std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& in) {
-  z_stream zs{};
-  // windowBits 15 + 16: a gzip wrapper (modification time 0: deterministic).
-  if (deflateInit2(&zs, kZlibLevel, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    throw std::runtime_error("FST trace: zlib failed to start");
-  std::vector<std::uint8_t> out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32);
-  zs.next_in = const_cast<Bytef*>(in.data());
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = out.data();
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int status = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  if (status != Z_STREAM_END) throw std::runtime_error("FST trace: zlib failed to compress");
-  return out;
-}
-
 }  // namespace
 
 FstWriter::FstWriter(std::string path, std::size_t block_bytes)
     : TraceWriter(path),
       file_(std::move(path)),
       max_block_bytes_(block_bytes == 0 ? 1 : block_bytes),
-      deflater_(kZlibLevel) {
+      deflater_(kDeflateLevel) {
   block_limit_ = std::min(kFirstBlockBytes, max_block_bytes_);
 }
 
@@ -127,7 +108,7 @@ void FstWriter::wait_for_encoder() {
 
 std::size_t FstWriter::compress(const std::uint8_t* in, std::size_t n) {
   if (n < kCompressFrom) return 0;
-  const std::size_t size = deflater_.compress(in, n);
+  const std::size_t size = deflater_.zlib(in, n);
   return size < n ? size : 0;
 }
 
@@ -229,8 +210,8 @@ void FstWriter::write_hierarchy_and_geometry() {
       [&] { hier.push_back(kUpscope); });
   body_.clear();
   put_u64(body_, hier.size());
-  const std::vector<std::uint8_t> zipped = gzip(hier);
-  body_.insert(body_.end(), zipped.begin(), zipped.end());
+  const std::size_t zipped = deflater_.gzip(hier.data(), hier.size());
+  put_bytes(body_, deflater_.data(), zipped);
   put_block(kBlockHierarchyGzip, body_);
 
   scratch_.clear();

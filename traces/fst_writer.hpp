@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "traces/atomic_file.hpp"
+#include "traces/deflate_compressor.hpp"
 #include "traces/host_cache_line.hpp"
 #include "traces/trace_writer.hpp"
 #include "traces/worker_thread.hpp"
-#include "traces/zlib_deflater.hpp"
 
 namespace hcasim {
 
@@ -31,8 +31,8 @@ namespace hcasim {
 class FstWriter final : public TraceWriter {
  public:
   // design decision: 2 MiB of encoded changes per block keeps the writer's memory small against
-  // the model's while a block still holds about a hundred thousand changes (zlib works well on
-  // it; the file is 1 % larger than with 8 MiB blocks, and a short run touches a quarter of the
+  // the model's while a block still holds about a hundred thousand changes (compression works well
+  // on it; the file is 1 % larger than with 8 MiB blocks, and a short run touches a quarter of the
   // memory, whose first use cost more than the difference: docs/performance.md). Blocks start
   // at kFirstBlockBytes and double up to the block size, so that a short or interrupted run has
   // its first changes on disk soon.
@@ -141,7 +141,7 @@ class FstWriter final : public TraceWriter {
   std::vector<std::uint64_t> values_;  // per signal: its latest value
   std::size_t block_used_ = 0;         // bytes in collecting_'s chains and times
 
-  // design decision: zlib and the disk write run on a thread of their own, so that a traced
+  // design decision: compression and the disk write run on a thread of their own, so that a traced
   // run's wall time does not include them when a second core is free. The bytes written are
   // the same whatever the timing.
   // Started with the header; encodes writing_ (traces/worker_thread.hpp).
@@ -152,7 +152,7 @@ class FstWriter final : public TraceWriter {
   std::vector<std::uint8_t> scratch_;                       // scratch: an uncompressed section
   std::vector<std::uint8_t> header_;                        // scratch: the header block
   std::vector<std::int64_t> positions_;                     // scratch: where each chain starts
-  ZlibDeflater deflater_;                                   // holds a compressed section
+  DeflateCompressor deflater_;                              // holds a compressed section
 };
 
 }  // namespace hcasim
