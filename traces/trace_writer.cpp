@@ -159,17 +159,11 @@ void TraceWriter::change_real(SignalId id, std::uint64_t time_ps, double value) 
 }
 
 void TraceWriter::record(SignalId id, std::uint64_t time_ps, std::uint64_t bits, bool real) {
-  if (id >= state_.size()) {
-    throw std::logic_error("trace '" + path() + "': unknown signal id " + std::to_string(id));
-  }
+  // The checks cost a comparison each; what they throw is built out of line (misuse()), so
+  // that this path, run for every change, stays short.
+  if (id >= state_.size() || finished_) misuse(id, time_ps, real);
   State& st = state_[id];
-  if (finished_) {
-    throw std::logic_error("trace signal '" + signals_[id].path + "' changed after finish");
-  }
-  if (st.real != real) {
-    throw std::logic_error("trace signal '" + signals_[id].path + "' changed as " +
-                           (real ? "a real" : "an integer") + " but declared otherwise");
-  }
+  if (st.real != real || time_ps < last_time_) misuse(id, time_ps, real);
   if (!started_) {
     // A change at time 0 before the trace started (a model setting its value during
     // elaboration) is the signal's initial value, so signals may still be declared after it.
@@ -178,11 +172,6 @@ void TraceWriter::record(SignalId id, std::uint64_t time_ps, std::uint64_t bits,
       return;
     }
     start();
-  }
-  if (time_ps < last_time_) {
-    throw std::logic_error("trace signal '" + signals_[id].path + "' changed at " +
-                           std::to_string(time_ps) + " ps, before the last change at " +
-                           std::to_string(last_time_) + " ps");
   }
   last_time_ = time_ps;
   if (time_ps < window_start_) {  // before the window: it only sets the values at its start
@@ -201,6 +190,22 @@ void TraceWriter::record(SignalId id, std::uint64_t time_ps, std::uint64_t bits,
   }
 }
 
+void TraceWriter::misuse(SignalId id, std::uint64_t time_ps, bool real) const {
+  if (id >= state_.size()) {
+    throw std::logic_error("trace '" + path() + "': unknown signal id " + std::to_string(id));
+  }
+  if (finished_) {
+    throw std::logic_error("trace signal '" + signals_[id].path + "' changed after finish");
+  }
+  if (state_[id].real != real) {
+    throw std::logic_error("trace signal '" + signals_[id].path + "' changed as " +
+                           (real ? "a real" : "an integer") + " but declared otherwise");
+  }
+  throw std::logic_error("trace signal '" + signals_[id].path + "' changed at " +
+                         std::to_string(time_ps) + " ps, before the last change at " +
+                         std::to_string(last_time_) + " ps");
+}
+
 void TraceWriter::time_for_value() {
   if (time_written_ && last_written_time_ == pending_time_) return;
   write_time(pending_time_);
@@ -217,16 +222,17 @@ void TraceWriter::flush_pending() {
     for (State& st : state_) values.push_back(st.written = st.current);
     write_initial_values(values);
     initial_written_ = true;
+    for (SignalId id : pending_) state_[id].pending = false;
   } else {
     for (SignalId id : pending_) {
       State& st = state_[id];
+      st.pending = false;
       if (st.current == st.written) continue;
       time_for_value();
       st.written = st.current;
       write_value(id, st.written);
     }
   }
-  for (SignalId id : pending_) state_[id].pending = false;
   pending_.clear();
 }
 

@@ -113,6 +113,9 @@ class alignas(kHostCacheLine) TraceWriter : public TraceSink {
   SignalId add_signal(const std::string& path, Kind kind, unsigned width,
                       std::vector<std::string> labels, std::uint64_t initial_bits);
   void record(SignalId id, std::uint64_t time_ps, std::uint64_t bits, bool real);
+  // Throws the std::logic_error that describes record()'s misuse (a check failed).
+  [[noreturn, gnu::cold, gnu::noinline]] void misuse(SignalId id, std::uint64_t time_ps,
+                                                     bool real) const;
   void flush_pending();
   void time_for_value();
 

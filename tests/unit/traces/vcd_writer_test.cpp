@@ -512,6 +512,23 @@ TEST(VcdWriterErrors, TimeGoingBackwardsThrows) {
   EXPECT_THROW(w.finish(300), std::logic_error);
 }
 
+TEST(VcdWriterErrors, EachMisusedChangeSaysWhatWentWrong) {
+  const fs::path dir = test_dir();
+  VcdWriter w((dir / "trace.vcd").string());
+  const auto a = w.declare_integer("m.a", 8, 0);
+  auto says = [](std::string message, const char* what) {
+    EXPECT_NE(message.find(what), std::string::npos) << message;
+  };
+  says(logic_error_message([&] { w.change_integer(a + 7, 10, 1); }), "unknown signal id 7");
+  says(logic_error_message([&] { w.change_real(a, 10, 1.0); }),
+       "'m.a' changed as a real but declared otherwise");
+  w.change_integer(a, 100, 1);
+  says(logic_error_message([&] { w.change_integer(a, 99, 2); }),
+       "'m.a' changed at 99 ps, before the last change at 100 ps");
+  w.finish(100);
+  says(logic_error_message([&] { w.change_integer(a, 200, 4); }), "'m.a' changed after finish");
+}
+
 TEST(VcdWriterErrors, DuplicatePathThrows) {
   const fs::path dir = test_dir();
   VcdWriter w((dir / "trace.vcd").string());
