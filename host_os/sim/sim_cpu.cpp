@@ -103,7 +103,11 @@ void SimCpu::set_thread_state(CpuState s) {
     owner_->set_state(s == CpuState::kRunning ? ThreadState::kRunning : ThreadState::kSpinning);
 }
 
-void SimCpu::occupy(Picos d, CpuState s, bool kernel) {
+bool SimCpu::owner_shows_running() const {
+  return owner_ == nullptr || owner_->state() == ThreadState::kRunning;
+}
+
+void SimCpu::occupy_full(Picos d, CpuState s, bool kernel) {
   if (d == 0) return;
   if (kernel) {  // the kernel context is not preempted (an ISR waits for the running DPC)
     Lookahead::wait_for(d);

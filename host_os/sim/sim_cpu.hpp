@@ -20,6 +20,7 @@
 // switch to another task for a while (state other_task; the thread is ready meanwhile).
 #include <systemc>
 
+#include <cassert>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -152,7 +153,25 @@ class SimCpu {
 
   // ---- used by SimContext, SimThread and SimPlatform -----------------------------------------
   // Occupies the CPU for `d` in state `s` (running or spinning). Thread context: preemptible.
-  void occupy(Picos d, CpuState s, bool kernel);
+  void occupy(Picos d, CpuState s, bool kernel) {
+    // The common case, a dozen per posted work request, on a short path: a thread's charge
+    // in the state it already shows, with the CPU to itself, no timer tick to schedule and
+    // nothing else due before it ends (its thread runs ahead: lookahead.hpp). It does what
+    // occupy_full() would do then; anything else takes that.
+    // (A thread that owns the CPU shows "running" whenever the CPU's thread side does and no
+    // kernel work is pending: set_thread_state() would set nothing; asserted.)
+    if (!kernel && !kernel_busy_ && s == thread_state_ && s == CpuState::kRunning && d != 0 &&
+        state_.get() == static_cast<std::uint64_t>(s)) {
+      assert(owner_shows_running());
+      const Picos t0 = now_ps();
+      if (t0 >= tick_quiet_from_ && t0 + d <= tick_quiet_until_ &&
+          Lookahead::advance_if_ahead(t0 + d)) {
+        running_ps_ += d;
+        return;
+      }
+    }
+    occupy_full(d, s, kernel);
+  }
   // Waits while the kernel context (ISR/DPC) has the CPU; the thread is ready meanwhile.
   void yield_to_kernel() {
     if (kernel_busy_) wait_for_kernel();
@@ -195,6 +214,8 @@ class SimCpu {
     Picos other_task_ps = 0;  // after the ISR, another task has the CPU this long
   };
 
+  void occupy_full(Picos d, CpuState s, bool kernel);
+  bool owner_shows_running() const;  // no owner, or its state is "running"
   void wait_for_kernel();
   void kernel_loop();
   void show(CpuState s) { state_.set(static_cast<std::uint64_t>(s)); }

@@ -57,6 +57,9 @@ class Lookahead {
   static void wait_on(const sc_core::sc_event_or_list& e);
   // Until `t` or `e` (sc_core::wait(time, event)).
   static void wait_for_or(Picos d, const sc_core::sc_event& e) { wait_until_or(now_ps() + d, e); }
+  // wait_until(t)'s case without the kernel: if the calling thread runs ahead and nothing is
+  // due up to t, its time moves to t and this returns true; otherwise false, nothing done.
+  static bool advance_if_ahead(Picos t) { return advance_ahead(t); }
   // Brings the kernel to the calling thread's model time.
   static void sync();
   // Any form of sc_core::wait, once the kernel is at the thread's model time (for code such as
