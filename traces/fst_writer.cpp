@@ -46,7 +46,7 @@ constexpr char kVersion[] = "hcasim";
 constexpr char kDate[] = "none (identical runs give identical files)";
 
 // design decision: libdeflate's fastest level. The chains are regular (small time deltas, few
-// distinct values), so even it makes the file 14-30x smaller than the VCD (docs/performance.md)
+// distinct values), so even it makes the file 13-30x smaller than the VCD (docs/performance.md)
 // at a fraction of the higher levels' time; chains of a few bytes are stored as they are.
 constexpr int kDeflateLevel = 1;
 constexpr std::size_t kCompressFrom = 32;
