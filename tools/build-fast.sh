@@ -42,12 +42,17 @@ runs=(
   "storage|workloads/scenarios/storage.ini|--trace none"
   "cq_fanin|workloads/scenarios/cq_fanin.ini|--trace none"
 )
+# Every run of the set through hcasim binary $1, outputs in $train/$2<name>.
+run_all() {
+  for r in "${runs[@]}"; do
+    IFS='|' read -r name scenario options <<<"$r"
+    # shellcheck disable=SC2086  # options are words
+    "$1" run "$scenario" $options --out "$train/$2$name" >/dev/null
+  done
+}
+
 echo "fast build: 2/3 training runs"
-for r in "${runs[@]}"; do
-  IFS='|' read -r name scenario options <<<"$r"
-  # shellcheck disable=SC2086  # options are words
-  "$build/tools/hcasim" run "$scenario" $options --out "$train/$name" >/dev/null
-done
+run_all "$build/tools/hcasim" ""
 
 echo "fast build: 3/3 optimized build"
 configure "-fprofile-use -fprofile-partial-training -Wno-missing-profile"
@@ -55,12 +60,10 @@ cmake --build "$build" -j "$jobs" --target hcasim
 
 if [ -n "$reference" ]; then
   # The same scenarios through both binaries: summaries, latencies and traces byte-identical.
+  run_all "$build/tools/hcasim" fast-
+  run_all "$reference" ref-
   for r in "${runs[@]}"; do
-    IFS='|' read -r name scenario options <<<"$r"
-    # shellcheck disable=SC2086
-    "$build/tools/hcasim" run "$scenario" $options --out "$train/fast-$name" >/dev/null
-    # shellcheck disable=SC2086
-    "$reference" run "$scenario" $options --out "$train/ref-$name" >/dev/null
+    IFS='|' read -r name _ <<<"$r"
     for f in summary.json latency.csv trace.vcd trace.fst; do
       [ -e "$train/ref-$name/$f" ] || continue
       if ! cmp -s "$train/fast-$name/$f" "$train/ref-$name/$f"; then

@@ -165,7 +165,7 @@ class SimCpu {
       assert(owner_shows_running());
       const Picos t0 = now_ps();
       if (t0 >= tick_quiet_from_ && t0 + d <= tick_quiet_until_ &&
-          Lookahead::advance_if_ahead(t0 + d)) {
+          Lookahead::advance_ahead(t0 + d)) {
         running_ps_ += d;
         return;
       }

@@ -57,9 +57,17 @@ class Lookahead {
   static void wait_on(const sc_core::sc_event_or_list& e);
   // Until `t` or `e` (sc_core::wait(time, event)).
   static void wait_for_or(Picos d, const sc_core::sc_event& e) { wait_until_or(now_ps() + d, e); }
-  // wait_until(t)'s case without the kernel: if the calling thread runs ahead and nothing is
-  // due up to t, its time moves to t and this returns true; otherwise false, nothing done.
-  static bool advance_if_ahead(Picos t) { return advance_ahead(t); }
+  // The common case of a thread's wait, on its own: the calling thread is ahead already and
+  // the kernel has nothing due before `t` (as last asked): its model time moves to `t` and this
+  // returns true (what run_ahead_to would do then, without its other cases). Otherwise false,
+  // nothing done.
+  static bool advance_ahead(Picos t) {
+    if (mode_ != Mode::kThread || !next_known_ || t >= next_ || t >= horizon_ ||
+        t >= calendar_kept_at_ || owner_ != sc_core::sc_get_current_process_b())
+      return false;
+    if (t > ModelClock::now) ModelClock::now = t;
+    return true;
+  }
   // Brings the kernel to the calling thread's model time.
   static void sync();
   // Any form of sc_core::wait, once the kernel is at the thread's model time (for code such as
@@ -124,16 +132,6 @@ class Lookahead {
     std::string name;            // kSpawn only
   };
   static bool clear_until(Picos t);
-  // The common case of a thread's wait, on its own: the calling thread is ahead already and
-  // the kernel has nothing due before `t` (as last asked): its model time moves to `t`. What
-  // run_ahead_to would do then, without its other cases.
-  static bool advance_ahead(Picos t) {
-    if (mode_ != Mode::kThread || !next_known_ || t >= next_ || t >= horizon_ ||
-        t >= calendar_kept_at_ || owner_ != sc_core::sc_get_current_process_b())
-      return false;
-    if (t > ModelClock::now) ModelClock::now = t;
-    return true;
-  }
   static void wait_until_full(Picos t);
   static void wait_until_or_full(Picos t, const sc_core::sc_event& e);
   // The calling thread's time moves to `t` without the kernel if it can (true); otherwise the

@@ -5,7 +5,6 @@
 #include <libdeflate.h>
 
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "traces/deflate_compressor.hpp"
