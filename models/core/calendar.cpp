@@ -117,7 +117,7 @@ bool Calendar::run_for_thread(Picos t) {
 
 void Calendar::run_at(Picos now) {
   bool ran = false;
-  while (!queue_.empty() && queue_.front_time() <= now) {
+  while (queue_.front_time() <= now) {  // an empty queue's front time is later than any
     Picos t;
     const Action a = queue_.pop(t);
     ++executed_;

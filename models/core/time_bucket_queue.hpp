@@ -10,6 +10,7 @@
 // buckets). A heap (TimeOrderedSlots) holds the few entries made further ahead (timeouts); the
 // earliest of the two fronts comes out first, so the order is exactly that of a single heap.
 // Nothing allocates once the working size is reached.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <stdexcept>
@@ -27,26 +28,27 @@ class TimeBucketQueue {
     head_.fill(kNone);
     tail_.fill(kNone);
   }
-  void reserve(std::size_t n) {
-    nodes_.reserve(n);
-    free_.reserve(n);
-  }
+  void reserve(std::size_t n) { nodes_.reserve(n); }
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
-  Picos front_time() const { return front_t_; }  // (when not empty)
+  // The earliest entry's time; kEmpty (later than any time) when the queue is empty, so that
+  // "is anything due by t" is one comparison.
+  Picos front_time() const { return front_t_; }
+  static constexpr Picos kEmpty = ~Picos{0};
 
   // Adds `v`, due at `t`; true if it is now the earliest entry (an entry due at the same time
   // as the earliest one comes after it).
   bool push(Picos t, const T& v) {
-    const bool earliest = size_++ == 0 || t < front_t_;
+    const bool earliest = t < front_t_;
     if (earliest) front_t_ = t;
     std::uint64_t k = t >> kBucketShift;
-    if (size_ == 1) cursor_ = k;  // nothing else pending: the ring starts here
+    if (size_++ == 0) cursor_ = k;  // nothing else pending: the ring starts here
     // design decision: an entry due before the ring's first bucket (an action scheduled for a
     // time already past) joins that bucket, in time order: it still comes out first.
     if (k < cursor_) k = cursor_;
     if (k - cursor_ >= kBuckets) {
       far_.push(t, v);
+      far_t_ = far_.front_time();
       return earliest;
     }
     const std::uint32_t n = take_node();
@@ -55,7 +57,8 @@ class TimeBucketQueue {
     node.next = kNone;
     node.value = v;
     const std::size_t b = k % kBuckets;
-    if (head_[b] == kNone) {  // an empty bucket
+    if (head_[b] == kNone) {           // an empty bucket
+      if (summary_ == 0) cursor_ = k;  // the ring's first bucket is the only non-empty one
       head_[b] = tail_[b] = n;
       mark(b);
     } else if (nodes_[tail_[b]].t <= t) {  // the usual case: after everything in the bucket
@@ -64,35 +67,45 @@ class TimeBucketQueue {
     } else {
       insert_inside(b, n);
     }
-    if (in_ring_++ == 0) cursor_ = k;  // the ring's first bucket is the only non-empty one
+    // The first bucket's head is the ring's earliest: a later bucket holds only later times.
+    if (t < ring_t_) ring_t_ = t;
     return earliest;
   }
 
   // Takes the earliest entry out; its time goes to `t`.
   T pop(Picos& t) {
     t = front_t_;
-    if (in_ring_ == 0 || (!far_.empty() && far_.front_time() <= front_in_ring())) {
+    --size_;
+    if (far_t_ <= ring_t_) {
       // design decision: a far entry comes before a ring entry due at the same time: it went
       // far because it was made when the ring's first bucket was further back, i.e. earlier.
       const std::uint64_t k = t >> kBucketShift;
       const T v = far_.pop(t);
+      far_t_ = far_.empty() ? kEmpty : far_.front_time();
       // The ring follows time forward when it has nothing of its own (after an idle gap).
-      if (in_ring_ == 0 && k > cursor_) cursor_ = k;
-      after_pop();
+      if (summary_ == 0 && k > cursor_) cursor_ = k;
+      front_t_ = std::min(ring_t_, far_t_);
       return v;
     }
     const std::size_t b = cursor_ % kBuckets;
     const std::uint32_t n = head_[b];
-    const Node& node = nodes_[n];
-    head_[b] = node.next;
-    free_.push_back(n);
-    if (--in_ring_ != 0 && node.next == kNone) {
-      unmark(b);  // the next non-empty bucket becomes the first
-      cursor_ += next_marked(b);
-    } else if (node.next == kNone) {
-      unmark(b);  // the ring stays where it is: nothing later can be due before it
+    Node& node = nodes_[n];
+    const std::uint32_t next = node.next;
+    head_[b] = next;
+    node.next = free_;
+    free_ = n;
+    if (next != kNone) {
+      ring_t_ = nodes_[next].t;
+    } else {
+      unmark(b);
+      if (summary_ != 0) {
+        cursor_ += next_marked(b);  // the next non-empty bucket becomes the first
+        ring_t_ = nodes_[head_[cursor_ % kBuckets]].t;
+      } else {
+        ring_t_ = kEmpty;  // the ring stays where it is: nothing later can be due before it
+      }
     }
-    after_pop();
+    front_t_ = std::min(ring_t_, far_t_);
     return node.value;
   }
 
@@ -104,18 +117,10 @@ class TimeBucketQueue {
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};
   struct Node {
     Picos t;
-    std::uint32_t next;  // in the bucket's list
+    std::uint32_t next;  // in the bucket's list, or in the free list
     T value;
   };
 
-  Picos front_in_ring() const { return nodes_[head_[cursor_ % kBuckets]].t; }
-  void after_pop() {
-    if (--size_ == 0) return;
-    if (in_ring_ == 0)
-      front_t_ = far_.front_time();
-    else
-      front_t_ = far_.empty() ? front_in_ring() : std::min(front_in_ring(), far_.front_time());
-  }
   // Node `n` goes before the bucket's last entry: after the last one due at or before it.
   void insert_inside(std::size_t b, std::uint32_t n) {
     Node& node = nodes_[n];
@@ -130,9 +135,9 @@ class TimeBucketQueue {
     nodes_[p].next = n;
   }
   std::uint32_t take_node() {
-    if (!free_.empty()) {
-      const std::uint32_t n = free_.back();
-      free_.pop_back();
+    if (free_ != kNone) {  // taken nodes are chained through `next`: no vector to push or pop
+      const std::uint32_t n = free_;
+      free_ = nodes_[n].next;
       return n;
     }
     if (nodes_.size() >= kNone) throw std::length_error("more than 2^32 actions pending");
@@ -165,7 +170,7 @@ class TimeBucketQueue {
   static std::size_t ctz(std::uint64_t x) { return std::size_t(__builtin_ctzll(x)); }
 
   std::vector<Node> nodes_;
-  std::vector<std::uint32_t> free_;
+  std::uint32_t free_ = kNone;  // the first node of the free list
   std::array<std::uint32_t, kBuckets> head_;
   std::array<std::uint32_t, kBuckets> tail_;
   std::array<std::uint64_t, kWords> words_{};  // a bit per non-empty bucket slot
@@ -173,8 +178,10 @@ class TimeBucketQueue {
   // The ring's first bucket (time >> kBucketShift, in slot cursor_ % kBuckets): the earliest
   // non-empty one while the ring holds entries, which all lie within kBuckets of it.
   std::uint64_t cursor_ = 0;
-  std::size_t in_ring_ = 0, size_ = 0;
-  Picos front_t_ = 0;        // the earliest entry's time
+  std::size_t size_ = 0;
+  Picos front_t_ = kEmpty;   // the earliest entry's time: min(ring_t_, far_t_)
+  Picos ring_t_ = kEmpty;    // the ring's earliest (the first bucket's head), kEmpty if none
+  Picos far_t_ = kEmpty;     // far_'s earliest, kEmpty if none
   TimeOrderedSlots<T> far_;  // entries beyond the ring's reach
 };
 
