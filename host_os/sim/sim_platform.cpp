@@ -26,14 +26,6 @@ SimPlatform::SimPlatform(const std::vector<SimCpu*>& cpus, const SimPlatformPara
   for (std::size_t i = 0; i < cpus.size(); ++i) cpus[i]->set_index(static_cast<unsigned>(i));
 }
 
-void SimPlatform::access(Context& c, const void* addr, CacheModel::Access kind) {
-  SimCpu& cpu = c.cpu();
-  const Picos now = now_ps();
-  const CacheModel::Result r = cache_.access(cpu.index(), cpu.clock().period_ps(),
-                                             reinterpret_cast<std::uintptr_t>(addr), kind, now);
-  c.busy(r.end - now);  // stalled on memory: the CPU is busy
-}
-
 sc_core::sc_event& SimPlatform::released_event(SpinLock& l) {
   if (!l.released_) l.released_ = std::make_unique<sc_core::sc_event>();  // once per lock
   return *l.released_;
