@@ -186,7 +186,7 @@ Picos PcieLink::dma_read(Picos start, tlm::tlm_generic_payload& gp) {
   // host software cannot see it yet.
   const std::uint64_t lo = gp.get_address(), hi = lo + len;
   for (std::size_t i = 0; i < pending_count_; ++i) {
-    const PendingWrite& w = pending_[(pending_head_ + i) % pending_.size()];
+    const PendingWrite& w = pending_[(pending_head_ + i) & (pending_.size() - 1)];
     const std::uint64_t wlo = w.addr, whi = w.addr + w.data.size();
     if (wlo >= hi || lo >= whi) continue;
     const std::uint64_t b = std::max(lo, wlo), e = std::min(hi, whi);
@@ -204,11 +204,11 @@ Picos PcieLink::dma_write(Picos start, tlm::tlm_generic_payload& gp) {
   if (pending_count_ == pending_.size()) {
     std::vector<PendingWrite> bigger(pending_.size() * 2);
     for (std::size_t i = 0; i < pending_count_; ++i)
-      bigger[i] = std::move(pending_[(pending_head_ + i) % pending_.size()]);
+      bigger[i] = std::move(pending_[(pending_head_ + i) & (pending_.size() - 1)]);
     pending_.swap(bigger);
     pending_head_ = 0;
   }
-  const std::size_t slot = (pending_head_ + pending_count_) % pending_.size();
+  const std::size_t slot = (pending_head_ + pending_count_) & (pending_.size() - 1);
   ++pending_count_;
   PendingWrite& w = pending_[slot];
   w.addr = gp.get_address();
@@ -227,7 +227,7 @@ void PcieLink::land_msi(std::uint64_t vector) {
 void PcieLink::land_write(std::uint64_t) {
   // Upstream writes land in issue order, so the oldest pending write is the one landing.
   PendingWrite& w = pending_[pending_head_];
-  pending_head_ = (pending_head_ + 1) % pending_.size();
+  pending_head_ = (pending_head_ + 1) & (pending_.size() - 1);
   --pending_count_;
   up_inflight_.set(pending_count_);
   memory_.write(w.addr, w.data.data(), w.data.size());

@@ -100,7 +100,9 @@ class PcieLink : public sc_core::sc_module {
   BusyResource down_;
   BusyResource host_tlps_;  // the order of the host's own downstream TLPs
   ActionQueue actions_;
-  std::vector<PendingWrite> pending_;  // ring of writes in flight (they land in FIFO order)
+  // Ring of writes in flight (they land in FIFO order); its size is a power of two (16, then
+  // doubling), so slots are masked, not divided.
+  std::vector<PendingWrite> pending_;
   std::size_t pending_head_ = 0;
   std::size_t pending_count_ = 0;
   WriteWatches<WriteObserver> watches_;
