@@ -3,13 +3,19 @@
 #include <cstring>
 #include <utility>
 
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
 namespace hcasim {
 
 BackgroundTraceSink::BackgroundTraceSink(TimeOrderingSink& ordered, std::size_t block_changes)
-    : collecting_(block_changes ? block_changes : 1),
+    : collecting_((block_changes ? block_changes : 1) * kLogWords),
       passing_(collecting_.size()),
       ordered_(ordered),
-      worker_([this] { pass_on(); }) {}
+      worker_([this] { pass_on(); }) {
+  log_into(collecting_);
+}
 
 TraceSink::SignalId BackgroundTraceSink::declare_integer(const std::string& path, unsigned width,
                                                          std::uint64_t init) {
@@ -32,7 +38,7 @@ TraceSink::SignalId BackgroundTraceSink::declare_real(const std::string& path, d
 void BackgroundTraceSink::change_real(SignalId id, std::uint64_t t, double v) {
   std::uint64_t bits;
   std::memcpy(&bits, &v, sizeof bits);
-  note(t, now_ps(), id, true, bits);
+  log_note(t, now_ps(), id | kLogReal, bits);
 }
 
 void BackgroundTraceSink::hand_over() {
@@ -40,8 +46,10 @@ void BackgroundTraceSink::hand_over() {
   _mm_sfence();  // the streamed notes are visible before the worker is told of them
 #endif
   worker_.wait();  // its block is passed on: the buffers may swap
+  const auto noted = static_cast<std::size_t>(log_at_ - collecting_.data()) / kLogWords;
   std::swap(collecting_, passing_);
-  to_pass_ = std::exchange(collected_, 0);
+  log_into(collecting_);
+  to_pass_ = noted;
   if (to_pass_ != 0) worker_.submit();
 }
 
@@ -57,9 +65,11 @@ std::uint64_t BackgroundTraceSink::flush_all() {
 
 void BackgroundTraceSink::pass_on() {
   TimeOrderingSink& ordered = ordered_;
-  const Note* n = passing_.data();
-  for (const Note* const end = n + to_pass_; n != end; ++n)
-    ordered.change_at(n->id, n->t, n->bits, n->real, n->now);
+  const std::uint64_t* n = passing_.data();
+  for (const std::uint64_t* const end = n + to_pass_ * kLogWords; n != end; n += kLogWords) {
+    const auto id = static_cast<SignalId>(n[2]);
+    ordered.change_at(id, n[0], n[3], (n[2] & kLogReal) != 0, n[1]);
+  }
 }
 
 }  // namespace hcasim

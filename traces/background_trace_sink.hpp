@@ -4,16 +4,12 @@
 // at, in a block; full blocks go to the worker, which hands every change to the
 // TimeOrderingSink as if it were made then. The output is the same, byte for byte, as without
 // this stage; on a machine with a free core the trace costs the simulation little more than
-// the notes. Errors of the stages behind (a misused signal, a failed write) come back at the
-// next hand-over, flush_all() or declaration.
+// the notes (four words each, written inline: TraceSink::note_integer). Errors of the stages behind
+// (a misused signal, a failed write) come back at the next hand-over, flush_all() or declaration.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#if defined(__SSE2__) && defined(__x86_64__)
-#include <emmintrin.h>
-#endif
 
 #include "models/core/trace_source.hpp"
 #include "traces/host_cache_line.hpp"
@@ -37,9 +33,10 @@ class alignas(kHostCacheLine) BackgroundTraceSink : public TraceSink {
                         std::uint64_t init) override;
   SignalId declare_real(const std::string& path, double init) override;
 
-  // Hot path: a 32-byte note, no allocation.
+  // Changes made on the simulation's thread: four words each in the log (TracedInt writes them
+  // inline through TraceSink::note_integer; these are for the callers that name the sink).
   void change_integer(SignalId id, std::uint64_t t, std::uint64_t v) override {
-    note(t, now_ps(), id, false, v);
+    log_note(t, now_ps(), id, v);
   }
   void change_real(SignalId id, std::uint64_t t, double v) override;
 
@@ -49,41 +46,19 @@ class alignas(kHostCacheLine) BackgroundTraceSink : public TraceSink {
   std::uint64_t flush_all();
 
  private:
-  struct Note {         // four words (note() streams them)
-    std::uint64_t t;    // when the change takes effect
-    std::uint64_t now;  // simulated time when it was made
-    SignalId id;
-    bool real;
-    std::uint64_t bits;
-  };
-  static_assert(sizeof(Note) == 32, "note() streams a note as four words");
-  void note(std::uint64_t t, std::uint64_t now, SignalId id, bool real, std::uint64_t bits) {
-    Note* const to = &collecting_[collected_++];
-#if defined(__SSE2__) && defined(__x86_64__)
-    // Streamed past the cache: the block's lines were last read by the worker's core, and
-    // ordinary stores would each wait to take a line back from it, holding up the stores
-    // behind them (hand_over() fences before the worker reads them). The words are made in
-    // registers (x86 is little-endian: id, then real, in the third).
-    static_assert(offsetof(Note, id) == 16 && offsetof(Note, real) == 20);
-    auto* p = reinterpret_cast<long long*>(to);
-    _mm_stream_si64(p, static_cast<long long>(t));
-    _mm_stream_si64(p + 1, static_cast<long long>(now));
-    _mm_stream_si64(p + 2, static_cast<long long>(id | std::uint64_t{real} << 32));
-    _mm_stream_si64(p + 3, static_cast<long long>(bits));
-#else
-    *to = Note{t, now, id, real, bits};
-#endif
-    if (collected_ == collecting_.size()) hand_over();
-  }
+  void log_full() override { hand_over(); }
   void hand_over();  // waits for the worker's block, swaps, starts the worker on this one
   void pass_on();    // on the worker: every note of its block to the TimeOrderingSink
+  void log_into(std::vector<std::uint64_t>& block) {
+    log_at_ = block.data();
+    log_end_ = block.data() + block.size();
+  }
 
-  // The simulation thread's, written at every note.
-  std::vector<Note> collecting_;
-  std::size_t collected_ = 0;
+  // The simulation thread's block (log_at_ points into it).
+  std::vector<std::uint64_t> collecting_;
   // The worker's while it runs.
-  alignas(kHostCacheLine) std::vector<Note> passing_;
-  std::size_t to_pass_ = 0;
+  alignas(kHostCacheLine) std::vector<std::uint64_t> passing_;
+  std::size_t to_pass_ = 0;  // changes in passing_
   TimeOrderingSink& ordered_;
   // Last: started once the rest is in place, stopped first.
   alignas(kHostCacheLine) WorkerThread worker_;

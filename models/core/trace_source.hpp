@@ -2,9 +2,14 @@
 // Trace sources that models own, and the sink interface they report to.
 // Models never know which sink (VCD, none, ...) is connected: the sink is handed in at
 // construction, and a source with no sink costs one branch per change.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "models/core/sim_time.hpp"
 
@@ -29,6 +34,51 @@ class TraceSink {
   // out of order; the sink must order them (see traces/time_ordering_sink.hpp).
   virtual void change_integer(SignalId id, std::uint64_t time_ps, std::uint64_t value) = 0;
   virtual void change_real(SignalId id, std::uint64_t time_ps, double value) = 0;
+
+  // What TracedInt calls: the change made now (simulated time `now`), taking effect at
+  // `time_ps`. A sink that logs its changes for a later stage (traces/background_trace_sink.hpp)
+  // has them written into its log here, inline: a work request makes about fifty changes, and
+  // the virtual call cost as much as the note. Other sinks get change_integer.
+  void note_integer(SignalId id, std::uint64_t time_ps, std::uint64_t now, std::uint64_t value) {
+    if (log_at_)
+      log_note(time_ps, now, id, value);
+    else
+      change_integer(id, time_ps, value);
+  }
+
+  // A logged change: four words, the time it takes effect, the time it was made, the signal
+  // (a real's with kLogReal set) and the value (a real's bits).
+  static constexpr std::size_t kLogWords = 4;
+  static constexpr std::uint64_t kLogReal = std::uint64_t{1} << 32;
+
+ protected:
+  // A logging sink points these at the free part of its current log block ([at, end), a
+  // multiple of kLogWords), or leaves them null.
+  std::uint64_t* log_at_ = nullptr;
+  std::uint64_t* log_end_ = nullptr;
+  // The block is full (log_at_ == log_end_): hand it over and point at a fresh one.
+  virtual void log_full() {}
+  // Writes one change into the log (log_at_ set); `signal` is the id, kLogReal set for a real.
+  void log_note(std::uint64_t time_ps, std::uint64_t now, std::uint64_t signal,
+                std::uint64_t value) {
+    std::uint64_t* const to = log_at_;
+#if defined(__SSE2__) && defined(__x86_64__)
+    // Streamed past the cache: the log's lines were last read by the later stage's core, and
+    // ordinary stores would each wait to take a line back from it. The sink fences before the
+    // stage reads them.
+    _mm_stream_si64(reinterpret_cast<long long*>(to), static_cast<long long>(time_ps));
+    _mm_stream_si64(reinterpret_cast<long long*>(to + 1), static_cast<long long>(now));
+    _mm_stream_si64(reinterpret_cast<long long*>(to + 2), static_cast<long long>(signal));
+    _mm_stream_si64(reinterpret_cast<long long*>(to + 3), static_cast<long long>(value));
+#else
+    to[0] = time_ps;
+    to[1] = now;
+    to[2] = signal;
+    to[3] = value;
+#endif
+    log_at_ = to + kLogWords;
+    if (log_at_ == log_end_) log_full();
+  }
 };
 
 // An integer-valued model variable whose changes go to a sink (if one is attached).
@@ -47,13 +97,16 @@ class TracedInt {
   void set(std::uint64_t v) {
     if (v == value_) return;
     value_ = v;
-    if (sink_) sink_->change_integer(id_, now_ps(), v);
+    if (sink_) {
+      const Picos now = now_ps();
+      sink_->note_integer(id_, now, now, v);
+    }
   }
   // A change that takes effect at `t` >= now (stages whose timing is computed ahead). The
   // sink puts such changes in time order; a signal's future changes must be made in time order.
   void set_at(Picos t, std::uint64_t v) {
     value_ = v;
-    if (sink_) sink_->change_integer(id_, t, v);
+    if (sink_) sink_->note_integer(id_, t, now_ps(), v);
   }
   void inc(std::uint64_t d = 1) { set(value_ + d); }
   void dec(std::uint64_t d = 1) { set(value_ - d); }
