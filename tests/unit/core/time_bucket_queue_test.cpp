@@ -13,13 +13,15 @@ namespace hcasim {
 namespace {
 
 struct Mix {
-  double far = 0.0;   // share of entries beyond the ring (about 4 us)
+  double far = 0.0;   // share of entries beyond the ring's reach (TimeBucketQueue::kReachPs)
   double past = 0.0;  // share due before the last one taken out
   double gap = 0.0;   // share of pops that first jump a long idle gap
   int max_pending = 40;
 };
 
 // Pushes and pops at random against the reference heap; every pop must agree in time and value.
+constexpr Picos kReach = TimeBucketQueue<std::uint64_t>::kReachPs;
+
 void compare_with_heap(std::uint32_t seed, const Mix& mix, int ops) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0.0, 1.0);
@@ -32,8 +34,10 @@ void compare_with_heap(std::uint32_t seed, const Mix& mix, int ops) {
     if (push) {
       Picos t = now + rng() % 3'000'000;  // within 3 us: the ring
       const double r = u(rng);
-      if (r < mix.far)
-        t = now + 4'000'000 + rng() % 2'000'000'000;  // beyond the ring
+      if (r < mix.far && u(rng) < 0.5)
+        t = now + kReach + rng() % 2'000'000'000;  // beyond the ring
+      else if (r < mix.far)
+        t = now + rng() % (2 * kReach);  // anywhere in the ring, or just past it
       else if (r < mix.far + mix.past)
         t = now - std::min<Picos>(now, rng() % 50'000);  // already past
       else if (u(rng) < 0.3)
@@ -82,9 +86,9 @@ TEST(TimeBucketQueue, IdleGapsAndWrappingRoundTheRing) {
 TEST(TimeBucketQueue, TiesAtOneTimeStayInTheOrderMade) {
   TimeBucketQueue<int> q;
   EXPECT_TRUE(q.push(100, 0));
-  EXPECT_FALSE(q.push(100, 1));         // same time: after the first
-  EXPECT_FALSE(q.push(10'000'000, 2));  // far beyond the ring
-  EXPECT_TRUE(q.push(50, 3));           // earlier: the new first
+  EXPECT_FALSE(q.push(100, 1));          // same time: after the first
+  EXPECT_FALSE(q.push(10 * kReach, 2));  // far beyond the ring
+  EXPECT_TRUE(q.push(50, 3));            // earlier: the new first
   EXPECT_FALSE(q.push(100, 4));
   Picos t;
   EXPECT_EQ(q.pop(t), 3);
@@ -93,7 +97,7 @@ TEST(TimeBucketQueue, TiesAtOneTimeStayInTheOrderMade) {
   EXPECT_EQ(q.pop(t), 1);
   EXPECT_EQ(q.pop(t), 4);
   EXPECT_EQ(q.pop(t), 2);
-  EXPECT_EQ(t, 10'000'000u);
+  EXPECT_EQ(t, 10 * kReach);
   EXPECT_TRUE(q.empty());
 }
 
