@@ -3,14 +3,13 @@
 // TimeOrderedSlots, at a fraction of the cost for the calendar's typical load (a few dozen
 // actions pending, nearly all within a few microseconds of now).
 //
-// Entries due within the next kBuckets buckets (about 268 us) of the earliest one wait in a
-// ring of buckets, 65.5 ns wide, each a short list in (time, order made) order: putting one
-// away is an index and (nearly always) an append, taking the earliest is unlinking a list's
-// head, and finding the next non-empty bucket is two bit scans (a bit per bucket, a bit per 64
-// buckets). The width is measured: a bw_send work request makes about ten actions within a
-// microsecond, and buckets of 65.5 ns hold a few each, so most pushes and pops leave the
-// bitmaps alone, while a list is still short to walk for the rare entry made out of order
-// (1 ns buckets cost 2.4 % more instructions per WR, 262 ns ones 3.6 % more with 64 QPs).
+// Entries due within the next kReachPs (about 4 us) of the earliest one wait in a ring of
+// buckets, 1.024 ns wide, each a short list in (time, order made) order: putting one away is an
+// index and (nearly always) an append, taking the earliest is unlinking a list's head, and
+// finding the next non-empty bucket is two bit scans (a bit per bucket, a bit per 64 buckets).
+// design decision: the buckets stay narrow. 16 ns and 65.5 ns buckets took 1-2 % fewer
+// instructions per work request, but with 64 QPs they ran 5-6 % slower by the wall clock:
+// their lists fill, and an entry made out of order walks one, a load waiting on the last.
 // A heap (TimeOrderedSlots) holds the few entries made further ahead (timeouts); the earliest
 // of the two fronts comes out first, so the order is exactly that of a single heap. Nothing
 // allocates once the working size is reached.
@@ -40,7 +39,7 @@ class TimeBucketQueue {
   Picos front_time() const { return front_t_; }
   static constexpr Picos kEmpty = ~Picos{0};
   // How far past the ring's first bucket an entry may be due and still go in the ring.
-  static constexpr Picos kReachPs = Picos{4096} << 16;
+  static constexpr Picos kReachPs = Picos{4096} << 10;
 
   // Adds `v`, due at `t`; true if it is now the earliest entry (an entry due at the same time
   // as the earliest one comes after it).
@@ -116,7 +115,7 @@ class TimeBucketQueue {
   }
 
  private:
-  static constexpr unsigned kBucketShift = 16;  // 65.536 ns per bucket (see above)
+  static constexpr unsigned kBucketShift = 10;  // 1.024 ns per bucket
   static constexpr std::size_t kBuckets = 4096;
   static constexpr std::size_t kWords = kBuckets / 64;
   static_assert(kWords == 64, "one summary word covers the bitmap");
