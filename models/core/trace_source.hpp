@@ -4,6 +4,7 @@
 // construction, and a source with no sink costs one branch per change.
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -56,8 +57,9 @@ class TraceSink {
   // multiple of kLogWords), or leaves them null.
   std::uint64_t* log_at_ = nullptr;
   std::uint64_t* log_end_ = nullptr;
-  // The block is full (log_at_ == log_end_): hand it over and point at a fresh one.
-  virtual void log_full() {}
+  // The block is full (log_at_ == log_end_): hand it over and point at a fresh one. A sink
+  // that sets log_at_ must override it.
+  virtual void log_full() { throw std::logic_error("trace sink: log block full, not handed over"); }
   // Writes one change into the log (log_at_ set); `signal` is the id, kLogReal set for a real.
   void log_note(std::uint64_t time_ps, std::uint64_t now, std::uint64_t signal,
                 std::uint64_t value) {
