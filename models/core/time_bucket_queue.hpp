@@ -38,8 +38,10 @@ class TimeBucketQueue {
   // "is anything due by t" is one comparison.
   Picos front_time() const { return front_t_; }
   static constexpr Picos kEmpty = ~Picos{0};
+  static constexpr unsigned kBucketShift = 10;  // 1.024 ns per bucket
+  static constexpr std::size_t kBuckets = 4096;
   // How far past the ring's first bucket an entry may be due and still go in the ring.
-  static constexpr Picos kReachPs = Picos{4096} << 10;
+  static constexpr Picos kReachPs = Picos{kBuckets} << kBucketShift;
 
   // Adds `v`, due at `t`; true if it is now the earliest entry (an entry due at the same time
   // as the earliest one comes after it).
@@ -115,11 +117,8 @@ class TimeBucketQueue {
   }
 
  private:
-  static constexpr unsigned kBucketShift = 10;  // 1.024 ns per bucket
-  static constexpr std::size_t kBuckets = 4096;
   static constexpr std::size_t kWords = kBuckets / 64;
   static_assert(kWords == 64, "one summary word covers the bitmap");
-  static_assert(kReachPs == Picos{kBuckets} << kBucketShift);
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};
   struct Node {
     Picos t;
