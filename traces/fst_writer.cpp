@@ -78,6 +78,14 @@ void put_bytes(std::vector<std::uint8_t>& out, const void* p, std::size_t n) {
   out.insert(out.end(), b, b + n);
 }
 
+// The 8 bytes of `v` at `p`, most significant first.
+void store_big_endian(std::uint8_t* p, std::uint64_t v) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  std::memcpy(p, &v, sizeof v);
+}
+
 // A varint into `p`; returns the end.
 std::uint8_t* varint_at(std::uint8_t* p, std::uint64_t v) {
   while (v >= 0x80) {
@@ -143,7 +151,7 @@ void FstWriter::write_header() {
     e.real = s.kind == Kind::Real;
     if (!e.real && s.width > 1) {
       e.bytes = static_cast<std::uint8_t>((s.width + 7) / 8);
-      e.shift = static_cast<std::uint8_t>(e.bytes * 8 - s.width);
+      e.lift = static_cast<std::uint8_t>(64 - s.width);
     }
     encodings_.push_back(e);
   }
@@ -259,7 +267,7 @@ void FstWriter::write_initial_values(const std::vector<std::uint64_t>& values) {
 }
 
 void FstWriter::write_value(SignalId id, std::uint64_t bits) {
-  const Encoding e = encodings_[id];
+  const Encoding& e = encodings_[id];
   const std::uint64_t index = collecting_.time_count - 1;
   const std::uint64_t delta = index - last_index_[id];
   last_index_[id] = index;
@@ -275,8 +283,10 @@ void FstWriter::write_value(SignalId id, std::uint64_t bits) {
     p = varint_at(p, (delta << 2) | ((bits & 1) << 1));  // bit 0 clear: the value is 0 or 1
   } else {
     p = varint_at(p, delta << 1);  // bit 0 clear: the bits are packed, most significant first
-    const std::uint64_t aligned = bits << e.shift;
-    for (unsigned b = e.bytes; b-- > 0;) *p++ = static_cast<std::uint8_t>(aligned >> (8 * b));
+    // All eight bytes of the word are stored (the entry's room holds them), its first
+    // e.bytes are the value's; the next entry writes over the others.
+    store_big_endian(p, bits << e.lift);
+    p += e.bytes;
   }
   chain.added(static_cast<std::size_t>(p - entry));
   block_used_ += static_cast<std::size_t>(p - entry);

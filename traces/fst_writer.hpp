@@ -115,11 +115,12 @@ class FstWriter final : public TraceWriter {
   };
 
   // How a signal's values are encoded: a real, one bit, or `bytes` bytes holding the value
-  // shifted left by `shift` (the bits packed from the most significant one).
+  // packed from the most significant bit: the first `bytes` bytes, big-endian, of the value
+  // shifted left by `lift` (64 - its width) to the top of a 64-bit word.
   struct Encoding {
     bool real = false;
     std::uint8_t bytes = 0;  // 0 for one bit
-    std::uint8_t shift = 0;
+    std::uint8_t lift = 0;
   };
   std::vector<Encoding> encodings_;  // per signal
 
