@@ -19,13 +19,17 @@
 #include "models/core/time_ordered_slots.hpp"
 #include "models/core/trace_source.hpp"
 #include "traces/host_cache_line.hpp"
+#include "traces/trace_writer.hpp"
 
 namespace hcasim {
 
 // On cache lines of its own: a background thread may run it (kHostCacheLine).
 class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
  public:
-  explicit TimeOrderingSink(TraceSink& out) : out_(out), ring_(kBuckets) {}
+  // `out` is usually a TraceWriter (VCD, FST): its changes are then handed over without a
+  // virtual call (TraceWriter::change, inlined here).
+  explicit TimeOrderingSink(TraceSink& out)
+      : out_(out), writer_(dynamic_cast<TraceWriter*>(&out)), ring_(kBuckets) {}
 
   SignalId declare_integer(const std::string& path, unsigned width, std::uint64_t init) override {
     return out_.declare_integer(path, width, init);
@@ -38,17 +42,17 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
     return out_.declare_real(path, init);
   }
   void change_integer(SignalId id, std::uint64_t t, std::uint64_t v) override {
-    route(Held{t, 0, id, false, v}, now_ps());
+    route(id, t, v, false, now_ps());
   }
   void change_real(SignalId id, std::uint64_t t, double v) override {
     std::uint64_t bits;
     std::memcpy(&bits, &v, sizeof bits);
-    route(Held{t, 0, id, true, bits}, now_ps());
+    route(id, t, bits, true, now_ps());
   }
   // A change made when simulated time was `now` (a real's bits when `real`), for a stage that
   // hands changes over later (BackgroundTraceSink): the same as making it at `now`.
   void change_at(SignalId id, std::uint64_t t, std::uint64_t bits, bool real, std::uint64_t now) {
-    route(Held{t, 0, id, real, bits}, now);
+    route(id, t, bits, real, now);
   }
   // Emits everything still held (end of simulation); returns the time of the last change
   // emitted so far (a trace must not end before it).
@@ -78,22 +82,34 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
       if (!empty() && h.before(items.back())) sorted = false;
       items.push_back(h);
     }
+    // A new change, made after everything held.
+    void put_new(std::uint64_t t, std::uint64_t order, SignalId id, bool real, std::uint64_t bits) {
+      if (!empty() && t < items.back().t) sorted = false;
+      // Field by field into its place: a Held built aside and copied was read back with wider
+      // loads than its stores, and such a load waits until the stores leave the store buffer.
+      Held& h = items.emplace_back();
+      h.t = t;
+      h.order = order;
+      h.id = id;
+      h.real = real;
+      h.bits = bits;
+    }
   };
 
-  void route(Held h, std::uint64_t now) {
+  void route(SignalId id, std::uint64_t t, std::uint64_t bits, bool real, std::uint64_t now) {
     // Changes made since the last flush at this time are all later than it: nothing is due.
     if (now != flushed_to_) flush_until(now);
-    if (h.t <= now) {
-      emit(h);  // everything held is later than now
+    if (t <= now) {
+      emit(id, t, bits, real);  // everything held is later than now
       return;
     }
-    h.order = order_++;
-    const std::uint64_t k = h.t >> kBucketShift;
+    const std::uint64_t order = order_++;
+    const std::uint64_t k = t >> kBucketShift;
     if (k < first_ + kBuckets) {
-      ring_[k % kBuckets].put(h);
+      ring_[k % kBuckets].put_new(t, order, id, real, bits);
       ++in_ring_;
     } else {
-      far_.push(h.t, h);
+      far_.push(t, Held{t, order, id, real, bits});
     }
   }
 
@@ -119,7 +135,8 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
         b.sorted = true;
       }
       while (!b.empty() && b.items[b.head].t <= now) {
-        emit(b.items[b.head++]);
+        const Held& h = b.items[b.head++];
+        emit(h.id, h.t, h.bits, h.real);
         --in_ring_;
       }
       if (b.empty()) {
@@ -131,18 +148,21 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
     }
   }
 
-  void emit(const Held& h) {
-    last_time_ = h.t;
-    if (h.real) {
+  void emit(SignalId id, std::uint64_t t, std::uint64_t bits, bool real) {
+    last_time_ = t;
+    if (writer_ != nullptr) {
+      writer_->change(id, t, bits, real);
+    } else if (real) {
       double d;
-      std::memcpy(&d, &h.bits, sizeof d);
-      out_.change_real(h.id, h.t, d);
+      std::memcpy(&d, &bits, sizeof d);
+      out_.change_real(id, t, d);
     } else {
-      out_.change_integer(h.id, h.t, h.bits);
+      out_.change_integer(id, t, bits);
     }
   }
 
   TraceSink& out_;
+  TraceWriter* const writer_;   // out_ when it is a TraceWriter, else null
   std::vector<Bucket> ring_;    // bucket k (time >> kBucketShift) in slot k % kBuckets
   std::uint64_t first_ = 0;     // the ring's first bucket (now's, once flushed)
   std::uint64_t in_ring_ = 0;   // changes held in the ring

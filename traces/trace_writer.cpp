@@ -150,44 +150,8 @@ void TraceWriter::start() {
   started_ = true;
 }
 
-void TraceWriter::change_integer(SignalId id, std::uint64_t time_ps, std::uint64_t value) {
-  record(id, time_ps, value, false);
-}
-
 void TraceWriter::change_real(SignalId id, std::uint64_t time_ps, double value) {
-  record(id, time_ps, real_bits(value), true);
-}
-
-void TraceWriter::record(SignalId id, std::uint64_t time_ps, std::uint64_t bits, bool real) {
-  // The checks cost a comparison each; what they throw is built out of line (misuse()), so
-  // that this path, run for every change, stays short.
-  if (id >= state_.size() || finished_) misuse(id, time_ps, real);
-  State& st = state_[id];
-  if (st.real != real || time_ps < last_time_) misuse(id, time_ps, real);
-  if (!started_) {
-    // A change at time 0 before the trace started (a model setting its value during
-    // elaboration) is the signal's initial value, so signals may still be declared after it.
-    if (time_ps == 0) {
-      st.current = bits & st.mask;
-      return;
-    }
-    start();
-  }
-  last_time_ = time_ps;
-  if (time_ps < window_start_) {  // before the window: it only sets the values at its start
-    st.current = bits & st.mask;
-    return;
-  }
-  if (time_ps > window_end_) return;  // after the window
-  if (time_ps > pending_time_) {
-    flush_pending();
-    pending_time_ = time_ps;
-  }
-  st.current = bits & st.mask;
-  if (!st.pending) {
-    st.pending = true;
-    pending_.push_back(id);  // capacity reserved in start(): no allocation
-  }
+  change(id, time_ps, real_bits(value), true);
 }
 
 void TraceWriter::misuse(SignalId id, std::uint64_t time_ps, bool real) const {

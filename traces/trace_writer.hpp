@@ -58,8 +58,13 @@ class alignas(kHostCacheLine) TraceWriter : public TraceSink {
   SignalId declare_real(const std::string& path, double initial) override;
 
   // Hot path: no allocation in steady state.
-  void change_integer(SignalId id, std::uint64_t time_ps, std::uint64_t value) override;
+  void change_integer(SignalId id, std::uint64_t time_ps, std::uint64_t value) override {
+    change(id, time_ps, value, false);
+  }
   void change_real(SignalId id, std::uint64_t time_ps, double value) override;
+  // The same for a value's bits (a real's when `real`), not virtual: the stage in front of the
+  // writer (TimeOrderingSink) calls it for every change, and it is inlined there.
+  void change(SignalId id, std::uint64_t time_ps, std::uint64_t bits, bool real);
 
   // Keeps only [start_ps, end_ps] (see above); before start() and with start_ps <= end_ps, else
   // throws std::logic_error.
@@ -112,8 +117,7 @@ class alignas(kHostCacheLine) TraceWriter : public TraceSink {
   struct Scope;
   SignalId add_signal(const std::string& path, Kind kind, unsigned width,
                       std::vector<std::string> labels, std::uint64_t initial_bits);
-  void record(SignalId id, std::uint64_t time_ps, std::uint64_t bits, bool real);
-  // Throws the std::logic_error that describes record()'s misuse (a check failed).
+  // Throws the std::logic_error that describes change()'s misuse (a check failed).
   [[noreturn, gnu::cold, gnu::noinline]] void misuse(SignalId id, std::uint64_t time_ps,
                                                      bool real) const;
   void flush_pending();
@@ -144,6 +148,38 @@ class alignas(kHostCacheLine) TraceWriter : public TraceSink {
   bool initial_written_ = false;
   bool finished_ = false;
 };
+
+inline void TraceWriter::change(SignalId id, std::uint64_t time_ps, std::uint64_t bits, bool real) {
+  // The checks cost a comparison each; what they throw is built out of line (misuse()), so
+  // that this path, run for every change, stays short.
+  if (id >= state_.size() || finished_) misuse(id, time_ps, real);
+  State& st = state_[id];
+  if (st.real != real || time_ps < last_time_) misuse(id, time_ps, real);
+  if (!started_) {
+    // A change at time 0 before the trace started (a model setting its value during
+    // elaboration) is the signal's initial value, so signals may still be declared after it.
+    if (time_ps == 0) {
+      st.current = bits & st.mask;
+      return;
+    }
+    start();
+  }
+  last_time_ = time_ps;
+  if (time_ps < window_start_) {  // before the window: it only sets the values at its start
+    st.current = bits & st.mask;
+    return;
+  }
+  if (time_ps > window_end_) return;  // after the window
+  if (time_ps > pending_time_) {
+    flush_pending();
+    pending_time_ = time_ps;
+  }
+  st.current = bits & st.mask;
+  if (!st.pending) {
+    st.pending = true;
+    pending_.push_back(id);  // capacity reserved in start(): no allocation
+  }
+}
 
 // The scope tree, built on demand from the dotted paths (only when a header is written).
 struct TraceWriter::Scope {

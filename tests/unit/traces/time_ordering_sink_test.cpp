@@ -6,12 +6,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <random>
+#include <string>
 #include <tuple>
 #include <vector>
 
 #include "models/core/sim_time.hpp"
 #include "recording_sink.hpp"
+#include "trace_test_files.hpp"
+#include "traces/vcd_writer.hpp"
 
 namespace hcasim {
 namespace {
@@ -75,6 +79,65 @@ TEST(TimeOrderingSink, FarAheadAndAcrossLongGapsTheOrderIsTheSortedOrder) {
                    [](const Change& a, const Change& b) { return a.t < b.t; });
   ASSERT_EQ(out.changes.size(), made.size());
   EXPECT_TRUE(out.changes == made);
+}
+
+TEST(TimeOrderingSink, InFrontOfAWriterTheFileIsThatOfTheChangesSorted) {
+  // In front of a trace writer the stage hands changes over by a direct call, not through the
+  // sink interface: the file must be byte for byte the one the writer makes of the same
+  // changes given to it in time order (ties in the order made), integers and reals alike.
+  const auto dir = trace_test::test_dir();
+  VcdWriter through((dir / "through.vcd").string());
+  VcdWriter direct((dir / "direct.vcd").string());
+  for (VcdWriter* w : {&through, &direct}) {
+    w->declare_integer("top.flag", 1, 0);
+    w->declare_integer("top.depth", 5, 3);
+    w->declare_enum("top.state", {"idle", "busy", "wait"}, 0);
+    w->declare_integer("top.bytes", 64, 0);
+    w->declare_real("top.rate", 0.5);
+  }
+  struct Made {
+    std::uint64_t t;
+    TraceSink::SignalId id;
+    std::uint64_t value;  // a real's bits for id 4
+  };
+  ModelTime time;
+  TimeOrderingSink sink(through);
+  std::mt19937_64 rng(2026);
+  std::vector<Made> made;
+  std::uint64_t now = 1;
+  for (int i = 0; i < 20000; ++i) {
+    now += rng() % 3 == 0 ? rng() % 50'000 : 0;
+    time.at(now);
+    const std::uint64_t ahead = rng() % 4 == 0 ? rng() % 6'000'000 : 0;  // some beyond the ring
+    const auto id = static_cast<TraceSink::SignalId>(rng() % 5);
+    std::uint64_t value = rng() % 8;  // repeats: unchanged values are not written again
+    if (id == 4) {
+      const double rate = static_cast<double>(value) / 4;
+      std::memcpy(&value, &rate, sizeof value);
+      sink.change_real(id, now + ahead, rate);
+    } else {
+      sink.change_integer(id, now + ahead, value);
+    }
+    made.push_back({now + ahead, id, value});
+  }
+  const std::uint64_t last = sink.flush_all();
+  std::stable_sort(made.begin(), made.end(),
+                   [](const Made& a, const Made& b) { return a.t < b.t; });
+  ASSERT_EQ(last, made.back().t);
+  for (const Made& m : made) {
+    if (m.id == 4) {
+      double rate;
+      std::memcpy(&rate, &m.value, sizeof rate);
+      direct.change_real(m.id, m.t, rate);
+    } else {
+      direct.change_integer(m.id, m.t, m.value);
+    }
+  }
+  through.finish(last + 1000);
+  direct.finish(last + 1000);
+  const std::string file = trace_test::read_file(dir / "through.vcd");
+  EXPECT_GT(file.size(), 100000u);
+  EXPECT_TRUE(file == trace_test::read_file(dir / "direct.vcd")) << "the two files differ";
 }
 
 TEST(TimeOrderingSink, RealsKeepTheirValue) {
