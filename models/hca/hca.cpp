@@ -77,8 +77,7 @@ std::uint32_t Hca::create_qp(std::uint32_t send_cqn, std::uint32_t recv_cqn, std
   qp.send_cqn = send_cqn;
   qp.recv_cqn = recv_cqn;
   qp.sq.addr = sq_addr;
-  qp.sq.entries = sq_entries;
-  qp.sq.work.resize(sq_entries);
+  qp.sq.allocate(sq_entries, core_.params.sq_stride - sizeof(SendWqeHeader));
   qp.sq.fetch_buf.resize(send_fetcher_.batch_bytes());
   qp.rq.addr = rq_addr;
   qp.rq.entries = rq_entries;

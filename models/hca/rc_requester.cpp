@@ -109,11 +109,11 @@ Packet* RcRequester::data_packet(QpContext& qp, SendWork& w, Picos start, Picos&
   p->payload.resize(chunk);
   if (p->first) w.first_psn = p->psn;
   if (w.hdr.flags & kInline) {
-    std::memcpy(p->payload.data(), w.inline_data.data() + req.tx_offset, chunk);
+    std::memcpy(p->payload.data(), w.inline_data() + req.tx_offset, chunk);
   } else {
     // Gather this packet's bytes from the SGEs that cover [tx_offset, tx_offset + chunk).
     PayloadGather gather(core_, *p, start);
-    walk_sges(w.sge.data(), w.hdr.num_sge, req.tx_offset, chunk,
+    walk_sges(w.sge, w.hdr.num_sge, req.tx_offset, chunk,
               [&](const Sge&, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
                 gather.read(addr, done, take);
                 return true;
@@ -242,7 +242,7 @@ void RcRequester::handle_read_response(QpContext& qp, Packet* p, Picos at) {
   qp.req.retries = 0;
   qp.req.last_progress = at;
   // Scatter into the local SGEs at this response's offset.
-  walk_sges(w.sge.data(), w.hdr.num_sge, (p->psn - w.first_psn) * core_.mtu, p->payload_len,
+  walk_sges(w.sge, w.hdr.num_sge, (p->psn - w.first_psn) * core_.mtu, p->payload_len,
             [&](const Sge&, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
               place_payload(core_, *p, addr, done, take, at);
               return true;

@@ -48,10 +48,10 @@ bool UdTransport::next_packet(QpContext& qp, Packet*& out, Picos& ready) {
   p->payload_len = w.length;
   p->payload.resize(w.length);
   if (w.hdr.flags & kInline) {
-    std::memcpy(p->payload.data(), w.inline_data.data(), w.length);
+    std::memcpy(p->payload.data(), w.inline_data(), w.length);
   } else {
     PayloadGather gather(core_, *p, start);
-    walk_sges(w.sge.data(), w.hdr.num_sge, 0, w.length,
+    walk_sges(w.sge, w.hdr.num_sge, 0, w.length,
               [&](const Sge&, std::uint64_t addr, std::uint32_t done, std::uint32_t take) {
                 gather.read(addr, done, take);
                 return true;

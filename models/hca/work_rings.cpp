@@ -26,7 +26,7 @@ void SendRing::decode(QpContext& qp, std::uint32_t index, const std::uint8_t* by
   const std::uint8_t* body = bytes + sizeof(SendWqeHeader);
   if (w.hdr.flags & kInline) {
     w.length = std::min(w.hdr.inline_len, room);
-    std::memcpy(w.inline_data.data(), body, w.length);
+    std::memcpy(w.sge, body, w.length);  // as bytes (inline_data())
     w.hdr.num_sge = 0;
   } else {
     const std::uint32_t n = std::min<std::uint32_t>(w.hdr.num_sge, room / sizeof(Sge));
