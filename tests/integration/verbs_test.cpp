@@ -301,6 +301,39 @@ TEST(Verbs, SeveralSgesGatherOnSendAndScatterOnReceive) {
   run_bench(b);
 }
 
+TEST(Verbs, InlineMessagesAsLargeAsTheWqeBodyArriveIntactEachFromItsOwnEntry) {
+  // With 512-byte send WQEs the body holds 480 inline bytes. Four inline sends posted as one
+  // list sit decoded side by side in the adapter before they go: each must arrive with its
+  // own bytes, the full-size ones included.
+  Bench b(
+      [](Bench& t) {
+        const std::uint32_t sizes[4] = {480, 1, 479, 240};
+        Sge src[4];
+        Sge dst[4];
+        verbs::SendWr wrs[4];
+        for (int i = 0; i < 4; ++i) {
+          src[i] = t.host_buffer(sizes[i]);
+          fill(t.hm(), src[i], std::uint8_t(31 * i + 5));
+          dst[i] = t.iou_buffer(480);
+          ASSERT_TRUE(t.peer.adapter->post_recv(*t.peer.qp, 10 + i, dst[i]));
+          wrs[i] = t.send(i, &src[i], 1, verbs::kSendSignaled | verbs::kSendInline);
+        }
+        ASSERT_EQ(t.dev->post_send(*t.ctx, *t.qp, wrs, 4), 0);
+        for (int i = 0; i < 4; ++i) {
+          const WorkCompletion r = t.next_iou();
+          EXPECT_EQ(r.wr_id, 10u + i);
+          ASSERT_EQ(r.byte_len, sizes[i]);
+          EXPECT_EQ(std::memcmp(t.hm().at(src[i].addr, sizes[i]), t.im().at(dst[i].addr, sizes[i]),
+                                sizes[i]),
+                    0)
+              << "message " << i;
+        }
+        for (int i = 0; i < 4; ++i) EXPECT_EQ(t.next_host().status, WcStatus::kSuccess);
+      },
+      /*connect=*/true, {{"hca.sq_stride", "512"}});
+  run_bench(b);
+}
+
 TEST(Verbs, EachCallCostsItsCyclesInsideTheGuard) {
   // Memory accesses free: a call's CPU time is the guard's bookkeeping plus the layer's cost
   // parameters, which this test sets to values it can recognise.
