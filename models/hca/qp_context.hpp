@@ -63,7 +63,7 @@ struct SendQueue : WorkQueue<SendWork> {
   std::uint32_t sent = 0;     // WQEs whose packets have all been built
   std::uint32_t acked = 0;    // WQEs completed (the send queue's consumer index)
   std::uint32_t started = 0;  // send WQEs whose first packet was built (for SQD)
-  std::vector<Sge> bodies;    // the entries' bodies, body_slots Sge-sized slots each
+  std::vector<Sge> bodies;    // the entries' bodies, each body_bytes / sizeof(Sge) slots
   // `n` entries, each with a body of `body_bytes` (a multiple of sizeof(Sge)).
   void allocate(std::uint32_t n, std::uint32_t body_bytes) {
     const std::size_t slots = body_bytes / sizeof(Sge);

@@ -95,15 +95,10 @@ TEST(TimeOrderingSink, InFrontOfAWriterTheFileIsThatOfTheChangesSorted) {
     w->declare_integer("top.bytes", 64, 0);
     w->declare_real("top.rate", 0.5);
   }
-  struct Made {
-    std::uint64_t t;
-    TraceSink::SignalId id;
-    std::uint64_t value;  // a real's bits for id 4
-  };
   ModelTime time;
   TimeOrderingSink sink(through);
   std::mt19937_64 rng(2026);
-  std::vector<Made> made;
+  std::vector<Change> made;  // signal 4's values are a real's bits
   std::uint64_t now = 1;
   for (int i = 0; i < 20000; ++i) {
     now += rng() % 3 == 0 ? rng() % 50'000 : 0;
@@ -122,9 +117,9 @@ TEST(TimeOrderingSink, InFrontOfAWriterTheFileIsThatOfTheChangesSorted) {
   }
   const std::uint64_t last = sink.flush_all();
   std::stable_sort(made.begin(), made.end(),
-                   [](const Made& a, const Made& b) { return a.t < b.t; });
+                   [](const Change& a, const Change& b) { return a.t < b.t; });
   ASSERT_EQ(last, made.back().t);
-  for (const Made& m : made) {
+  for (const Change& m : made) {
     if (m.id == 4) {
       double rate;
       std::memcpy(&rate, &m.value, sizeof rate);
