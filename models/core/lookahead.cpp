@@ -45,7 +45,7 @@ void Lookahead::run_for(const sc_core::sc_time& duration) {
 
 Picos Lookahead::kernel_next() {
   if (!next_known_) {
-    sc_core::sc_simcontext* simc = sc_core::sc_get_curr_simcontext();
+    sc_core::sc_simcontext* simc = simcontext();
     sc_core::sc_time next;
     if (sc_core::sc_pending_activity_at_current_time(simc))
       next_ = 0;
@@ -67,7 +67,7 @@ bool Lookahead::clear_until(Picos t) {
 
 bool Lookahead::thread_ahead_here() {
   if (mode_ != Mode::kThread) return false;
-  if (owner_ != sc_core::sc_get_current_process_b()) check_no_thread_ahead();  // throws
+  if (owner_ != current_process()) check_no_thread_ahead();  // throws
   return true;
 }
 
@@ -89,7 +89,7 @@ void Lookahead::check_no_thread_ahead() {
 }
 
 bool Lookahead::run_ahead_to(Picos t) {
-  if (sc_core::sc_get_curr_simcontext()->get_curr_proc_info()->kind != sc_core::SC_THREAD_PROC_)
+  if (simcontext()->get_curr_proc_info()->kind != sc_core::SC_THREAD_PROC_)
     throw std::logic_error("lookahead: a wait outside a thread process");
   const bool ahead = thread_ahead_here();
   if (t <= (ahead ? ModelClock::now : kernel_now_ps())) return true;
@@ -106,7 +106,7 @@ bool Lookahead::run_ahead_to(Picos t) {
   }
   if (clear) {  // nobody else runs before t (so no event can be notified meanwhile)
     mode_ = Mode::kThread;
-    owner_ = sc_core::sc_get_current_process_b();
+    owner_ = current_process();
     ModelClock::now = t;
     ModelClock::ahead = true;
     return true;

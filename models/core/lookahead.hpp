@@ -63,7 +63,7 @@ class Lookahead {
   // nothing done.
   static bool advance_ahead(Picos t) {
     if (mode_ != Mode::kThread || !next_known_ || t >= next_ || t >= horizon_ ||
-        t >= calendar_kept_at_ || owner_ != sc_core::sc_get_current_process_b())
+        t >= calendar_kept_at_ || owner_ != current_process())
       return false;
     if (t > ModelClock::now) ModelClock::now = t;
     return true;
