@@ -6,6 +6,8 @@
 #include <memory>
 #include <vector>
 
+#include <boost/container/vector.hpp>
+
 namespace hcasim {
 
 enum class PacketKind : std::uint8_t {
@@ -60,7 +62,7 @@ struct Packet {
   std::uint32_t rkey = 0;         // RETH
   std::uint32_t dma_len = 0;      // RETH: length of the whole RDMA operation
   std::uint32_t payload_len = 0;
-  std::vector<std::uint8_t> payload;  // capacity: the largest MTU, kept across uses
+  boost::container::vector<std::uint8_t> payload;  // capacity: the largest MTU, kept across uses
   // Not on the wire: the sending adapter's earliest time for the packet's first bit, so that
   // the wire never runs ahead of its payload's DMA stream (cut-through; 0: no bound).
   std::uint64_t wire_floor_ps = 0;
@@ -71,6 +73,13 @@ struct Packet {
   // the receiving adapter read it on the packet's way instead of working out its headers again
   // at every step (a fabric packet is not changed in flight).
   std::uint32_t sent_bytes = 0;
+
+  // Sizes the payload for `n` bytes, which the caller then copies in (inline data, a DMA read).
+  // They are not zeroed first (Boost's default_init): that was a memset and a call per packet.
+  void size_payload(std::uint32_t n) {
+    payload_len = n;
+    payload.resize(n, boost::container::default_init);
+  }
 
   std::uint32_t header_bytes() const {
     std::uint32_t h = HeaderBytes::kBase + (global ? HeaderBytes::kGrh : 0);
@@ -102,7 +111,7 @@ class PacketPool {
     return p;
   }
   void put(Packet* p) {
-    std::vector<std::uint8_t> keep = std::move(p->payload);
+    auto keep = std::move(p->payload);
     keep.clear();
     *p = Packet{};
     p->payload = std::move(keep);

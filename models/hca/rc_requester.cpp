@@ -105,8 +105,7 @@ Packet* RcRequester::data_packet(QpContext& qp, SendWork& w, Picos start, Picos&
   p->remote_addr = w.hdr.remote_addr;
   p->rkey = w.hdr.rkey;
   p->dma_len = w.length;
-  p->payload_len = chunk;
-  p->payload.resize(chunk);
+  p->size_payload(chunk);
   if (p->first) w.first_psn = p->psn;
   if (w.hdr.flags & kInline) {
     std::memcpy(p->payload.data(), w.inline_data() + req.tx_offset, chunk);

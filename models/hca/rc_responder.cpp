@@ -266,8 +266,7 @@ void RcResponder::next_read_response(QpContext& qp, Packet*& out, Picos& ready) 
   Packet* p = core_.new_packet(qp, PacketKind::kReadResponse, job.psn + job.offset / core_.mtu);
   p->first = job.offset == 0;
   p->last = job.offset + chunk == job.length;
-  p->payload_len = chunk;
-  p->payload.resize(chunk);
+  p->size_payload(chunk);
   const Picos now = core_.edge(now_ps());
   ready = now;
   if (chunk) {

@@ -45,8 +45,7 @@ bool UdTransport::next_packet(QpContext& qp, Packet*& out, Picos& ready) {
   p->imm = w.hdr.imm;
   p->solicited = (w.hdr.flags & kSolicited) != 0;
   p->dma_len = w.length;
-  p->payload_len = w.length;
-  p->payload.resize(w.length);
+  p->size_payload(w.length);
   if (w.hdr.flags & kInline) {
     std::memcpy(p->payload.data(), w.inline_data(), w.length);
   } else {
