@@ -29,7 +29,7 @@ class Calendar {
 
   void schedule(Picos t, Fn fn, void* self, std::uint64_t arg, std::uint64_t* counter) {
     // The new action is the earliest one: wake for it (run_due arms once it is done).
-    if (queue_.push(t, Action{fn, self, arg, counter}) && !running_) arm();
+    if (queue_.emplace(t, fn, self, arg, counter) && !running_) arm();
   }
   std::uint64_t executed() const { return executed_; }
   std::size_t pending() const { return queue_.size(); }
