@@ -21,7 +21,7 @@ Link::Link(sc_core::sc_module_name name, const LinkParams& params, TraceSink* tr
 }
 
 Picos Link::transmit(int from, Packet* packet, Picos ready) {
-  const Picos wire = params_.wire_ps(packet->sent_bytes);
+  const Picos wire = wire_ps(packet->sent_bytes);
   const Picos start = wire_[from].reserve(ready, wire);
   const Picos done = start + wire;
   ++packets_[from];

@@ -12,6 +12,7 @@
 #include "models/core/random.hpp"
 #include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
+#include "models/core/wire_time_memo.hpp"
 #include "models/fabric/link_params.hpp"
 #include "models/fabric/packet_sink.hpp"
 
@@ -45,12 +46,17 @@ class Link : public sc_core::sc_module {
   std::uint64_t corrupted(int from) const { return corrupted_[from]; }
 
   const LinkParams& params() const { return params_; }
+  // Time to serialize `bytes` onto this link (params().wire_ps, remembered per size).
+  Picos wire_ps(std::uint64_t bytes) const {
+    return wire_times_.get(bytes, [this](std::uint64_t b) { return params_.wire_ps(b); });
+  }
   const BusyResource& direction(int from) const { return wire_[from]; }
   std::uint64_t packets(int from) const { return packets_[from]; }
   std::uint64_t wire_bytes(int from) const { return bytes_[from]; }
 
  private:
   LinkParams params_;
+  WireTimeMemo wire_times_;
   Picos propagation_ps_;
   FabricPort* ports_[2] = {nullptr, nullptr};
   BusyResource wire_[2];

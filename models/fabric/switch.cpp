@@ -75,7 +75,7 @@ void Switch::Input::deliver(Packet* packet, Picos arrival) {
   }
   ring[(head + size) & (ring.size() - 1)] = Arrival{packet, arrival, sw->order_++};
   ++size;
-  const Picos first_bit = arrival - link->params().wire_ps(packet->sent_bytes);
+  const Picos first_bit = arrival - link->wire_ps(packet->sent_bytes);
   sw->actions_.at<&Switch::on_head>(first_bit, sw, index);
 }
 
@@ -106,7 +106,7 @@ void Switch::on_head(std::uint64_t input) {
   }
   FabricPort& port = *outputs_[out];
   // Cut-through: hop latency after the first bit, but not finishing before the last bit.
-  const Picos wire_out = port.link()->params().wire_ps(p->sent_bytes);
+  const Picos wire_out = port.link()->wire_ps(p->sent_bytes);
   Picos ready = now_ps() + hop_ps_;
   if (a.last_bit > wire_out) ready = std::max(ready, a.last_bit - wire_out);
   ++forwarded_;

@@ -86,7 +86,7 @@ struct AdapterCore {
   Picos edge(Picos t) const { return clock.edge_at_or_after(t); }
   Picos cycles(std::uint32_t n) const { return clock.cycles(n); }
   // Time the adapter's link takes to serialize `bytes` (its port must be connected).
-  Picos wire_ps(std::uint64_t bytes) const { return fabric->link()->params().wire_ps(bytes); }
+  Picos wire_ps(std::uint64_t bytes) const { return fabric->link()->wire_ps(bytes); }
   double wire_byte_ps() const {
     if (byte_ps_ == 0.0) byte_ps_ = 8000.0 / fabric->link()->params().data_gbps();
     return byte_ps_;  // hot path: data_gbps() compares strings

@@ -2,11 +2,20 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace hcasim {
 
 namespace {
-std::uint64_t div_ceil(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+// TLP sizes are powers of two (the parameters allow no other): counting TLPs is a shift, not
+// a 64-bit division on every DMA.
+unsigned log2_of_tlp_size(std::uint32_t bytes, const char* key) {
+  if (bytes == 0 || (bytes & (bytes - 1)) != 0)
+    throw std::invalid_argument(std::string(key) + " must be a power of two, not " +
+                                std::to_string(bytes));
+  return static_cast<unsigned>(__builtin_ctz(bytes));
+}
 }  // namespace
 
 PcieLink::PcieLink(sc_core::sc_module_name name, const PcieParams& params, HostMemory& memory,
@@ -15,6 +24,11 @@ PcieLink::PcieLink(sc_core::sc_module_name name, const PcieParams& params, HostM
       device_socket("device_socket"),
       mmio_socket("mmio_socket"),
       params_(params),
+      latency_ps_(params.latency_ps()),
+      memory_latency_ps_(params.memory_latency_ps()),
+      max_payload_{log2_of_tlp_size(params.max_payload, "pcie.max_payload")},
+      max_read_request_{log2_of_tlp_size(params.max_read_request, "pcie.max_read_request")},
+      completion_bytes_{log2_of_tlp_size(params.completion_bytes(), "pcie.read_completion")},
       memory_(memory) {
   device_socket.register_nb_transport_fw(this, &PcieLink::nb_transport_fw);
   device_socket.register_transport_dbg(this, &PcieLink::transport_dbg);
@@ -29,14 +43,13 @@ PcieLink::PcieLink(sc_core::sc_module_name name, const PcieParams& params, HostM
 }
 
 Picos PcieLink::read_request_wire_ps(std::uint64_t len) const {
-  return params_.wire_ps(div_ceil(len, params_.max_read_request) * params_.request_overhead);
+  return wire_ps(max_read_request_.tlps(len) * params_.request_overhead);
 }
 Picos PcieLink::read_completion_wire_ps(std::uint64_t len) const {
-  return params_.wire_ps(len +
-                         div_ceil(len, params_.completion_bytes()) * params_.completion_overhead);
+  return wire_ps(len + completion_bytes_.tlps(len) * params_.completion_overhead);
 }
 Picos PcieLink::write_wire_ps(std::uint64_t len) const {
-  return params_.wire_ps(len + div_ceil(len, params_.max_payload) * params_.request_overhead);
+  return wire_ps(len + max_payload_.tlps(len) * params_.request_overhead);
 }
 
 Picos PcieLink::streamed_write_start(std::uint64_t len, const WriteStream& stream,
@@ -47,16 +60,16 @@ Picos PcieLink::streamed_write_start(std::uint64_t len, const WriteStream& strea
   // the first, the last but one and the last TLP bound it.
   const WriteStream& s = stream;
   const std::uint64_t mps = params_.max_payload;
-  const std::uint64_t tlps = div_ceil(len, mps);
+  const std::uint64_t tlps = max_payload_.tlps(len);
   auto need = [&](std::uint64_t i) -> Picos {
     const Picos ready = s.prefix_ready(std::min((i + 1) * mps, len), len);
-    const Picos before = params_.wire_ps(i * (mps + params_.request_overhead));
+    const Picos before = wire_ps(i * (mps + params_.request_overhead));
     return ready > before ? ready - before : 0;
   };
   Picos start = std::max(need(0), tlps > 0 ? need(tlps - 1) : 0);
   if (tlps >= 2) start = std::max(start, need(tlps - 2));
   // Never landing in the past, whatever the stream says.
-  const Picos flight = write_wire_ps(len) + params_.latency_ps();
+  const Picos flight = write_wire_ps(len) + latency_ps_;
   return std::max(start, now > flight ? now - flight : 0);
 }
 
@@ -69,7 +82,7 @@ Picos PcieLink::host_tlp(Picos now, Picos wire) {
   // completions), so its throughput accounting stays exact.
   Picos earliest = now;
   if (down_.busy_until() > now) {
-    const Picos tlp = params_.wire_ps(params_.completion_bytes() + params_.completion_overhead);
+    const Picos tlp = wire_ps(params_.completion_bytes() + params_.completion_overhead);
     earliest += std::min(down_.busy_until() - now, tlp);
   }
   const Picos start = host_tlps_.reserve(earliest, wire);
@@ -79,8 +92,8 @@ Picos PcieLink::host_tlp(Picos now, Picos wire) {
 
 Picos PcieLink::mmio_write(std::uint64_t offset, const void* data, unsigned len) {
   const Picos now = now_ps();
-  const Picos wire = params_.wire_ps(len + params_.request_overhead);
-  const Picos arrive = host_tlp(now, wire) + wire + params_.latency_ps();
+  const Picos wire = wire_ps(len + params_.request_overhead);
+  const Picos arrive = host_tlp(now, wire) + wire + latency_ps_;
   mmio_gp_.set_command(tlm::TLM_WRITE_COMMAND);
   mmio_gp_.set_address(offset);
   mmio_gp_.set_data_ptr(static_cast<unsigned char*>(const_cast<void*>(data)));
@@ -97,8 +110,8 @@ Picos PcieLink::mmio_write(std::uint64_t offset, const void* data, unsigned len)
 Picos PcieLink::mmio_read(std::uint64_t offset, void* data, unsigned len) {
   const Picos now = now_ps();
   // Request downstream (header only), the device answers, completion with data upstream.
-  const Picos req_wire = params_.wire_ps(params_.request_overhead);
-  const Picos at_device = host_tlp(now, req_wire) + req_wire + params_.latency_ps();
+  const Picos req_wire = wire_ps(params_.request_overhead);
+  const Picos at_device = host_tlp(now, req_wire) + req_wire + latency_ps_;
   mmio_gp_.set_command(tlm::TLM_READ_COMMAND);
   mmio_gp_.set_address(offset);
   mmio_gp_.set_data_ptr(static_cast<unsigned char*>(data));
@@ -109,8 +122,8 @@ Picos PcieLink::mmio_read(std::uint64_t offset, void* data, unsigned len) {
   sc_core::sc_time delay = ps(at_device - now);
   mmio_socket->b_transport(mmio_gp_, delay);  // the device adds its register access time
   const Picos answered = now + delay.value();
-  const Picos cpl_wire = params_.wire_ps(len + params_.completion_overhead);
-  return up_.reserve(answered, cpl_wire) + cpl_wire + params_.latency_ps();
+  const Picos cpl_wire = wire_ps(len + params_.completion_overhead);
+  return up_.reserve(answered, cpl_wire) + cpl_wire + latency_ps_;
 }
 
 void PcieLink::watch(std::uint64_t addr, std::uint64_t len, WriteObserver* observer) {
@@ -139,7 +152,7 @@ tlm::tlm_sync_enum PcieLink::nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::
   if (gp.is_write() && gp.get_address() >= kMsiWindowBase) {
     // MSI: a small posted write, ordered behind earlier writes, then an interrupt.
     const Picos wire = write_wire_ps(4);
-    const Picos lands = up_.reserve(start, wire) + wire + params_.latency_ps();
+    const Picos lands = up_.reserve(start, wire) + wire + latency_ps_;
     actions_.at<&PcieLink::land_msi>(lands, this, (gp.get_address() - kMsiWindowBase) / 4);
     delay = ps(lands - now);
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -165,21 +178,20 @@ Picos PcieLink::dma_read(Picos start, tlm::tlm_generic_payload& gp) {
   // completion_bytes() each downstream. Data is copied now: software wrote it before ringing the
   // doorbell that led here, so the bytes cannot change in between.
   const Picos req_wire = read_request_wire_ps(len);
-  const Picos first_req_wire = params_.wire_ps(params_.request_overhead);
+  const Picos first_req_wire = wire_ps(params_.request_overhead);
   const Picos req_start = up_.reserve(start, req_wire);
-  const Picos at_root = req_start + first_req_wire + params_.latency_ps();
-  const Picos data_ready = at_root + params_.memory_latency_ps();
+  const Picos at_root = req_start + first_req_wire + latency_ps_;
+  const Picos data_ready = at_root + memory_latency_ps_;
   const Picos cpl_wire = read_completion_wire_ps(len);
   const Picos cpl_start = down_.reserve(data_ready, cpl_wire);
-  const Picos done = cpl_start + cpl_wire + params_.latency_ps();
+  const Picos done = cpl_start + cpl_wire + latency_ps_;
   if (DmaStream* stream = gp.get_extension<DmaStream>()) {
     // The completion TLPs arrive one after another: the device may use each as it comes.
     const std::uint32_t chunk = params_.completion_bytes();
     const std::uint64_t first = std::min<std::uint64_t>(len, chunk);
     stream->arrival = ReadArrival{
-        cpl_start + params_.wire_ps(first + params_.completion_overhead) + params_.latency_ps(),
-        params_.wire_ps(chunk + params_.completion_overhead), done, chunk,
-        static_cast<std::uint32_t>(len)};
+        cpl_start + wire_ps(first + params_.completion_overhead) + latency_ps_,
+        wire_ps(chunk + params_.completion_overhead), done, chunk, static_cast<std::uint32_t>(len)};
   }
   memory_.read(gp.get_address(), gp.get_data_ptr(), len);
   // PCIe ordering: a read does not pass earlier posted writes, so it sees their data even if
@@ -199,7 +211,7 @@ Picos PcieLink::dma_read(Picos start, tlm::tlm_generic_payload& gp) {
 Picos PcieLink::dma_write(Picos start, tlm::tlm_generic_payload& gp) {
   const std::uint64_t len = gp.get_data_length();
   const Picos wire = write_wire_ps(len);
-  const Picos lands = up_.reserve(start, wire) + wire + params_.latency_ps();
+  const Picos lands = up_.reserve(start, wire) + wire + latency_ps_;
   // Keep the bytes until they land: software must not see them earlier.
   if (pending_count_ == pending_.size()) {
     std::vector<PendingWrite> bigger(pending_.size() * 2);

@@ -23,6 +23,7 @@
 #include "models/core/occupancy.hpp"
 #include "models/core/stats.hpp"
 #include "models/core/trace_source.hpp"
+#include "models/core/wire_time_memo.hpp"
 #include "models/interconnect/dma_stream.hpp"
 #include "models/interconnect/interrupt_sink.hpp"
 #include "models/interconnect/pcie_params.hpp"
@@ -63,6 +64,10 @@ class PcieLink : public sc_core::sc_module {
   std::uint64_t interrupts() const { return interrupts_raised_; }
 
   const PcieParams& params() const { return params_; }
+  // Time to serialize `bytes` in one direction (params().wire_ps, remembered per size).
+  Picos wire_ps(std::uint64_t bytes) const {
+    return wire_times_.get(bytes, [this](std::uint64_t b) { return params_.wire_ps(b); });
+  }
   const BusyResource& upstream() const { return up_; }
   const BusyResource& downstream() const { return down_; }
   std::uint64_t dma_reads() const { return dma_reads_; }
@@ -95,6 +100,18 @@ class PcieLink : public sc_core::sc_module {
   unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
 
   PcieParams params_;
+  WireTimeMemo wire_times_;
+  // params_'s latencies in picoseconds, converted once (each conversion is floating point).
+  Picos latency_ps_;
+  Picos memory_latency_ps_;
+  // How many TLPs of a power-of-two size carry `len` bytes.
+  struct TlpSize {
+    unsigned log2;
+    std::uint64_t tlps(std::uint64_t len) const {
+      return (len + (std::uint64_t{1} << log2) - 1) >> log2;
+    }
+  };
+  TlpSize max_payload_, max_read_request_, completion_bytes_;
   HostMemory& memory_;
   BusyResource up_;
   BusyResource down_;
