@@ -27,10 +27,7 @@ namespace hcasim {
 template <class T>
 class TimeBucketQueue {
  public:
-  TimeBucketQueue() {
-    head_.fill(kNone);
-    tail_.fill(kNone);
-  }
+  TimeBucketQueue() { buckets_.fill(Bucket{kNone, kNone}); }
   void reserve(std::size_t n) { nodes_.reserve(n); }
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
@@ -70,13 +67,14 @@ class TimeBucketQueue {
     node.next = kNone;
     node.value = T{a...};
     const std::size_t b = k % kBuckets;
-    if (head_[b] == kNone) {           // an empty bucket
+    Bucket& bucket = buckets_[b];
+    if (bucket.head == kNone) {        // an empty bucket
       if (summary_ == 0) cursor_ = k;  // the ring's first bucket is the only non-empty one
-      head_[b] = tail_[b] = n;
+      bucket.head = bucket.tail = n;
       mark(b);
-    } else if (nodes_[tail_[b]].t <= t) {  // the usual case: after everything in the bucket
-      nodes_[tail_[b]].next = n;
-      tail_[b] = n;
+    } else if (nodes_[bucket.tail].t <= t) {  // the usual case: after everything in the bucket
+      nodes_[bucket.tail].next = n;
+      bucket.tail = n;
     } else {
       insert_inside(b, n);
     }
@@ -101,10 +99,10 @@ class TimeBucketQueue {
       return v;
     }
     const std::size_t b = cursor_ % kBuckets;
-    const std::uint32_t n = head_[b];
+    const std::uint32_t n = buckets_[b].head;
     Node& node = nodes_[n];
     const std::uint32_t next = node.next;
-    head_[b] = next;
+    buckets_[b].head = next;
     node.next = free_;
     free_ = n;
     if (next != kNone) {
@@ -113,7 +111,7 @@ class TimeBucketQueue {
       unmark(b);
       if (summary_ != 0) {
         cursor_ += next_marked(b);  // the next non-empty bucket becomes the first
-        ring_t_ = nodes_[head_[cursor_ % kBuckets]].t;
+        ring_t_ = nodes_[buckets_[cursor_ % kBuckets].head].t;
       } else {
         ring_t_ = kEmpty;  // the ring stays where it is: nothing later can be due before it
       }
@@ -135,12 +133,13 @@ class TimeBucketQueue {
   // Node `n` goes before the bucket's last entry: after the last one due at or before it.
   void insert_inside(std::size_t b, std::uint32_t n) {
     Node& node = nodes_[n];
-    if (node.t < nodes_[head_[b]].t) {
-      node.next = head_[b];
-      head_[b] = n;
+    std::uint32_t& head = buckets_[b].head;
+    if (node.t < nodes_[head].t) {
+      node.next = head;
+      head = n;
       return;
     }
-    std::uint32_t p = head_[b];
+    std::uint32_t p = head;
     while (nodes_[nodes_[p].next].t <= node.t) p = nodes_[p].next;
     node.next = nodes_[p].next;
     nodes_[p].next = n;
@@ -182,8 +181,13 @@ class TimeBucketQueue {
 
   std::vector<Node> nodes_;
   std::uint32_t free_ = kNone;  // the first node of the free list
-  std::array<std::uint32_t, kBuckets> head_;
-  std::array<std::uint32_t, kBuckets> tail_;
+  // A bucket's list: its first and last node. Head and tail side by side, so that putting an
+  // entry away touches one cache line of the ring, not two.
+  struct Bucket {
+    std::uint32_t head;
+    std::uint32_t tail;
+  };
+  std::array<Bucket, kBuckets> buckets_;
   std::array<std::uint64_t, kWords> words_{};  // a bit per non-empty bucket slot
   std::uint64_t summary_ = 0;                  // a bit per non-zero word
   // The ring's first bucket (time >> kBucketShift, in slot cursor_ % kBuckets): the earliest
