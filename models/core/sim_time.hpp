@@ -17,14 +17,14 @@ struct ModelClock {
 };
 // The kernel's simulation context. SystemC's own accessor (sc_get_curr_simcontext) creates the
 // context on first use, so the compiler keeps it out of line: ten calls per work request cost
-// about 1.5 % of a run. Once any module exists the context does, and this is one load.
+// 1-1.5 % of a run. Once any module exists the context does, and this is one load.
 [[gnu::always_inline]] inline sc_core::sc_simcontext* simcontext() {
   sc_core::sc_simcontext* c = sc_core::sc_curr_simcontext;
   return __builtin_expect(c != nullptr, 1) ? c : sc_core::sc_get_curr_simcontext();
 }
 [[gnu::always_inline]] inline Picos kernel_now_ps() { return simcontext()->time_stamp().value(); }
 // The running process (sc_get_current_process_b, without the call).
-inline sc_core::sc_process_b* current_process() {
+[[gnu::always_inline]] inline sc_core::sc_process_b* current_process() {
   return simcontext()->get_curr_proc_info()->process_handle;
 }
 [[gnu::always_inline]] inline Picos now_ps() {

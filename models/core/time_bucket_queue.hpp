@@ -43,10 +43,11 @@ class TimeBucketQueue {
   // Adds `v`, due at `t`; true if it is now the earliest entry (an entry due at the same time
   // as the earliest one comes after it).
   bool push(Picos t, const T& v) { return emplace(t, v); }
-  // The same for the entry T{a...}, built in its node. design decision: the calendar's hot
-  // path passes an entry's fields, not an entry: an entry built by the caller and copied in
-  // was stored in four 8-byte pieces and read back in two 16-byte ones, which the store buffer
-  // cannot forward (perf put half of Calendar::schedule's time on that copy).
+  // The same for the entry T{a...}, from its fields. design decision: the calendar's hot path
+  // passes an entry's fields, not an entry, so that they are stored from registers into the
+  // node: an entry built by the caller and copied in was stored in four 8-byte pieces and read
+  // back in two 16-byte ones, which the store buffer cannot forward (perf put half of
+  // Calendar::schedule's time on that copy).
   template <class... A>
   bool emplace(Picos t, A... a) {
     const bool earliest = t < front_t_;

@@ -1,13 +1,14 @@
 #pragma once
 // A wire's serialization time by byte count, remembered.
 //
-// Link rates are real numbers (Gb/s after line encoding), so a time on the wire is a
-// floating-point division and two conversions: some thirty cycles of latency that instruction
-// counts do not show. A work request's trip asks for one about a dozen times, for a handful of
-// sizes (a data packet, an ACK, a TLP of a CQE). A direct-mapped table of the sizes seen last
-// answers nearly all of them with a load and a compare; a miss computes the time exactly as
-// before and keeps it, so every time is the one the formula gives.
+// Wire rates are real numbers (a fabric link's Gb/s, a PCIe link's bytes per ns, after line
+// encoding), so a time on the wire is a floating-point division and two conversions: some
+// thirty cycles of latency that instruction counts do not show. A work request's trip asks for
+// one about a dozen times, for a handful of sizes (a data packet, an ACK, a TLP of a CQE). A
+// direct-mapped table of the sizes seen last answers nearly all of them with a load and a
+// compare; a miss calls the formula and keeps its result, so every time is the formula's.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "models/core/sim_time.hpp"
