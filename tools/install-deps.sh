@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config ccache
   libsystemc-dev                 # SystemC 2.3 + TLM-2.0 (pkg-config: systemc, tlm)
   libboost-program-options-dev   # CLI and INI scenario files
+  libboost-dev                   # Boost.Container (header-only): packet payloads
   nlohmann-json3-dev             # summary.json
   libdeflate-dev                 # the FST trace writer's compression
   libgtest-dev libgmock-dev      # unit tests
