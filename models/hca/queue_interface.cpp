@@ -187,9 +187,9 @@ bool AdapterContext::post_send(QueuePair& qp, const SendRequest& wr, bool ring) 
   return s == VerbStatus::kOk;
 }
 
-bool AdapterContext::post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges,
-                               std::uint32_t n) {
-  const VerbStatus s = try_post_recv(qp, wr_id, sges, n);
+bool AdapterContext::post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges, std::uint32_t n,
+                               bool ring) {
+  const VerbStatus s = try_post_recv(qp, wr_id, sges, n, ring);
   if (s == VerbStatus::kTooManySges) throw std::invalid_argument("too many receive SGEs");
   return s == VerbStatus::kOk;
 }
@@ -255,7 +255,7 @@ void AdapterContext::ring_send_doorbell(QueuePair& qp) {
 }
 
 VerbStatus AdapterContext::try_post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges,
-                                         std::uint32_t n) {
+                                         std::uint32_t n, bool ring) {
   if (!qp_accepts_receives(qp.state)) return VerbStatus::kWrongState;
   if (n > kMaxRecvSge) return VerbStatus::kTooManySges;
   if (qp.rq_producer - qp.rq_completed >= qp.rq_entries) return VerbStatus::kQueueFull;
@@ -268,10 +268,14 @@ VerbStatus AdapterContext::try_post_recv(QueuePair& qp, std::uint64_t wr_id, con
   memory_.write(qp.rq_ring + std::uint64_t(qp.rq_producer % qp.rq_entries) * kRecvStride, slot,
                 kRecvStride);
   ++qp.rq_producer;
+  if (ring) ring_recv_doorbell(qp);
+  return VerbStatus::kOk;
+}
+
+void AdapterContext::ring_recv_doorbell(QueuePair& qp) {
   std::uint8_t db[8] = {};
   std::memcpy(db, &qp.rq_producer, 4);
-  pcie_.mmio_write(doorbell_offset(DoorbellKind::kRecv, qp.qpn), db, 8);
-  return VerbStatus::kOk;
+  pcie_.mmio_write(doorbell_offset(DoorbellKind::kRecv, qp.qpn), db, sizeof db);
 }
 
 Picos AdapterContext::arm_cq(CompletionQueue& cq, bool solicited_only) {

@@ -157,20 +157,25 @@ class AdapterContext {
   VerbStatus try_post_send(QueuePair& qp, const SendRequest& wr, bool ring = true);
   // The send doorbell (8 bytes: the producer index) for WQEs written without one.
   void ring_send_doorbell(QueuePair& qp);
-  // Receives are accepted in every state but RESET; one SGE.
-  VerbStatus try_post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges, std::uint32_t n);
+  // Receives are accepted in every state but RESET. `ring = false` writes the WQE only: the
+  // caller rings ring_recv_doorbell() after the last of a batch (one doorbell for all).
+  VerbStatus try_post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges, std::uint32_t n,
+                           bool ring = true);
   VerbStatus try_post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge& sge) {
     return try_post_recv(qp, wr_id, &sge, 1);
   }
+  // The receive doorbell (8 bytes: the producer index) for WQEs written without one.
+  void ring_recv_doorbell(QueuePair& qp);
   // The same, true when posted; false when the queue is full or the state refuses it. Too many
   // SGEs or too much inline data throws std::invalid_argument (a caller's bug).
   // `ring` as for try_post_send.
   bool post_send(QueuePair& qp, const SendRequest& wr, bool ring = true);
-  bool post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge& sge) {
-    return post_recv(qp, wr_id, &sge, 1);
+  bool post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge& sge, bool ring = true) {
+    return post_recv(qp, wr_id, &sge, 1, ring);
   }
   // A receive WQE scattering into `n` SGEs (at most kMaxRecvSge; more throw).
-  bool post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges, std::uint32_t n);
+  bool post_recv(QueuePair& qp, std::uint64_t wr_id, const Sge* sges, std::uint32_t n,
+                 bool ring = true);
   // Requests one completion event (interrupt) for the next completion on `cq` (one-shot). The
   // doorbell carries the CQ's consumer index: if entries beyond it were written by the time the
   // arm reaches the adapter (also ones landing while it travels), the event comes at once, so

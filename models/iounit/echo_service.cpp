@@ -31,19 +31,30 @@ EchoService::EchoService(sc_core::sc_module_name name, const IouParams& params,
   reply_.sges.push_back(Sge{reply_addr_, config_.reply_size, key_});
   reply_.ud = config_.reply_to;
   service_ps_ = ns_to_ps(params_.service_ns);
+  batch_ = std::clamp<std::uint32_t>(params_.recv_batch, 1, std::max(1u, params_.recv_depth / 4));
   cq_.set_landing_observer(&EchoService::on_landed, this);
   actions_.at<&EchoService::start>(0, this);
 }
 
-void EchoService::repost(std::uint64_t slot) {
+Sge EchoService::recv_sge(std::uint64_t slot) const {
   const std::uint32_t len = config_.max_request + grh_;
   const std::uint64_t at = config_.shared_buffer ? 0 : slot * len;
-  adapter_.post_recv(qp_, slot, Sge{recv_base_ + at, len, key_});
+  return Sge{recv_base_ + at, len, key_};
+}
+
+void EchoService::repost(std::uint64_t slot) {
+  adapter_.post_recv(qp_, slot, recv_sge(slot), /*ring=*/false);
+  if (++unrung_ < batch_) return;
+  unrung_ = 0;
+  adapter_.ring_recv_doorbell(qp_);
 }
 
 void EchoService::start() {
   max_inline_ = adapter_.hca().max_inline();
-  for (std::uint32_t i = 0; i < params_.recv_depth; ++i) repost(i);
+  // The first receives go as one list, with one doorbell.
+  for (std::uint32_t i = 0; i < params_.recv_depth; ++i)
+    adapter_.post_recv(qp_, i, recv_sge(i), /*ring=*/false);
+  adapter_.ring_recv_doorbell(qp_);
 }
 
 void EchoService::on_landed(void* self) {

@@ -66,7 +66,10 @@ class EchoService : public sc_core::sc_module {
   bool send_reply();       // posts `reply_`; false when the send queue is full (kSendFull)
   unsigned take_landed();  // polls and takes one poll's completions; how many
   void take(const WorkCompletion& wc);
+  // Gives the receive buffer back: the WQE is written at once, the doorbell rung once per
+  // `batch_` of them (iou.recv_batch), so at least recv_depth - batch_ + 1 stay posted.
   void repost(std::uint64_t slot);
+  Sge recv_sge(std::uint64_t slot) const;  // receive buffer `slot`
 
   IouParams params_;
   AdapterContext& adapter_;
@@ -79,6 +82,8 @@ class EchoService : public sc_core::sc_module {
   std::uint64_t messages_ = 0, requests_ = 0, errors_ = 0;
   Picos service_ps_ = 0;
   std::uint32_t max_inline_ = 0;
+  std::uint32_t batch_ = 1;   // receives reposted per doorbell
+  std::uint32_t unrung_ = 0;  // reposted since the last doorbell
   SendRequest reply_;
   std::deque<WorkCompletion> pending_;  // received requests not yet answered
   WorkCompletion serving_;              // the request in its service time

@@ -15,6 +15,7 @@ struct IouParams {
   std::string service;
   double service_ns;
   std::uint32_t recv_depth;
+  std::uint32_t recv_batch;
   std::uint32_t controllers;
 
   template <class V>
@@ -29,6 +30,10 @@ struct IouParams {
            "echo and perftest: firmware time to handle one request before replying");
     v.integer(recv_depth, "iou.recv_depth", "WQEs", 64, 1, 65536,
               "receive buffers the I/O unit keeps posted on each connection");
+    v.integer(recv_batch, "iou.recv_batch", "WQEs", 16, 1, 65536,
+              "echo, sink and perftest: receives the firmware reposts per doorbell, as SPDK and "
+              "DPDK drivers refill in bursts (at most a quarter of iou.recv_depth is used; 1: a "
+              "doorbell per receive)");
     v.integer(controllers, "iou.controllers", "CPUs", 1, 1, 64,
               "I/O controller CPUs that run the storage service's work; each piece runs on the "
               "one free first");

@@ -134,6 +134,43 @@ TEST(EchoService, SinkRepostsEveryReceiveAndAnswersNothing) {
   EXPECT_EQ(c.echo->errors(), 0u);
 }
 
+// A sink fed `messages` SENDs: the doorbells its adapter decoded (receive doorbells only: a
+// sink sends nothing and never arms its CQ).
+std::uint64_t sink_doorbells(std::uint64_t messages,
+                             std::vector<std::pair<std::string, std::string>> sets) {
+  Burst seen;
+  Connection c;
+  Bench b([&](Bench& bench) { seen = send_burst(bench, c, varied_lengths(messages), 0); },
+          std::move(sets));
+  EchoConfig config;
+  config.max_request = 256;
+  config.reply = EchoConfig::Reply::kNone;
+  config.shared_buffer = true;
+  c = serve(b, "sink", b.sys->iou_params, config);
+  hca_test::run_bench(b);
+  EXPECT_EQ(seen.sent, messages);
+  EXPECT_EQ(seen.send_errors, 0u);
+  EXPECT_EQ(c.echo->messages(), messages);
+  return b.sys->iou.hca->counters().doorbells;
+}
+
+TEST(EchoService, RepostsReceivesInBatchesWithOneDoorbellEach) {
+  // 64 receives go as one list (one doorbell); then one doorbell per 16 reposts: 40 messages
+  // ring two more, and the last 8 reposts wait for the next batch.
+  EXPECT_EQ(sink_doorbells(40, {}), 1u + 40 / 16);
+}
+
+TEST(EchoService, RecvBatchOfOneRingsForEveryRepost) {
+  EXPECT_EQ(sink_doorbells(40, {{"iou.recv_batch", "1"}}), 1u + 40);
+}
+
+TEST(EchoService, RecvBatchIsCappedAtAQuarterOfTheDepth) {
+  // Eight receives: batches of two, so that six stay posted while a batch fills.
+  EXPECT_EQ(sink_doorbells(
+                40, {{"iou.recv_depth", "8"}, {"iou.recv_batch", "16"}, {"hca.rnr_retry", "6"}}),
+            1u + 40 / 2);
+}
+
 TEST(EchoService, FirmwareTimeDelaysTheReplyByExactlyServiceNs) {
   // Two services, one without firmware time and one with 2 us of it; one request each, sent
   // at the same phase of every clock (50 us and 100 us) on an otherwise idle system.
