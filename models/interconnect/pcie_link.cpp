@@ -29,7 +29,8 @@ PcieLink::PcieLink(sc_core::sc_module_name name, const PcieParams& params, HostM
       max_payload_{log2_of_tlp_size(params.max_payload, "pcie.max_payload")},
       max_read_request_{log2_of_tlp_size(params.max_read_request, "pcie.max_read_request")},
       completion_bytes_{log2_of_tlp_size(params.completion_bytes(), "pcie.read_completion")},
-      memory_(memory) {
+      memory_(memory),
+      traced_(trace != nullptr) {
   device_socket.register_nb_transport_fw(this, &PcieLink::nb_transport_fw);
   device_socket.register_transport_dbg(this, &PcieLink::transport_dbg);
   pending_.resize(16);
@@ -212,6 +213,17 @@ Picos PcieLink::dma_write(Picos start, tlm::tlm_generic_payload& gp) {
   const std::uint64_t len = gp.get_data_length();
   const Picos wire = write_wire_ps(len);
   const Picos lands = up_.reserve(start, wire) + wire + latency_ps_;
+  ++dma_writes_;
+  const std::uint64_t addr = gp.get_address();
+  if (!traced_ && !watches_.touches(addr, len) && !overlaps_pending(addr, len)) {
+    // design decision: bytes nobody watches go to memory now, without an action at their
+    // landing. Software learns of them only from a watched write issued later (a completion),
+    // which lands after them (posted writes keep their order), so none can look at them
+    // before they land; they overlap no write still in flight, so the memory ends the same.
+    // A traced run keeps the landing for dma_writes_in_flight.
+    memory_.write(addr, gp.get_data_ptr(), len);
+    return lands;
+  }
   // Keep the bytes until they land: software must not see them earlier.
   if (pending_count_ == pending_.size()) {
     std::vector<PendingWrite> bigger(pending_.size() * 2);
@@ -223,12 +235,19 @@ Picos PcieLink::dma_write(Picos start, tlm::tlm_generic_payload& gp) {
   const std::size_t slot = (pending_head_ + pending_count_) & (pending_.size() - 1);
   ++pending_count_;
   PendingWrite& w = pending_[slot];
-  w.addr = gp.get_address();
+  w.addr = addr;
   w.data.assign(gp.get_data_ptr(), gp.get_data_ptr() + len);
   actions_.at<&PcieLink::land_write>(lands, this);
-  ++dma_writes_;
   up_inflight_.set(pending_count_);
   return lands;
+}
+
+bool PcieLink::overlaps_pending(std::uint64_t addr, std::uint64_t len) const {
+  for (std::size_t i = 0; i < pending_count_; ++i) {
+    const PendingWrite& w = pending_[(pending_head_ + i) & (pending_.size() - 1)];
+    if (w.addr < addr + len && addr < w.addr + w.data.size()) return true;
+  }
+  return false;
 }
 
 void PcieLink::land_msi(std::uint64_t vector) {

@@ -6,7 +6,9 @@
 // Each direction is a separate occupancy, so reads and writes contend as on a real link: a DMA
 // read costs request TLPs upstream and completion TLPs downstream; a DMA write costs payload TLPs
 // upstream. DMA writes land in host memory at the time their last TLP arrives (not before), and
-// watchers on address ranges (completion queues) are woken then.
+// watchers on address ranges (completion queues) are woken then. A write to memory nobody
+// watches costs no action: its bytes are stored when it is issued, since no software can look
+// at them before a later, watched write has landed (see dma_write).
 //
 // TLM-2.0: the adapter's DMA requests arrive on `device_socket` through nb_transport_fw and
 // complete at once (TLM_COMPLETED) with the completion time as annotated delay, so an adapter
@@ -91,6 +93,8 @@ class PcieLink : public sc_core::sc_module {
   Picos host_tlp(Picos now, Picos wire);
   Picos dma_write(Picos start, tlm::tlm_generic_payload& gp);
   void land_write(std::uint64_t slot);
+  // Whether [addr, addr + len) overlaps a DMA write that has not landed yet.
+  bool overlaps_pending(std::uint64_t addr, std::uint64_t len) const;
   void land_msi(std::uint64_t vector);
 
   struct PendingWrite {
@@ -113,6 +117,7 @@ class PcieLink : public sc_core::sc_module {
   };
   TlpSize max_payload_, max_read_request_, completion_bytes_;
   HostMemory& memory_;
+  bool traced_;  // a trace shows the writes in flight: every write keeps its landing action
   BusyResource up_;
   BusyResource down_;
   BusyResource host_tlps_;  // the order of the host's own downstream TLPs

@@ -5,6 +5,7 @@
 // them (an adapter with 64 queue pairs has well over a hundred rings watched).
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace hcasim {
@@ -23,6 +24,20 @@ class WriteWatches {
     longest_ = std::max(longest_, len);
   }
 
+  // Whether the write of [addr, addr + len) touches any range.
+  bool touches(std::uint64_t addr, std::uint64_t len) const {
+    const std::uint64_t end = addr + len;
+    if (in_added_order_.size() <= kScanAll) {
+      for (const Entry& e : in_added_order_)
+        if (e.end > addr && e.addr < end) return true;
+      return false;
+    }
+    const auto [first, last] = candidates(addr, end);
+    for (auto it = first; it != last; ++it)
+      if (it->end > addr) return true;
+    return false;
+  }
+
   // Calls `call(observer)` for every range that the write of [addr, addr + len) touches, in the
   // order the ranges were added.
   template <class Call>
@@ -33,10 +48,7 @@ class WriteWatches {
         if (e.end > addr && e.addr < end) call(e.observer);
       return;
     }
-    // No range is longer than longest_: one that starts at or before addr - longest_ ends by addr.
-    const std::uint64_t from = addr >= longest_ ? addr - longest_ + 1 : 0;
-    const auto first = std::lower_bound(by_addr_.begin(), by_addr_.end(), from, starts_before);
-    const auto last = std::lower_bound(first, by_addr_.end(), end, starts_before);
+    const auto [first, last] = candidates(addr, end);
     // Touched ranges in address order are almost always in the order they were added (one range,
     // or rings allocated one after another); only ranges that overlap each other may not be.
     bool in_added_order = true;
@@ -75,6 +87,15 @@ class WriteWatches {
     Observer* observer;
   };
   static bool starts_before(const Entry& e, std::uint64_t addr) { return e.addr < addr; }
+  using Iter = typename std::vector<Entry>::const_iterator;
+  // The ranges (by address) that may touch [addr, end): those starting before `end` and late
+  // enough to reach `addr`. No range is longer than longest_: one that starts at or before
+  // addr - longest_ ends by addr.
+  std::pair<Iter, Iter> candidates(std::uint64_t addr, std::uint64_t end) const {
+    const std::uint64_t from = addr >= longest_ ? addr - longest_ + 1 : 0;
+    const auto first = std::lower_bound(by_addr_.begin(), by_addr_.end(), from, starts_before);
+    return {first, std::lower_bound(first, by_addr_.end(), end, starts_before)};
+  }
 
   // Up to this many ranges (an adapter with a queue pair or two), looking at each one costs
   // less than the two binary searches.

@@ -69,5 +69,26 @@ TEST(WriteWatches, OverlappingRangesAreToldInTheOrderAdded) {
   EXPECT_EQ(touched(w, 0x2100, 8), (std::vector<int>{1}));
 }
 
+TEST(WriteWatches, TouchesAgreesWithTheRangesTold) {
+  // A write nobody watches needs no landing (PcieLink): touches() must say so exactly when no
+  // range would be told, with few ranges (each looked at) and with many (the address index).
+  Named a{1}, b{2};
+  WriteWatches<Named> few, many;
+  Named far{99};
+  add_far_ranges(many, far);
+  for (WriteWatches<Named>* w : {&few, &many}) {
+    w->add(0x1000, 0x100, &a);
+    w->add(0x3000, 0x1000, &b);
+    for (std::uint64_t addr = 0x0f00; addr < 0x4200; addr += 0x20)
+      for (std::uint64_t len : {1u, 64u, 0x200u})
+        EXPECT_EQ(w->touches(addr, len), !touched(*w, addr, len).empty())
+            << std::hex << addr << " +" << len;
+  }
+  EXPECT_TRUE(many.touches((1ull << 30) + 0xff, 1));
+  EXPECT_FALSE(many.touches((1ull << 30) + 0x100, 0xf00));
+  EXPECT_FALSE(few.touches(0x1100, 0x1f00));
+  EXPECT_TRUE(few.touches(0x10ff, 1));
+}
+
 }  // namespace
 }  // namespace hcasim
