@@ -7,7 +7,7 @@
 // 40-byte GRH area before the message, and replies go to `EchoConfig::reply_to`.
 //
 // The service has no thread: it is a small state machine run by calendar actions. Each CQE that
-// lands schedules a reaction at the landing's time (the CQ's landing observer); the reaction
+// lands calls its reaction, in the landing's action (the CQ's landing observer); the reaction
 // polls, takes what landed and serves it until it must wait -- for the firmware's service time
 // (an action at now + iou.service_ns), for room in the send queue (the next landing), or for
 // the next message (the next landing). A thread here cost about three kernel activations per
@@ -59,7 +59,7 @@ class EchoService : public sc_core::sc_module {
   };
   static void on_landed(void* self);  // the CQ's landing observer
   void start();                       // at time 0: post the receives
-  void react();                       // after a landing
+  void react();                       // at a landing
   void serve();                       // serves requests until it must wait
   void end_service();                 // the service time of `serving_` is over: answer it
   void answer(const WorkCompletion& request);
@@ -90,7 +90,6 @@ class EchoService : public sc_core::sc_module {
   // One poll's completions (a member: a local array would be initialized at every poll).
   std::array<WorkCompletion, 16> polled_;
   Phase phase_ = Phase::kIdle;
-  bool reaction_due_ = false;  // a reaction to a landing is scheduled
   ActionQueue actions_;
   StatGroup stats_{name()};
 };
