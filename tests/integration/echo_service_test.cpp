@@ -114,33 +114,18 @@ TEST(EchoService, FixedRepliesWaitForRoomInAFullSendQueue) {
   EXPECT_EQ(c.echo->errors(), 0u);
 }
 
-TEST(EchoService, SinkRepostsEveryReceiveAndAnswersNothing) {
-  // Eight receives for forty messages: each must go back as its message is taken, or the
-  // sender's (finite) retries for want of a receive (RNR) would run out.
+// A sink fed `messages` SENDs of varied lengths, with `sets` on top of the defaults.
+struct SinkRun {
   Burst seen;
+  std::uint64_t messages = 0, errors = 0;
+  // The doorbells the unit's adapter decoded: receive doorbells only (a sink sends nothing and
+  // never arms its CQ).
+  std::uint64_t doorbells = 0;
+};
+SinkRun run_sink(std::uint64_t messages, std::vector<std::pair<std::string, std::string>> sets) {
+  SinkRun run;
   Connection c;
-  Bench b([&](Bench& bench) { seen = send_burst(bench, c, varied_lengths(40), 0); },
-          {{"iou.recv_depth", "8"}, {"hca.rnr_retry", "6"}});
-  EchoConfig config;
-  config.max_request = 256;
-  config.reply = EchoConfig::Reply::kNone;
-  config.shared_buffer = true;
-  c = serve(b, "sink", b.sys->iou_params, config);
-  hca_test::run_bench(b);
-  EXPECT_EQ(seen.sent, 40u);
-  EXPECT_EQ(seen.send_errors, 0u);
-  EXPECT_TRUE(seen.reply_lengths.empty());
-  EXPECT_EQ(c.echo->messages(), 40u);
-  EXPECT_EQ(c.echo->errors(), 0u);
-}
-
-// A sink fed `messages` SENDs: the doorbells its adapter decoded (receive doorbells only: a
-// sink sends nothing and never arms its CQ).
-std::uint64_t sink_doorbells(std::uint64_t messages,
-                             std::vector<std::pair<std::string, std::string>> sets) {
-  Burst seen;
-  Connection c;
-  Bench b([&](Bench& bench) { seen = send_burst(bench, c, varied_lengths(messages), 0); },
+  Bench b([&](Bench& bench) { run.seen = send_burst(bench, c, varied_lengths(messages), 0); },
           std::move(sets));
   EchoConfig config;
   config.max_request = 256;
@@ -148,10 +133,31 @@ std::uint64_t sink_doorbells(std::uint64_t messages,
   config.shared_buffer = true;
   c = serve(b, "sink", b.sys->iou_params, config);
   hca_test::run_bench(b);
-  EXPECT_EQ(seen.sent, messages);
-  EXPECT_EQ(seen.send_errors, 0u);
-  EXPECT_EQ(c.echo->messages(), messages);
-  return b.sys->iou.hca->counters().doorbells;
+  run.messages = c.echo->messages();
+  run.errors = c.echo->errors();
+  run.doorbells = b.sys->iou.hca->counters().doorbells;
+  return run;
+}
+
+TEST(EchoService, SinkRepostsEveryReceiveAndAnswersNothing) {
+  // Eight receives for forty messages: each must go back soon after its message is taken, or
+  // the sender's (finite) retries for want of a receive (RNR) would run out.
+  const SinkRun run = run_sink(40, {{"iou.recv_depth", "8"}, {"hca.rnr_retry", "6"}});
+  EXPECT_EQ(run.seen.sent, 40u);
+  EXPECT_EQ(run.seen.send_errors, 0u);
+  EXPECT_TRUE(run.seen.reply_lengths.empty());
+  EXPECT_EQ(run.messages, 40u);
+  EXPECT_EQ(run.errors, 0u);
+}
+
+// The receive doorbells of a sink fed `messages` SENDs, all of which it must take.
+std::uint64_t sink_doorbells(std::uint64_t messages,
+                             std::vector<std::pair<std::string, std::string>> sets) {
+  const SinkRun run = run_sink(messages, std::move(sets));
+  EXPECT_EQ(run.seen.sent, messages);
+  EXPECT_EQ(run.seen.send_errors, 0u);
+  EXPECT_EQ(run.messages, messages);
+  return run.doorbells;
 }
 
 TEST(EchoService, RepostsReceivesInBatchesWithOneDoorbellEach) {

@@ -5,6 +5,7 @@
 // Each TEST runs in its own process (SystemC elaborates once per process).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -30,6 +31,15 @@ struct Watcher : PcieLink::WriteObserver {
   }
 };
 
+// A rig whose host memory has one watched range.
+struct WatchedRig : Rig {
+  Watcher watcher;
+  WatchedRig(std::uint64_t addr, std::uint64_t len) {
+    watcher.memory = &memory;
+    link.watch(addr, len, &watcher);
+  }
+};
+
 // The device writes `len` bytes of `value` to `addr`, issued at time 0; returns the landing time.
 Picos write(Rig& rig, std::uint64_t addr, std::uint32_t len, std::uint8_t value) {
   std::fill(rig.device.buf.begin(), rig.device.buf.begin() + len, value);
@@ -48,10 +58,8 @@ TEST(DmaLanding, AWriteNobodyWatchesIsStoredAtOnceWithoutAnAction) {
 }
 
 TEST(DmaLanding, AWatchedWriteIsSeenOnlyWhenItLands) {
-  Rig rig;
-  Watcher watcher;
-  watcher.memory = &rig.memory;
-  rig.link.watch(0x20000, 4096, &watcher);
+  WatchedRig rig(0x20000, 4096);
+  const Watcher& watcher = rig.watcher;
   const Picos lands = write(rig, 0x20040, 32, 0xcd);
   EXPECT_EQ(*rig.memory.at(0x20040, 1), 0);  // in flight: not in memory yet
   Lookahead::run();
@@ -65,16 +73,13 @@ TEST(DmaLanding, AWriteOverlappingOneInFlightLandsAfterIt) {
   // The first write starts in a watched range and runs past it; the second, outside the range,
   // overlaps its tail. Stored at once, the second's bytes would be overwritten by the first's
   // landing: it must land after it instead.
-  Rig rig;
-  Watcher watcher;
-  watcher.memory = &rig.memory;
-  rig.link.watch(0x30000, 64, &watcher);
+  WatchedRig rig(0x30000, 64);
   const Picos first = write(rig, 0x30000, 128, 0x11);
   const Picos second = write(rig, 0x30040, 64, 0x22);
   EXPECT_LT(first, second);
   EXPECT_EQ(*rig.memory.at(0x30040, 1), 0);  // both in flight
   Lookahead::run();
-  EXPECT_EQ(watcher.at.size(), 1u);
+  EXPECT_EQ(rig.watcher.at.size(), 1u);
   EXPECT_EQ(*rig.memory.at(0x30000, 1), 0x11);
   EXPECT_EQ(*rig.memory.at(0x3003f, 1), 0x11);
   EXPECT_EQ(*rig.memory.at(0x30040, 1), 0x22);
