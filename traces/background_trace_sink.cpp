@@ -68,7 +68,10 @@ void BackgroundTraceSink::pass_on() {
   const std::uint64_t* n = passing_.data();
   for (const std::uint64_t* const end = n + to_pass_ * kLogWords; n != end; n += kLogWords) {
     const auto id = static_cast<SignalId>(n[2]);
-    ordered.change_at(id, n[0], n[3], (n[2] & kLogReal) != 0, n[1]);
+    const auto kind = (n[2] & kLogReal)    ? TimeOrderingSink::Kind::kReal
+                      : (n[2] & kLogDelta) ? TimeOrderingSink::Kind::kDelta
+                                           : TimeOrderingSink::Kind::kInteger;
+    ordered.change_at(id, n[0], n[3], kind, n[1]);
   }
 }
 

@@ -4,6 +4,9 @@
 // piece of work); those wait here until simulated time reaches them. Changes at the same time
 // keep the order in which they were made, so the last one made wins, as in the model.
 //
+// A counted signal (TracedCount) reports deltas instead of values, dated when they happen; they
+// come out of the ordering summed, as the signal's value at each time.
+//
 // Held changes wait in a ring of buckets, each kBucketPs of simulated time wide, covering the
 // next kBuckets * kBucketPs (about 4 us) from the bucket of "now": putting one away is an append,
 // and a bucket is sorted (by time, then order made) only when it is taken out and something
@@ -31,28 +34,34 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
   explicit TimeOrderingSink(TraceSink& out)
       : out_(out), writer_(dynamic_cast<TraceWriter*>(&out)), ring_(kBuckets) {}
 
+  // What a change carries: an integer's value, a real's bits, or an integer's delta.
+  enum class Kind : std::uint8_t { kInteger, kReal, kDelta };
+
   SignalId declare_integer(const std::string& path, unsigned width, std::uint64_t init) override {
-    return out_.declare_integer(path, width, init);
+    return counted(out_.declare_integer(path, width, init), init);
   }
   SignalId declare_enum(const std::string& path, const std::vector<std::string>& labels,
                         std::uint64_t init) override {
-    return out_.declare_enum(path, labels, init);
+    return counted(out_.declare_enum(path, labels, init), init);
   }
   SignalId declare_real(const std::string& path, double init) override {
-    return out_.declare_real(path, init);
+    return counted(out_.declare_real(path, init), 0);
   }
   void change_integer(SignalId id, std::uint64_t t, std::uint64_t v) override {
-    route(id, t, v, false, now_ps());
+    route(id, t, v, Kind::kInteger, now_ps());
   }
   void change_real(SignalId id, std::uint64_t t, double v) override {
     std::uint64_t bits;
     std::memcpy(&bits, &v, sizeof bits);
-    route(id, t, bits, true, now_ps());
+    route(id, t, bits, Kind::kReal, now_ps());
   }
-  // A change made when simulated time was `now` (a real's bits when `real`), for a stage that
-  // hands changes over later (BackgroundTraceSink): the same as making it at `now`.
-  void change_at(SignalId id, std::uint64_t t, std::uint64_t bits, bool real, std::uint64_t now) {
-    route(id, t, bits, real, now);
+  void change_delta(SignalId id, std::uint64_t t, std::uint64_t delta) override {
+    route(id, t, delta, Kind::kDelta, now_ps());
+  }
+  // A change made when simulated time was `now`, for a stage that hands changes over later
+  // (BackgroundTraceSink): the same as making it at `now`.
+  void change_at(SignalId id, std::uint64_t t, std::uint64_t bits, Kind kind, std::uint64_t now) {
+    route(id, t, bits, kind, now);
   }
   // Emits everything still held (end of simulation); returns the time of the last change
   // emitted so far (a trace must not end before it).
@@ -69,8 +78,8 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
     std::uint64_t t;
     std::uint64_t order;  // made-before order among held changes
     SignalId id;
-    bool real;
-    std::uint64_t bits;  // the value; a real's bits
+    Kind kind;
+    std::uint64_t bits;  // the value; a real's bits; a delta
     bool before(const Held& o) const { return t != o.t ? t < o.t : order < o.order; }
   };
   struct alignas(kHostCacheLine) Bucket {
@@ -83,7 +92,7 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
       items.push_back(h);
     }
     // A new change, made after everything held.
-    void put_new(std::uint64_t t, std::uint64_t order, SignalId id, bool real, std::uint64_t bits) {
+    void put_new(std::uint64_t t, std::uint64_t order, SignalId id, Kind kind, std::uint64_t bits) {
       if (!empty() && t < items.back().t) sorted = false;
       // Field by field into its place: a Held built aside and copied was read back with wider
       // loads than its stores, and such a load waits until the stores leave the store buffer.
@@ -91,25 +100,32 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
       h.t = t;
       h.order = order;
       h.id = id;
-      h.real = real;
+      h.kind = kind;
       h.bits = bits;
     }
   };
 
-  void route(SignalId id, std::uint64_t t, std::uint64_t bits, bool real, std::uint64_t now) {
+  // The declared signal `id`, whose running value (for deltas) starts at `init`.
+  SignalId counted(SignalId id, std::uint64_t init) {
+    if (value_.size() <= id) value_.resize(id + 1, 0);
+    value_[id] = init;
+    return id;
+  }
+
+  void route(SignalId id, std::uint64_t t, std::uint64_t bits, Kind kind, std::uint64_t now) {
     // Changes made since the last flush at this time are all later than it: nothing is due.
     if (now != flushed_to_) flush_until(now);
     if (t <= now) {
-      emit(id, t, bits, real);  // everything held is later than now
+      emit(id, t, bits, kind);  // everything held is later than now
       return;
     }
     const std::uint64_t order = order_++;
     const std::uint64_t k = t >> kBucketShift;
     if (k < first_ + kBuckets) {
-      ring_[k % kBuckets].put_new(t, order, id, real, bits);
+      ring_[k % kBuckets].put_new(t, order, id, kind, bits);
       ++in_ring_;
     } else {
-      far_.push(t, Held{t, order, id, real, bits});
+      far_.push(t, Held{t, order, id, kind, bits});
     }
   }
 
@@ -136,7 +152,7 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
       }
       while (!b.empty() && b.items[b.head].t <= now) {
         const Held& h = b.items[b.head++];
-        emit(h.id, h.t, h.bits, h.real);
+        emit(h.id, h.t, h.bits, h.kind);
         --in_ring_;
       }
       if (b.empty()) {
@@ -148,8 +164,11 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
     }
   }
 
-  void emit(SignalId id, std::uint64_t t, std::uint64_t bits, bool real) {
+  void emit(SignalId id, std::uint64_t t, std::uint64_t bits, Kind kind) {
     last_time_ = t;
+    // Deltas come out in time order, so their sum is the signal's value at `t`.
+    if (kind == Kind::kDelta) bits = value_.at(id) += bits;
+    const bool real = kind == Kind::kReal;
     if (writer_ != nullptr) {
       writer_->change(id, t, bits, real);
     } else if (real) {
@@ -162,12 +181,13 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
   }
 
   TraceSink& out_;
-  TraceWriter* const writer_;   // out_ when it is a TraceWriter, else null
-  std::vector<Bucket> ring_;    // bucket k (time >> kBucketShift) in slot k % kBuckets
-  std::uint64_t first_ = 0;     // the ring's first bucket (now's, once flushed)
-  std::uint64_t in_ring_ = 0;   // changes held in the ring
-  TimeOrderedSlots<Held> far_;  // changes beyond the ring, in time order
-  std::uint64_t order_ = 0;     // the next change's made-before order
+  TraceWriter* const writer_;         // out_ when it is a TraceWriter, else null
+  std::vector<Bucket> ring_;          // bucket k (time >> kBucketShift) in slot k % kBuckets
+  std::uint64_t first_ = 0;           // the ring's first bucket (now's, once flushed)
+  std::uint64_t in_ring_ = 0;         // changes held in the ring
+  TimeOrderedSlots<Held> far_;        // changes beyond the ring, in time order
+  std::uint64_t order_ = 0;           // the next change's made-before order
+  std::vector<std::uint64_t> value_;  // by signal: the running value of a counted signal
   std::uint64_t last_time_ = 0;
   std::uint64_t flushed_to_ = UINT64_MAX;  // the time of the last flush (none yet)
 };

@@ -35,6 +35,13 @@ class TraceSink {
   // out of order; the sink must order them (see traces/time_ordering_sink.hpp).
   virtual void change_integer(SignalId id, std::uint64_t time_ps, std::uint64_t value) = 0;
   virtual void change_real(SignalId id, std::uint64_t time_ps, double value) = 0;
+  // An integer signal moves by `delta` (two's complement) at `time_ps` >= now: the value then is
+  // the declared initial value plus every delta up to that time, in time order (a TracedCount's
+  // changes; a signal takes deltas only). Only a sink that puts changes in time order can sum
+  // them (TimeOrderingSink); the others throw std::logic_error.
+  virtual void change_delta(SignalId, std::uint64_t, std::uint64_t) {
+    throw std::logic_error("trace sink: a counted signal's deltas need a time-ordering sink");
+  }
 
   // What TracedInt calls: the change made now (simulated time `now`), taking effect at
   // `time_ps`. A sink that logs its changes for a later stage (traces/background_trace_sink.hpp)
@@ -47,10 +54,19 @@ class TraceSink {
       change_integer(id, time_ps, value);
   }
 
+  // What TracedCount calls: a delta made now, taking effect at `time_ps` (see note_integer).
+  void note_delta(SignalId id, std::uint64_t time_ps, std::uint64_t now, std::uint64_t delta) {
+    if (log_at_)
+      log_note(time_ps, now, id | kLogDelta, delta);
+    else
+      change_delta(id, time_ps, delta);
+  }
+
   // A logged change: four words, the time it takes effect, the time it was made, the signal
-  // (a real's with kLogReal set) and the value (a real's bits).
+  // (a real's with kLogReal set, a delta's with kLogDelta) and the value (a real's bits).
   static constexpr std::size_t kLogWords = 4;
   static constexpr std::uint64_t kLogReal = std::uint64_t{1} << 32;
+  static constexpr std::uint64_t kLogDelta = std::uint64_t{1} << 33;
 
  protected:
   // A logging sink points these at the free part of its current log block ([at, end), a
@@ -118,6 +134,28 @@ class TracedInt {
   TraceSink* sink_ = nullptr;
   TraceSink::SignalId id_ = 0;
   std::uint64_t value_ = 0;
+};
+
+// An integer signal that counts things whose end is known when they start (packets in a
+// buffer until their last bit leaves, DMA writes until they land): each change is a delta
+// dated when it happens, possibly ahead of now and out of order with others, which the sink
+// sums in time order. Ends known in advance then need no action at their time to be traced.
+class TracedCount {
+ public:
+  TracedCount() = default;
+  void attach(TraceSink* sink, const std::string& path, unsigned width_bits = 32) {
+    sink_ = sink;
+    if (sink_) id_ = sink_->declare_integer(path, width_bits, 0);
+  }
+  bool attached() const { return sink_ != nullptr; }
+  // The count moves by `delta` at `t` (>= now).
+  void add_at(Picos t, std::int64_t delta) {
+    if (sink_) sink_->note_delta(id_, t, now_ps(), static_cast<std::uint64_t>(delta));
+  }
+
+ private:
+  TraceSink* sink_ = nullptr;
+  TraceSink::SignalId id_ = 0;
 };
 
 // A real-valued model variable (latencies, rates) whose changes go to a sink.

@@ -6,13 +6,6 @@
 
 namespace hcasim {
 
-namespace {
-// on_left's argument: input port (8 bits), VL (8 bits), the free's order (48 bits).
-std::uint64_t left_arg(std::uint32_t input, unsigned vl, std::uint64_t order) {
-  return input | (std::uint64_t(vl) << 8) | (order << 16);
-}
-}  // namespace
-
 Switch::Switch(sc_core::sc_module_name name, const SwitchParams& params, unsigned vls,
                TraceSink* trace)
     : sc_module(name),
@@ -98,7 +91,7 @@ void Switch::on_head(std::uint64_t input) {
   if (occ > params_.buffer_blocks())
     SC_REPORT_ERROR(name(), "input buffer overrun: the sender ignored its credits");
   in.max_occupancy[vl] = std::max(in.max_occupancy[vl], occ);
-  in.occupancy_trace[vl].set(occ);
+  in.occupancy_trace[vl].add_at(now_ps(), blocks);
   const unsigned out = route_[p->dst_port];
   if (out == kNoRoute) {
     SC_REPORT_ERROR(name(), ("no route to LID " + std::to_string(p->dst_port)).c_str());
@@ -114,28 +107,20 @@ void Switch::on_head(std::uint64_t input) {
 }
 
 void Switch::sent(void* self, std::uint32_t input, unsigned vl, std::uint32_t blocks, Picos done) {
-  // The packet's last bit leaves at `done`: only then is its input buffer free. Both follow
-  // from that time without an action then: the credits go back upstream dated `done`, and the
-  // space is taken out of the occupancy when the input is next looked at.
+  // The packet's last bit leaves at `done`: only then is its input buffer free. All three
+  // follow from that time without an action then: the credits go back upstream dated `done`,
+  // the space is taken out of the occupancy when the input is next looked at, and the trace
+  // counts it out at `done`.
   auto* sw = static_cast<Switch*>(self);
   Input& in = *sw->inputs_[input];
-  const std::uint64_t order = sw->order_++;
-  in.frees[vl].add(done, order, blocks);
+  in.frees[vl].add(done, sw->order_++, blocks);
   sw->outputs_[input]->rx_freed(vl, blocks, done);
-  if (sw->trace_) sw->actions_.at<&Switch::on_left>(done, sw, left_arg(input, vl, order));
+  in.occupancy_trace[vl].add_at(done, -static_cast<std::int64_t>(blocks));
 }
 
 void Switch::settle_frees(Input& in, unsigned vl, std::uint64_t order) {
   if (in.frees[vl].empty()) return;
   in.occupancy[vl] -= in.frees[vl].take_due(now_ps(), order);
-}
-
-void Switch::on_left(std::uint64_t arg) {
-  const auto input = static_cast<unsigned>(arg & 0xff);
-  const auto vl = static_cast<unsigned>((arg >> 8) & 0xff);
-  Input& in = *inputs_[input];
-  settle_frees(in, vl, (arg >> 16) + 1);  // this free and those ordered before it
-  in.occupancy_trace[vl].set(in.occupancy[vl]);
 }
 
 }  // namespace hcasim

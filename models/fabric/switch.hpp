@@ -13,9 +13,8 @@
 // buffers and throttles the senders: nothing is ever dropped.
 // Events: one action per packet, when its head arrives; none per cycle. When the packet is
 // committed to the output's wire, the time its last bit leaves is known: its credits go back
-// upstream dated then, and its buffer space counts as free from then on (dated_frees.hpp), so
-// nothing needs to run at that time. Only with a trace attached does a second action run then,
-// to show the input buffer's occupancy falling when it does.
+// upstream dated then, its buffer space counts as free from then on (dated_frees.hpp), and
+// the traced occupancy falls then (a TracedCount), so nothing needs to run at that time.
 #include <systemc>
 
 #include <memory>
@@ -73,14 +72,13 @@ class Switch : public sc_core::sc_module {
     std::size_t head = 0, size = 0;
     std::vector<std::uint32_t> occupancy, max_occupancy;  // per VL, in 64-byte blocks
     std::vector<DatedFrees> frees;  // per VL: packets committed to an output, leaving later
-    std::vector<TracedInt> occupancy_trace;
+    std::vector<TracedCount> occupancy_trace;
   };
 
   void end_of_elaboration() override;
   void on_head(std::uint64_t input);
   // Takes the frees of `in`'s VL `vl` due before (now, order) out of its occupancy.
   void settle_frees(Input& in, unsigned vl, std::uint64_t order);
-  void on_left(std::uint64_t arg);  // traced runs only: the occupancy falls in the trace
   static void sent(void* self, std::uint32_t input, unsigned vl, std::uint32_t blocks, Picos done);
 
   SwitchParams params_;

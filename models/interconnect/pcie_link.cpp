@@ -29,8 +29,7 @@ PcieLink::PcieLink(sc_core::sc_module_name name, const PcieParams& params, HostM
       max_payload_{log2_of_tlp_size(params.max_payload, "pcie.max_payload")},
       max_read_request_{log2_of_tlp_size(params.max_read_request, "pcie.max_read_request")},
       completion_bytes_{log2_of_tlp_size(params.completion_bytes(), "pcie.read_completion")},
-      memory_(memory),
-      traced_(trace != nullptr) {
+      memory_(memory) {
   device_socket.register_nb_transport_fw(this, &PcieLink::nb_transport_fw);
   device_socket.register_transport_dbg(this, &PcieLink::transport_dbg);
   pending_.resize(16);
@@ -214,13 +213,14 @@ Picos PcieLink::dma_write(Picos start, tlm::tlm_generic_payload& gp) {
   const Picos wire = write_wire_ps(len);
   const Picos lands = up_.reserve(start, wire) + wire + latency_ps_;
   ++dma_writes_;
+  up_inflight_.add_at(now_ps(), 1);
+  up_inflight_.add_at(lands, -1);
   const std::uint64_t addr = gp.get_address();
-  if (!traced_ && !watches_.touches(addr, len) && !overlaps_pending(addr, len)) {
+  if (!watches_.touches(addr, len) && !overlaps_pending(addr, len)) {
     // design decision: bytes nobody watches go to memory now, without an action at their
     // landing. Software learns of them only from a watched write issued later (a completion),
     // which lands after them (posted writes keep their order), so none can look at them
     // before they land; they overlap no write still in flight, so the memory ends the same.
-    // A traced run keeps the landing for dma_writes_in_flight.
     memory_.write(addr, gp.get_data_ptr(), len);
     return lands;
   }
@@ -238,7 +238,6 @@ Picos PcieLink::dma_write(Picos start, tlm::tlm_generic_payload& gp) {
   w.addr = addr;
   w.data.assign(gp.get_data_ptr(), gp.get_data_ptr() + len);
   actions_.at<&PcieLink::land_write>(lands, this);
-  up_inflight_.set(pending_count_);
   return lands;
 }
 
@@ -260,7 +259,6 @@ void PcieLink::land_write(std::uint64_t) {
   PendingWrite& w = pending_[pending_head_];
   pending_head_ = (pending_head_ + 1) & (pending_.size() - 1);
   --pending_count_;
-  up_inflight_.set(pending_count_);
   memory_.write(w.addr, w.data.data(), w.data.size());
   watches_.for_each_touched(w.addr, w.data.size(), [&w](WriteObserver* observer) {
     observer->on_dma_write(w.addr, w.data.size());

@@ -117,7 +117,6 @@ class PcieLink : public sc_core::sc_module {
   };
   TlpSize max_payload_, max_read_request_, completion_bytes_;
   HostMemory& memory_;
-  bool traced_;  // a trace shows the writes in flight: every write keeps its landing action
   BusyResource up_;
   BusyResource down_;
   BusyResource host_tlps_;  // the order of the host's own downstream TLPs
@@ -133,7 +132,7 @@ class PcieLink : public sc_core::sc_module {
   std::uint64_t dma_writes_ = 0;
   InterruptSink* interrupts_ = nullptr;
   std::uint64_t interrupts_raised_ = 0;
-  TracedInt up_inflight_;
+  TracedCount up_inflight_;  // DMA writes issued and not landed (all of them, watched or not)
   StatGroup stats_{name()};
 };
 

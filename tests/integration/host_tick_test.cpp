@@ -55,6 +55,7 @@ class StateRecorder : public TraceSink {
     if (id == 1) changes_.push_back(Change{t, v});
   }
   void change_real(SignalId, std::uint64_t, double) override {}
+  void change_delta(SignalId, std::uint64_t, std::uint64_t) override {}  // counted signals
 
  private:
   std::string path_;

@@ -56,18 +56,28 @@ TEST(BackgroundTraceSink, TheWriterGetsExactlyWhatItGetsWithoutTheStage) {
 }
 
 // Models' sources write their notes into the stage's block themselves
-// (TraceSink::note_integer): set() and set_at() through the stage give the writer exactly what
-// they give it without the stage, across block boundaries.
+// (TraceSink::note_integer, note_delta): set(), set_at() and a counted signal's add_at()
+// through the stage give the writer exactly what they give it without the stage, across block
+// boundaries.
 template <class Sink>
 void set_sources(Sink& sink, ModelTime& time) {
   std::vector<TracedInt> sources(5);
   for (std::size_t i = 0; i < sources.size(); ++i)
     sources[i].attach(&sink, "m.s" + std::to_string(i), 32);
+  std::vector<TracedCount> counts(2);
+  for (std::size_t i = 0; i < counts.size(); ++i)
+    counts[i].attach(&sink, "m.c" + std::to_string(i), 32);
   std::mt19937_64 rng(11);
   std::uint64_t now = 0;
   for (int i = 0; i < 20000; ++i) {
     if (rng() % 3 == 0) now += rng() % 40'000;
     time.at(now);
+    if (rng() % 5 == 0) {  // a thing counted in now, and out when it is known to leave
+      TracedCount& c = counts[rng() % counts.size()];
+      c.add_at(now, 1);
+      c.add_at(now + rng() % 1'000'000, -1);
+      continue;
+    }
     TracedInt& s = sources[rng() % sources.size()];
     if (rng() % 4 == 0)
       s.set_at(now + rng() % 1'000'000, rng() % 100);

@@ -41,6 +41,25 @@ TEST(TimeOrderingSink, ChangesAheadComeOutWhenTimeReachesThemTiesInTheOrderMade)
                              {0, 4, 9}, {3000, 2, 7}, {4000, 5, 3}, {5000, 1, 1}, {5000, 3, 2}}));
 }
 
+TEST(TimeOrderingSink, ACountedSignalsDeltasComeOutSummedInTimeOrder) {
+  // A buffer that starts with 2 blocks: 3 arrive at 100 and 1 leaves at 50 (both known now,
+  // made in the other order), 1 arrives now; at 200, 4 leave (dated then) and 2 arrive.
+  ModelTime time;
+  RecordingSink out;
+  TimeOrderingSink sink(out);
+  const auto id = sink.declare_integer("switch.occupancy", 16, 2);
+  sink.change_delta(id, 100, 3);
+  sink.change_delta(id, 50, static_cast<std::uint64_t>(-1));
+  sink.change_delta(id, 0, 1);
+  EXPECT_EQ(out.changes, (std::vector<Change>{{0, id, 3}}));
+  time.at(200);
+  sink.change_delta(id, 200, static_cast<std::uint64_t>(-4));
+  sink.change_delta(id, 200, 2);
+  sink.flush_all();
+  EXPECT_EQ(out.changes, (std::vector<Change>{
+                             {0, id, 3}, {50, id, 2}, {100, id, 5}, {200, id, 1}, {200, id, 3}}));
+}
+
 TEST(TimeOrderingSink, FarAheadAndAcrossLongGapsTheOrderIsTheSortedOrder) {
   // Random changes between 0 and 20 us ahead (the ring covers about 4 us), time advancing in
   // small steps and sometimes by a second; the writer must get exactly the changes sorted by
