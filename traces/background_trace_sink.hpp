@@ -39,6 +39,9 @@ class alignas(kHostCacheLine) BackgroundTraceSink : public TraceSink {
     log_note(t, now_ps(), id, v);
   }
   void change_real(SignalId id, std::uint64_t t, double v) override;
+  void change_delta(SignalId id, std::uint64_t t, std::uint64_t delta) override {
+    log_note(t, now_ps(), id | kLogDelta, delta);
+  }
 
   // Hands over what is noted and waits until the worker has passed it all on.
   void drain();

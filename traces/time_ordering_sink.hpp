@@ -38,14 +38,14 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
   enum class Kind : std::uint8_t { kInteger, kReal, kDelta };
 
   SignalId declare_integer(const std::string& path, unsigned width, std::uint64_t init) override {
-    return counted(out_.declare_integer(path, width, init), init);
+    return starting_at(out_.declare_integer(path, width, init), init);
   }
   SignalId declare_enum(const std::string& path, const std::vector<std::string>& labels,
                         std::uint64_t init) override {
-    return counted(out_.declare_enum(path, labels, init), init);
+    return starting_at(out_.declare_enum(path, labels, init), init);
   }
   SignalId declare_real(const std::string& path, double init) override {
-    return counted(out_.declare_real(path, init), 0);
+    return starting_at(out_.declare_real(path, init), 0);
   }
   void change_integer(SignalId id, std::uint64_t t, std::uint64_t v) override {
     route(id, t, v, Kind::kInteger, now_ps());
@@ -105,8 +105,9 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
     }
   };
 
-  // The declared signal `id`, whose running value (for deltas) starts at `init`.
-  SignalId counted(SignalId id, std::uint64_t init) {
+  // The declared signal `id`, whose running value (if it is counted) starts at `init`. A
+  // counted signal takes deltas only: a value set in between would not enter the sum.
+  SignalId starting_at(SignalId id, std::uint64_t init) {
     if (value_.size() <= id) value_.resize(id + 1, 0);
     value_[id] = init;
     return id;

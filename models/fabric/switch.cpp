@@ -49,11 +49,15 @@ void Switch::set_route(std::uint16_t lid, unsigned port) {
 }
 
 void Switch::end_of_elaboration() {
+  // Wide enough for the whole buffer (switch.buffer_bytes allows 16 MiB: 2^18 blocks).
+  unsigned width = 16;
+  while ((std::uint64_t{1} << width) <= params_.buffer_blocks()) ++width;
   for (auto& in : inputs_) {
     if (!in->link) continue;
     const std::string base = std::string(name()) + ".in" + std::to_string(in->index);
     for (unsigned vl = 0; vl < vls_; ++vl)
-      in->occupancy_trace[vl].attach(trace_, base + "_vl" + std::to_string(vl) + "_occupancy", 16);
+      in->occupancy_trace[vl].attach(trace_, base + "_vl" + std::to_string(vl) + "_occupancy",
+                                     width);
   }
 }
 

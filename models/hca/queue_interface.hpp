@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "models/core/trace_source.hpp"
@@ -62,8 +63,9 @@ class CompletionQueue : public PcieLink::WriteObserver {
   // unless the queue has a landing observer.
   const sc_core::sc_event& landed_event() const { return landed_; }
   // A model that reacts to completions without a thread of its own (the I/O unit's message
-  // service) is called at each landing instead, inside the landing's calendar action: it must
-  // not poll there but schedule its reaction (models/iounit/echo_service.hpp). A plain function
+  // service) is called at each landing instead, inside the landing's calendar action. It may
+  // poll and post there (posts reach the adapter through doorbells, which act later), but must
+  // not add watches or make DMA happen at once (PcieLink::WriteObserver). A plain function
   // and object, as a calendar action is: a landing costs one indirect call and no event, which
   // would stop the calendar's run ahead (docs/lookahead.md). One observer per queue; it is then
   // the queue's only consumer and landed_event() is no longer notified.
@@ -166,6 +168,11 @@ class AdapterContext {
   }
   // The receive doorbell (8 bytes: the producer index) for WQEs written without one.
   void ring_recv_doorbell(QueuePair& qp);
+  // (qp, id, &sge, false) would post zero SGEs and ring: name the count, or pass the SGE.
+  template <class B, class = std::enable_if_t<std::is_same_v<B, bool>>>
+  VerbStatus try_post_recv(QueuePair&, std::uint64_t, const Sge*, B) = delete;
+  template <class B, class = std::enable_if_t<std::is_same_v<B, bool>>>
+  bool post_recv(QueuePair&, std::uint64_t, const Sge*, B) = delete;
   // The same, true when posted; false when the queue is full or the state refuses it. Too many
   // SGEs or too much inline data throws std::invalid_argument (a caller's bug).
   // `ring` as for try_post_send.

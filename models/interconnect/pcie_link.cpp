@@ -1,6 +1,7 @@
 #include "models/interconnect/pcie_link.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -127,6 +128,7 @@ Picos PcieLink::mmio_read(std::uint64_t offset, void* data, unsigned len) {
 }
 
 void PcieLink::watch(std::uint64_t addr, std::uint64_t len, WriteObserver* observer) {
+  assert(!telling_ && "a write observer added a watch while being told of a landing");
   watches_.add(addr, len, observer);
 }
 
@@ -212,6 +214,7 @@ Picos PcieLink::dma_write(Picos start, tlm::tlm_generic_payload& gp) {
   const std::uint64_t len = gp.get_data_length();
   const Picos wire = write_wire_ps(len);
   const Picos lands = up_.reserve(start, wire) + wire + latency_ps_;
+  assert(!telling_ && "a write observer made a DMA write happen while being told of a landing");
   ++dma_writes_;
   up_inflight_.add_at(now_ps(), 1);
   up_inflight_.add_at(lands, -1);
@@ -256,13 +259,16 @@ void PcieLink::land_msi(std::uint64_t vector) {
 
 void PcieLink::land_write(std::uint64_t) {
   // Upstream writes land in issue order, so the oldest pending write is the one landing.
-  PendingWrite& w = pending_[pending_head_];
+  const PendingWrite& w = pending_[pending_head_];
+  const std::uint64_t addr = w.addr, len = w.data.size();
+  memory_.write(addr, w.data.data(), len);
   pending_head_ = (pending_head_ + 1) & (pending_.size() - 1);
   --pending_count_;
-  memory_.write(w.addr, w.data.data(), w.data.size());
-  watches_.for_each_touched(w.addr, w.data.size(), [&w](WriteObserver* observer) {
-    observer->on_dma_write(w.addr, w.data.size());
-  });
+  // The slot is free from here on: observers hear of the range, not of the slot.
+  telling_ = true;
+  watches_.for_each_touched(
+      addr, len, [addr, len](WriteObserver* observer) { observer->on_dma_write(addr, len); });
+  telling_ = false;
 }
 
 }  // namespace hcasim

@@ -53,12 +53,17 @@ class PcieLink : public sc_core::sc_module {
   Picos mmio_read(std::uint64_t offset, void* data, unsigned len);
 
   // Something in host software that wants to know when DMA writes land in a range of memory
-  // (a completion queue's ring): told at the landing time, with the written range.
+  // (a completion queue's ring): told at the landing time, with the written range. It may
+  // react there (read memory, post work, ring doorbells) but must not add watches or make a
+  // DMA write happen at once: the landing is still walking the watches (checked in debug
+  // builds).
   class WriteObserver {
    public:
     virtual ~WriteObserver() = default;
     virtual void on_dma_write(std::uint64_t addr, std::uint64_t len) = 0;
   };
+  // Before any DMA write to the range is issued: a write that touched no watch when issued is
+  // stored at once and never told (dma_write).
   void watch(std::uint64_t addr, std::uint64_t len, WriteObserver* observer);
 
   // Where MSI writes from the adapter are delivered (the host's interrupt controller).
@@ -126,6 +131,7 @@ class PcieLink : public sc_core::sc_module {
   std::vector<PendingWrite> pending_;
   std::size_t pending_head_ = 0;
   std::size_t pending_count_ = 0;
+  bool telling_ = false;  // observers are being told of a landing (debug checks)
   WriteWatches<WriteObserver> watches_;
   tlm::tlm_generic_payload mmio_gp_;
   std::uint64_t dma_reads_ = 0;

@@ -62,7 +62,8 @@ void EchoService::on_landed(void* self) {
   // During a service time the landing waits: the service polls when that time is over.
   // design decision: the reaction runs inside the landing's action, at its time, not as an
   // action of its own after it (one action fewer per message). Nothing it does lands
-  // anything at once: its posts reach the adapter through doorbells, which act later.
+  // anything at once: its posts reach the adapter through doorbells, which act later. It
+  // runs before, not after, other actions due in the same picosecond.
   if (s->phase_ == Phase::kService) return;
   s->react();
 }
