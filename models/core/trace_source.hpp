@@ -147,7 +147,6 @@ class TracedCount {
     sink_ = sink;
     if (sink_) id_ = sink_->declare_integer(path, width_bits, 0);
   }
-  bool attached() const { return sink_ != nullptr; }
   // The count moves by `delta` at `t` (>= now).
   void add_at(Picos t, std::int64_t delta) {
     if (sink_) sink_->note_delta(id_, t, now_ps(), static_cast<std::uint64_t>(delta));

@@ -200,7 +200,7 @@ Picos PcieLink::dma_read(Picos start, tlm::tlm_generic_payload& gp) {
   // host software cannot see it yet.
   const std::uint64_t lo = gp.get_address(), hi = lo + len;
   for (std::size_t i = 0; i < pending_count_; ++i) {
-    const PendingWrite& w = pending_[(pending_head_ + i) & (pending_.size() - 1)];
+    const PendingWrite& w = pending_at(i);
     const std::uint64_t wlo = w.addr, whi = w.addr + w.data.size();
     if (wlo >= hi || lo >= whi) continue;
     const std::uint64_t b = std::max(lo, wlo), e = std::min(hi, whi);
@@ -230,8 +230,7 @@ Picos PcieLink::dma_write(Picos start, tlm::tlm_generic_payload& gp) {
   // Keep the bytes until they land: software must not see them earlier.
   if (pending_count_ == pending_.size()) {
     std::vector<PendingWrite> bigger(pending_.size() * 2);
-    for (std::size_t i = 0; i < pending_count_; ++i)
-      bigger[i] = std::move(pending_[(pending_head_ + i) & (pending_.size() - 1)]);
+    for (std::size_t i = 0; i < pending_count_; ++i) bigger[i] = std::move(pending_at(i));
     pending_.swap(bigger);
     pending_head_ = 0;
   }
@@ -246,7 +245,7 @@ Picos PcieLink::dma_write(Picos start, tlm::tlm_generic_payload& gp) {
 
 bool PcieLink::overlaps_pending(std::uint64_t addr, std::uint64_t len) const {
   for (std::size_t i = 0; i < pending_count_; ++i) {
-    const PendingWrite& w = pending_[(pending_head_ + i) & (pending_.size() - 1)];
+    const PendingWrite& w = pending_at(i);
     if (w.addr < addr + len && addr < w.addr + w.data.size()) return true;
   }
   return false;

@@ -129,6 +129,12 @@ class PcieLink : public sc_core::sc_module {
   // Ring of writes in flight (they land in FIFO order); its size is a power of two (16, then
   // doubling), so slots are masked, not divided.
   std::vector<PendingWrite> pending_;
+  PendingWrite& pending_at(std::size_t i) {  // the i-th oldest write in flight
+    return pending_[(pending_head_ + i) & (pending_.size() - 1)];
+  }
+  const PendingWrite& pending_at(std::size_t i) const {
+    return pending_[(pending_head_ + i) & (pending_.size() - 1)];
+  }
   std::size_t pending_head_ = 0;
   std::size_t pending_count_ = 0;
   bool telling_ = false;  // observers are being told of a landing (debug checks)
