@@ -86,14 +86,13 @@ void FabricPort::end_of_elaboration() {
   }
 }
 
-void FabricPort::send(Packet* packet, Picos ready, std::uint32_t tag) {
+void FabricPort::forward(Packet* packet, Picos ready, std::uint32_t tag) {
   const unsigned vl = packet->vl;
   if (!link_) SC_REPORT_ERROR(name(), "send() on a port that is not connected to a link");
   if (vl >= vl_.size()) fail_vl(*this, vl);
   Vl& v = vl_[vl];
   const Picos now = now_ps();
   absorb(vl, now);
-  packet->sent_bytes = packet->wire_bytes();  // what every later step of its trip reads
   const Waiting w{packet, std::max(ready, now), tag, sent_credit_blocks(*packet)};
   if (w.blocks > v.capacity) fail_too_big(*this, *packet);
   if (v.fifo.empty() && v.credits >= w.blocks) {
@@ -120,7 +119,8 @@ void FabricPort::commit(Vl& v, unsigned vl, const Waiting& w) {
 
 void FabricPort::return_credits(unsigned vl, std::uint32_t blocks, Picos at) {
   const Picos arrive = std::max(at, now_ps()) + credit_return_ps();
-  Vl& v = vl_.at(vl);
+  if (vl >= vl_.size()) fail_vl(*this, vl);
+  Vl& v = vl_[vl];
   const bool earliest = v.returns.add(arrive, blocks);
   if (v.fifo.empty()) return;
   // A return dated ahead (a switch hands back the credits of a packet when it commits it, dated

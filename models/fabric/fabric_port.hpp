@@ -4,7 +4,7 @@
 // receiver's input buffer per virtual lane, counted in 64-byte blocks; a packet leaves only when
 // its VL has enough credits, otherwise it waits in a FIFO for that VL (it is never dropped).
 // The receiver, once it has freed the buffer a packet used, returns the credits over the link
-// (rx_freed -> Link::return_credits -> the far port's return_credits); they arrive one
+// (rx_freed -> the far port's return_credits, as Link::return_credits); they arrive one
 // flow-control packet time plus one propagation delay later and release waiting packets.
 //
 // Documented choices (docs/model.md should repeat them):
@@ -68,13 +68,19 @@ class FabricPort : public sc_core::sc_module {
 
   // Sends `packet` on its VL (packet->vl), ready at `ready` (>= now; earlier means now). Never
   // drops: without enough credits the packet waits, in order, until credits return.
-  void send(Packet* packet, Picos ready, std::uint32_t tag = 0);
+  void send(Packet* packet, Picos ready, std::uint32_t tag = 0) {
+    packet->sent_bytes = packet->wire_bytes();  // what every later step of its trip reads
+    forward(packet, ready, tag);
+  }
+  // The same for a packet already on its trip (a switch's): its sent_bytes stand.
+  void forward(Packet* packet, Picos ready, std::uint32_t tag);
   // Credits the far receiver freed at `at` (>= now); called through Link::return_credits.
   void return_credits(unsigned vl, std::uint32_t blocks, Picos at);
   // This port's receiver (the sink on the same link side) freed `blocks` of VL `vl` at `at`
   // (>= now): returns them to the far transmitter.
   void rx_freed(unsigned vl, std::uint32_t blocks, Picos at) {
-    link_->return_credits(side_, vl, blocks, at);
+    // Link::return_credits, without its call: the far side's transmitter takes them.
+    if (FabricPort* sender = link_->port(1 - side_)) sender->return_credits(vl, blocks, at);
   }
 
   unsigned vls() const { return static_cast<unsigned>(vl_.size()); }

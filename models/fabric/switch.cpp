@@ -6,6 +6,20 @@
 
 namespace hcasim {
 
+namespace {
+// Reported out of line: formatting the messages in on_head would give that hot path a large
+// stack frame to set up on every call.
+[[gnu::cold, gnu::noinline]] void fail_vl(const Switch& sw, unsigned vl) {
+  SC_REPORT_ERROR(sw.name(), ("packet on VL " + std::to_string(vl) + " but the switch has " +
+                              std::to_string(sw.vls()) + " data VLs")
+                                 .c_str());
+}
+
+[[gnu::cold, gnu::noinline]] void fail_route(const Switch& sw, unsigned lid) {
+  SC_REPORT_ERROR(sw.name(), ("no route to LID " + std::to_string(lid)).c_str());
+}
+}  // namespace
+
 Switch::Switch(sc_core::sc_module_name name, const SwitchParams& params, unsigned vls,
                TraceSink* trace)
     : sc_module(name),
@@ -83,11 +97,7 @@ void Switch::on_head(std::uint64_t input) {
   --in.size;
   Packet* p = a.packet;
   const unsigned vl = p->vl;
-  if (vl >= vls_) {
-    SC_REPORT_ERROR(name(), ("packet on VL " + std::to_string(vl) + " but the switch has " +
-                             std::to_string(vls_) + " data VLs")
-                                .c_str());
-  }
+  if (vl >= vls_) fail_vl(*this, vl);
   const std::uint32_t blocks = sent_credit_blocks(*p);
   settle_frees(in, vl, a.order);
   std::uint32_t& occ = in.occupancy[vl];
@@ -98,7 +108,7 @@ void Switch::on_head(std::uint64_t input) {
   in.occupancy_trace[vl].add_at(now_ps(), blocks);
   const unsigned out = route_[p->dst_port];
   if (out == kNoRoute) {
-    SC_REPORT_ERROR(name(), ("no route to LID " + std::to_string(p->dst_port)).c_str());
+    fail_route(*this, p->dst_port);
     return;
   }
   FabricPort& port = *outputs_[out];
@@ -107,7 +117,7 @@ void Switch::on_head(std::uint64_t input) {
   Picos ready = now_ps() + hop_ps_;
   if (a.last_bit > wire_out) ready = std::max(ready, a.last_bit - wire_out);
   ++forwarded_;
-  port.send(p, ready, static_cast<std::uint32_t>(input));
+  port.forward(p, ready, static_cast<std::uint32_t>(input));
 }
 
 void Switch::sent(void* self, std::uint32_t input, unsigned vl, std::uint32_t blocks, Picos done) {
