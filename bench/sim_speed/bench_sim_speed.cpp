@@ -26,6 +26,9 @@
 //     --growth LIST     work-request counts of the growth section (default 1e5,1e6,1e7); the
 //                       soak of docs/performance.md is --only floor,growth --growth 1e6,1e7,1e8
 //     --json FILE       also write every figure as JSON (default: bench_sim_speed.json here)
+//     --fast EXE        also the fast build's hcasim (`make fast`: profile-guided) in the rate
+//                       section, untraced, its runs alternating with the regular build's; also
+//                       HCASIM_BENCH_FAST=EXE (`make bench` sets it when that build exists)
 //
 // Exit status 1 when a run fails or a bound is broken (idle growth over 1.5x, memory growth
 // over 1.1x + 4 MiB per 10x, scale over 1.5x); wall figures themselves are reported, not judged.
@@ -58,6 +61,7 @@ struct Options {
   std::vector<std::string> only;
   std::vector<double> growth = {1e5, 1e6, 1e7};
   std::string json_path = "bench_sim_speed.json";
+  std::string fast_hcasim;  // the fast build's hcasim, or empty
   bool wants(const std::string& section) const {
     return only.empty() || std::find(only.begin(), only.end(), section) != only.end();
   }
@@ -159,13 +163,18 @@ class Bench {
   }
   ~Bench() { fs::remove_all(work_); }
 
-  // One hcasim run of `scenario` with `sets`; `trace` is none, vcd or fst.
+  // One hcasim run of `scenario` with `sets`; `trace` is none, vcd or fst. `exe` is the
+  // regular build's hcasim unless given.
   Sample hcasim_once(const std::string& scenario, const std::vector<std::string>& sets,
-                     const std::string& trace) {
+                     const std::string& trace, const std::string& exe = {}) {
     const fs::path out = work_ / "out";
     fs::remove_all(out);
-    std::vector<std::string> args = {opt_.hcasim, "run", opt_.scenarios + "/" + scenario,
-                                     "--trace",   trace, "--out",
+    std::vector<std::string> args = {exe.empty() ? opt_.hcasim : exe,
+                                     "run",
+                                     opt_.scenarios + "/" + scenario,
+                                     "--trace",
+                                     trace,
+                                     "--out",
                                      out.string()};
     for (const std::string& s : sets) {
       args.push_back("--set");
@@ -245,10 +254,24 @@ class Bench {
           "perftest.qps=" + std::to_string(qps), "iou.memory_mb=256"};
       std::map<std::string, Sample> by_trace;
       for (const char* trace : {"none", "vcd", "fst"}) {
-        const Sample s = hcasim("bw_send.ini", sets, trace, opt_.runs);
-        by_trace[trace] = s;
+        const bool fast = !opt_.fast_hcasim.empty() && std::string(trace) == "none";
+        if (!fast) {
+          by_trace[trace] = hcasim("bw_send.ini", sets, trace, opt_.runs);
+        } else {
+          // The two builds' runs alternate, so that a change of the machine's load falls on both.
+          std::vector<Sample> regular, profiled;
+          for (int i = 0; i < opt_.runs; ++i) {
+            regular.push_back(hcasim_once("bw_send.ini", sets, trace));
+            profiled.push_back(hcasim_once("bw_send.ini", sets, trace, opt_.fast_hcasim));
+          }
+          by_trace[trace] = median_of(regular);
+          by_trace["fast"] = median_of(profiled);
+        }
         section[std::to_string(qps) + "qp"][trace] =
-            row(std::to_string(qps) + " QP, trace " + trace, s);
+            row(std::to_string(qps) + " QP, trace " + trace, by_trace[trace]);
+        if (fast)
+          section[std::to_string(qps) + "qp"]["none_fast_build"] =
+              row(std::to_string(qps) + " QP, trace none, make fast", by_trace["fast"]);
       }
       for (const char* trace : {"vcd", "fst"}) {
         const double cost = by_trace[trace].process_wall_s / by_trace["none"].process_wall_s;
@@ -390,7 +413,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: bench_sim_speed HCASIM_EXE SCENARIO_DIR KERNEL_FLOOR_EXE [--quick] "
                  "[--runs N] [--only floor,rate,idle,growth,scale] [--growth 1e5,1e6,1e7] "
-                 "[--json FILE]\n");
+                 "[--json FILE] [--fast EXE]\n");
     return 2;
   }
   Options opt;
@@ -398,6 +421,7 @@ int main(int argc, char** argv) {
   opt.scenarios = argv[2];
   opt.floor_exe = argv[3];
   if (const char* q = std::getenv("HCASIM_BENCH_QUICK")) opt.quick = std::strcmp(q, "0") != 0;
+  if (const char* f = std::getenv("HCASIM_BENCH_FAST")) opt.fast_hcasim = f;
   for (int i = 4; i < argc; ++i) {
     const std::string a = argv[i];
     const bool has_value = i + 1 < argc;
@@ -413,6 +437,8 @@ int main(int argc, char** argv) {
         opt.growth.push_back(std::strtod(n.c_str(), nullptr));
     } else if (a == "--json" && has_value) {
       opt.json_path = argv[++i];
+    } else if (a == "--fast" && has_value) {
+      opt.fast_hcasim = argv[++i];
     } else {
       std::fprintf(stderr, "bench_sim_speed: unknown or incomplete option '%s'\n", a.c_str());
       return 2;
@@ -420,6 +446,11 @@ int main(int argc, char** argv) {
   }
   if (opt.quick && std::find(argv + 4, argv + argc, std::string("--runs")) == argv + argc)
     opt.runs = 1;
+  if (!opt.fast_hcasim.empty() && access(opt.fast_hcasim.c_str(), X_OK) != 0) {
+    std::fprintf(stderr, "bench_sim_speed: --fast %s: not an executable\n",
+                 opt.fast_hcasim.c_str());
+    return 2;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   Bench bench(opt);
   std::printf(
