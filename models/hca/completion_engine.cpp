@@ -50,6 +50,8 @@ CompletionEngine::Resize CompletionEngine::resize_cq(std::uint32_t cqn, std::uin
   cq.entries = new_entries;
   cq.dbrec = new_dbrec;
   cq.base = base;
+  cq.consumer_seen = base;  // just read from the new doorbell record
+  cq.consumer_read = true;
   cq.overrun = false;  // the driver's recovery from CQ_ERR: the CQ takes entries again
   ++core_.counters.cq_resizes;
   return r;
@@ -179,9 +181,15 @@ void CompletionEngine::write_cqe(std::uint32_t cqn, Cqe cqe, Picos at) {
     ++core_.counters.completions_lost;
     return;
   }
-  std::uint32_t consumer = 0;
-  core_.dma.peek(cq.dbrec, consumer);
-  if (cq.producer - consumer >= cq.entries) {
+  // The doorbell record is read only when the consumer index last read leaves no room, as
+  // adapters read it: software's index only grows, so an older value can only overstate how
+  // full the CQ is, and the outcome is the one a read per entry gives. (A read per entry was
+  // a debug transaction through the PCIe link per work request.)
+  if (!cq.consumer_read || cq.producer - cq.consumer_seen >= cq.entries) {
+    core_.dma.peek(cq.dbrec, cq.consumer_seen);
+    cq.consumer_read = true;
+  }
+  if (cq.producer - cq.consumer_seen >= cq.entries) {
     // CQ overrun (verbs' CQ_ERR): the entry is lost, and so is every later one until the
     // driver resizes the CQ; the driver hears of it by a CqError event.
     cq.overrun = true;

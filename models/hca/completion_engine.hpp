@@ -55,6 +55,9 @@ class CompletionEngine {
     std::uint64_t ring = 0, dbrec = 0;
     std::uint32_t entries = 0, producer = 0;
     std::uint32_t base = 0;  // index of the ring's first slot (changes on resize)
+    // Software's consumer index as last read from the doorbell record (once read).
+    std::uint32_t consumer_seen = 0;
+    bool consumer_read = false;
     bool overrun = false;
     std::uint64_t lost = 0;   // entries dropped while overrun
     Picos written_lands = 0;  // when the last entry written lands in host memory

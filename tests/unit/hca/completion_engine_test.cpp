@@ -1,6 +1,7 @@
 // The completion engine on its own: CQEs written to the ring in order after cqe_cycles, an
 // armed CQ's event (MSI) by moderation count or by the moderation timer at exact times, one
-// event per arm, an arm that finds unpolled entries firing at once, and overrun.
+// event per arm, an arm that finds unpolled entries firing at once, and overrun (the doorbell
+// record read only when the CQ may be full).
 #include "models/hca/completion_engine.hpp"
 
 #include <gtest/gtest.h>
@@ -148,6 +149,22 @@ TEST(CompletionEngine, AFullCqOverrunsAndLosesEveryLaterEntry) {
   hcasim::Lookahead::run();
   ASSERT_EQ(b.host.writes.size(), 5u);
   EXPECT_EQ(b.host.writes[4].addr, 0x8000u + 4 * sizeof(Cqe));
+}
+
+TEST(CompletionEngine, ReadsTheDoorbellRecordOnlyWhenTheCqMayBeFull) {
+  CompletionBench b(4);
+  // Software polls three entries by 45 ns; the engine learns of it when the last index it read
+  // (0) leaves no room, at the fifth entry, and overruns at the eighth (7 - 3 = 4 in use).
+  hcasim::Lookahead::spawn_thread([&b] {
+    hcasim::Lookahead::wait(ps(45 * kNs));
+    b.host.put(kDbrec, std::uint32_t{3});
+  });
+  b.complete_at({10 * kNs, 20 * kNs, 30 * kNs, 40 * kNs, 50 * kNs, 60 * kNs, 70 * kNs, 80 * kNs});
+  hcasim::Lookahead::run();
+  EXPECT_EQ(b.host.writes.size(), 7u);
+  EXPECT_EQ(b.engine.completions_lost(b.cqn), 1u);
+  EXPECT_EQ(b.core.counters.cq_overruns, 1u);
+  EXPECT_EQ(b.host.dbg_reads, 3u);  // the first entry, the fifth, the eighth
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ struct HostStub : sc_core::sc_module {
   std::vector<Write> writes;  // to host memory, in the order issued
   std::vector<Msi> msis;
   std::uint32_t reads = 0;
+  std::uint32_t dbg_reads = 0;  // untimed reads (the adapter peeking at a doorbell record)
 
   explicit HostStub(sc_core::sc_module_name name, Picos dma_latency = 500 * kNs)
       : sc_module(name), dma("dma"), target("target"), latency(dma_latency) {
@@ -72,6 +73,7 @@ struct HostStub : sc_core::sc_module {
     return tlm::TLM_COMPLETED;
   }
   unsigned transport_dbg(tlm::tlm_generic_payload& gp) {
+    ++dbg_reads;
     std::memcpy(gp.get_data_ptr(), &memory[gp.get_address()], gp.get_data_length());
     return gp.get_data_length();
   }
