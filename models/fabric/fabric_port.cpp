@@ -86,6 +86,24 @@ void FabricPort::end_of_elaboration() {
   }
 }
 
+// Inlined into forward (every packet) and drain: the calls cost about as much as their work.
+[[gnu::always_inline]] inline void FabricPort::absorb(unsigned vl, Picos now) {
+  Vl& v = vl_[vl];
+  if (!v.returns.due(now)) return;
+  v.credits += v.returns.take_due(now, counters_.credit_returns);
+  if (v.credits > v.capacity) fail_overflow(*this, vl);
+  v.credits_trace.set(v.credits);
+}
+
+[[gnu::always_inline]] inline void FabricPort::commit(Vl& v, unsigned vl, const Waiting& w) {
+  v.credits -= w.blocks;
+  v.credits_trace.set(v.credits);
+  ++counters_.packets;
+  counters_.blocks += w.blocks;
+  const Picos done = link_->transmit(side_, w.packet, w.ready);
+  if (hook_) hook_(hook_owner_, w.tag, vl, w.blocks, done);
+}
+
 void FabricPort::forward(Packet* packet, Picos ready, std::uint32_t tag) {
   const unsigned vl = packet->vl;
   if (!link_) SC_REPORT_ERROR(name(), "send() on a port that is not connected to a link");
@@ -108,15 +126,6 @@ void FabricPort::forward(Packet* packet, Picos ready, std::uint32_t tag) {
   schedule_wake(vl);
 }
 
-void FabricPort::commit(Vl& v, unsigned vl, const Waiting& w) {
-  v.credits -= w.blocks;
-  v.credits_trace.set(v.credits);
-  ++counters_.packets;
-  counters_.blocks += w.blocks;
-  const Picos done = link_->transmit(side_, w.packet, w.ready);
-  if (hook_) hook_(hook_owner_, w.tag, vl, w.blocks, done);
-}
-
 void FabricPort::return_credits(unsigned vl, std::uint32_t blocks, Picos at) {
   const Picos arrive = std::max(at, now_ps()) + credit_return_ps();
   if (vl >= vl_.size()) fail_vl(*this, vl);
@@ -130,14 +139,6 @@ void FabricPort::return_credits(unsigned vl, std::uint32_t blocks, Picos at) {
     wake(vl, arrive);
   else
     schedule_wake(vl);
-}
-
-void FabricPort::absorb(unsigned vl, Picos now) {
-  Vl& v = vl_[vl];
-  if (!v.returns.due(now)) return;
-  v.credits += v.returns.take_due(now, counters_.credit_returns);
-  if (v.credits > v.capacity) fail_overflow(*this, vl);
-  v.credits_trace.set(v.credits);
 }
 
 void FabricPort::schedule_wake(unsigned vl) {

@@ -71,4 +71,23 @@ class Link : public sc_core::sc_module {
   StatGroup stats_{name()};
 };
 
+// Inline: every hop of every packet calls it, from the port's commit.
+inline Picos Link::transmit(int from, Packet* packet, Picos ready) {
+  const Picos wire = wire_ps(packet->sent_bytes);
+  const Picos start = wire_[from].reserve(ready, wire);
+  const Picos done = start + wire;
+  ++packets_[from];
+  bytes_[from] += packet->sent_bytes;
+  // Busy is traced as future-stamped changes; the trace sink puts them in time order.
+  busy_[from].set_at(start, 1);
+  busy_[from].set_at(done, 0);
+  if (faults_ && ((start >= down_from_ && start < down_until_) ||
+                  (error_rate_ > 0 && errors_->uniform01() < error_rate_))) {
+    if (!packet->corrupted) ++corrupted_[from];  // counted where it was first damaged
+    packet->corrupted = true;
+  }
+  to_side[1 - from]->deliver(packet, done + propagation_ps_);
+  return done;
+}
+
 }  // namespace hcasim

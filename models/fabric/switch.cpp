@@ -90,6 +90,12 @@ void Switch::Input::deliver(Packet* packet, Picos arrival) {
   sw->actions_.at<&Switch::on_head>(first_bit, sw, index);
 }
 
+[[gnu::always_inline]] inline void Switch::settle_frees(Input& in, unsigned vl,
+                                                        std::uint64_t order) {
+  if (in.frees[vl].empty()) return;
+  in.occupancy[vl] -= in.frees[vl].take_due(now_ps(), order);
+}
+
 void Switch::on_head(std::uint64_t input) {
   Input& in = *inputs_[input];
   const Input::Arrival a = in.ring[in.head];
@@ -130,11 +136,6 @@ void Switch::sent(void* self, std::uint32_t input, unsigned vl, std::uint32_t bl
   in.frees[vl].add(done, sw->order_++, blocks);
   sw->outputs_[input]->rx_freed(vl, blocks, done);
   in.occupancy_trace[vl].add_at(done, -static_cast<std::int64_t>(blocks));
-}
-
-void Switch::settle_frees(Input& in, unsigned vl, std::uint64_t order) {
-  if (in.frees[vl].empty()) return;
-  in.occupancy[vl] -= in.frees[vl].take_due(now_ps(), order);
 }
 
 }  // namespace hcasim
