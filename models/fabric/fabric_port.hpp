@@ -4,7 +4,7 @@
 // receiver's input buffer per virtual lane, counted in 64-byte blocks; a packet leaves only when
 // its VL has enough credits, otherwise it waits in a FIFO for that VL (it is never dropped).
 // The receiver, once it has freed the buffer a packet used, returns the credits over the link
-// (rx_freed -> the far port's return_credits, as Link::return_credits); they arrive one
+// (rx_freed -> the far port's return_credits); they arrive one
 // flow-control packet time plus one propagation delay later and release waiting packets.
 //
 // Documented choices (docs/model.md should repeat them):
@@ -74,12 +74,11 @@ class FabricPort : public sc_core::sc_module {
   }
   // The same for a packet already on its trip (a switch's): its sent_bytes stand.
   void forward(Packet* packet, Picos ready, std::uint32_t tag);
-  // Credits the far receiver freed at `at` (>= now); called through Link::return_credits.
+  // Credits the far receiver freed at `at` (>= now); called by its port's rx_freed.
   void return_credits(unsigned vl, std::uint32_t blocks, Picos at);
   // This port's receiver (the sink on the same link side) freed `blocks` of VL `vl` at `at`
-  // (>= now): returns them to the far transmitter.
+  // (>= now): returns them to the far transmitter, if the link has one there.
   void rx_freed(unsigned vl, std::uint32_t blocks, Picos at) {
-    // Link::return_credits, without its call: the far side's transmitter takes them.
     if (FabricPort* sender = link_->port(1 - side_)) sender->return_credits(vl, blocks, at);
   }
 

@@ -1,7 +1,5 @@
 #include "models/fabric/link.hpp"
 
-#include "models/fabric/fabric_port.hpp"
-
 namespace hcasim {
 
 Link::Link(sc_core::sc_module_name name, const LinkParams& params, TraceSink* trace)
@@ -26,10 +24,6 @@ void Link::inject_faults(std::uint64_t seed, double error_rate, Picos down_from,
   down_from_ = down_from;
   down_until_ = down_until;
   errors_ = std::make_unique<RandomStream>(seed, std::string(name()) + ".errors");
-}
-
-void Link::return_credits(int receiver_side, unsigned vl, std::uint32_t blocks, Picos at) {
-  if (FabricPort* sender = ports_[1 - receiver_side]) sender->return_credits(vl, blocks, at);
 }
 
 }  // namespace hcasim

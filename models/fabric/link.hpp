@@ -31,12 +31,10 @@ class Link : public sc_core::sc_module {
   // when its last bit leaves.
   Picos transmit(int from, Packet* packet, Picos ready);
 
-  // The transmitter of side `side` (FabricPort::connect registers itself here).
+  // The transmitter of side `side` (FabricPort::connect registers itself here); a receiver
+  // returns credits to the far side's (FabricPort::rx_freed).
   void attach_port(int side, FabricPort* port) { ports_[side] = port; }
   FabricPort* port(int side) const { return ports_[side]; }
-  // The receiver on side `receiver_side` freed `blocks` 64-byte credits of virtual lane `vl` at
-  // `at` (>= now); they travel back to the far side's FabricPort (ignored if it has none).
-  void return_credits(int receiver_side, unsigned vl, std::uint32_t blocks, Picos at);
 
   // Faults on this link (fault_params.hpp): corrupts packets with probability `error_rate`,
   // and loses every packet that starts on the wire in [down_from, down_until).
