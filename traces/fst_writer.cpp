@@ -13,11 +13,14 @@
 // is smaller, else stored as they are (DEFLATE by libdeflate: deflate_compressor.hpp).
 #include "traces/fst_writer.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 namespace hcasim {
@@ -98,10 +101,20 @@ std::uint8_t* varint_at(std::uint8_t* p, std::uint64_t v) {
 
 }  // namespace
 
-FstWriter::FstWriter(std::string path, std::size_t block_bytes)
+FstWriter::EncodeOn FstWriter::default_encode_on() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  const int usable =
+      sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 0;  // taskset, cgroups
+  const int cores = usable > 0 ? usable : static_cast<int>(std::thread::hardware_concurrency());
+  return cores >= 3 ? EncodeOn::kOwnThread : EncodeOn::kCallerThread;
+}
+
+FstWriter::FstWriter(std::string path, std::size_t block_bytes, EncodeOn encode_on)
     : TraceWriter(path),
       file_(std::move(path)),
       max_block_bytes_(block_bytes == 0 ? 1 : block_bytes),
+      encode_on_(encode_on),
       deflater_(kDeflateLevel) {
   block_limit_ = std::min(kFirstBlockBytes, max_block_bytes_);
 }
@@ -161,7 +174,8 @@ void FstWriter::write_header() {
   write_file_header_counting(0);
   write_hierarchy_and_geometry();
   check_io("header");
-  encoder_ = std::make_unique<WorkerThread>([this] { encode_block(writing_); });
+  if (encode_on_ == EncodeOn::kOwnThread)
+    encoder_ = std::make_unique<WorkerThread>([this] { encode_block(writing_); });
 }
 
 void FstWriter::write_file_header_counting(std::uint64_t blocks) {
@@ -295,7 +309,10 @@ void FstWriter::write_value(SignalId id, std::uint64_t bits) {
 void FstWriter::flush_block() {
   wait_for_encoder();  // done with writing_
   std::swap(collecting_, writing_);
-  encoder_->submit();
+  if (encoder_)
+    encoder_->submit();
+  else
+    encode_block(writing_);
 
   // The next block starts from the values this one leaves (buffers keep their size).
   for (Chain& c : collecting_.chains) c.size = 0;

@@ -39,9 +39,19 @@ class FstWriter final : public TraceWriter {
   static constexpr std::size_t kDefaultBlockBytes = std::size_t{2} << 20;
   static constexpr std::size_t kFirstBlockBytes = std::size_t{64} << 10;
 
+  // Where a full block is compressed and written: on a thread of its own, or by the thread
+  // that fills the blocks, which then waits for it.
+  enum class EncodeOn { kOwnThread, kCallerThread };
+  // design decision: on its own thread only when the process may use three cores or more. The
+  // simulation's thread and the trace's thread (BackgroundTraceSink) keep two cores busy; a
+  // third thread on two cores cost FST runs 7 % of their wall time (it preempts one of the
+  // other two, docs/performance.md). The bytes written are the same either way.
+  static EncodeOn default_encode_on();
+
   // Opens "<path>.tmp"; throws std::runtime_error if it cannot be created (the directory must
   // exist). `block_bytes` (>= 1) bounds the encoded changes held before a block is written.
-  explicit FstWriter(std::string path, std::size_t block_bytes = kDefaultBlockBytes);
+  explicit FstWriter(std::string path, std::size_t block_bytes = kDefaultBlockBytes,
+                     EncodeOn encode_on = default_encode_on());
   ~FstWriter() override;
   FstWriter(const FstWriter&) = delete;
   FstWriter& operator=(const FstWriter&) = delete;
@@ -62,8 +72,8 @@ class FstWriter final : public TraceWriter {
   // its end.
   void write_file_header_counting(std::uint64_t blocks);
   void write_hierarchy_and_geometry();
-  // Hands the block collected to the encoding thread (after it is done with the one before)
-  // and starts the next.
+  // Hands the block collected to the encoding thread (after it is done with the one before),
+  // or encodes it here (EncodeOn::kCallerThread), and starts the next.
   void flush_block();
   struct Block;
   void encode_block(const Block& b);  // on the encoding thread
@@ -124,8 +134,9 @@ class FstWriter final : public TraceWriter {
   };
   std::vector<Encoding> encodings_;  // per signal
 
-  // A block of changes: collected by the simulation, then encoded and written by the encoding
-  // thread while the next one is collected (two of them swap roles).
+  // A block of changes: collected by the trace's thread, then encoded and written by the
+  // encoding thread while the next one is collected (two of them swap roles), or by the trace's
+  // thread before it collects the next (EncodeOn::kCallerThread).
   struct Block {
     std::vector<Chain> chains;         // per signal: its changes in this block
     std::vector<std::uint64_t> frame;  // per signal: its value when the block starts
@@ -142,10 +153,11 @@ class FstWriter final : public TraceWriter {
   std::vector<std::uint64_t> values_;  // per signal: its latest value
   std::size_t block_used_ = 0;         // bytes in collecting_'s chains and times
 
-  // design decision: compression and the disk write run on a thread of their own, so that a traced
-  // run's wall time does not include them when a second core is free. The bytes written are
-  // the same whatever the timing.
-  // Started with the header; encodes writing_ (traces/worker_thread.hpp).
+  // Compression and the disk write run on a thread of their own when a core is free for them
+  // (default_encode_on()), so that a traced run's wall time does not include them.
+  const EncodeOn encode_on_;
+  // With EncodeOn::kOwnThread, started with the header; encodes writing_
+  // (traces/worker_thread.hpp). Null otherwise.
   std::unique_ptr<WorkerThread> encoder_;
 
   // The encoding thread's.

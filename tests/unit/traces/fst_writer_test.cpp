@@ -2,8 +2,11 @@
 // changes the VCD writer writes for the same calls (integers of every width, reals, enums, many
 // signals, many blocks, a window), identical runs give identical files, the file is much smaller
 // than the VCD, a trace that is not finished leaves nothing under its name, and a file cut after
-// a block (an interrupted run) is readable up to that block.
+// a block (an interrupted run) is readable up to that block. Where blocks are compressed (a
+// thread of their own, with a third core) does not change a byte.
 #include "traces/fst_writer.hpp"
+
+#include <sched.h>
 
 #include <gtest/gtest.h>
 
@@ -218,6 +221,42 @@ TEST_F(FstWriterTest, IdenticalRunsGiveIdenticalFiles) {
   EXPECT_GT(one.size(), 1000u);
   EXPECT_EQ(one, read_file(dir / "two.fst"));
   EXPECT_NE(one.find("hcasim"), std::string::npos);  // the version field
+}
+
+TEST_F(FstWriterTest, EncodingOnItsOwnThreadOrTheCallersGivesTheSameFile) {
+  const fs::path dir = test_dir();
+  for (auto [name, on] : {std::pair{"own.fst", FstWriter::EncodeOn::kOwnThread},
+                          std::pair{"caller.fst", FstWriter::EncodeOn::kCallerThread}}) {
+    FstWriter w((dir / name).string(), 8192, on);
+    sample(w);
+    EXPECT_GT(w.blocks_written(), 10u) << name;
+  }
+  EXPECT_EQ(read_file(dir / "own.fst"), read_file(dir / "caller.fst"));
+}
+
+// The encoder gets a thread of its own only when the process may use a third core.
+TEST(FstWriterThreads, TheEncoderHasItsOwnThreadOnlyWithThreeCoresOrMore) {
+  cpu_set_t all;
+  ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+  std::vector<int> ids;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &all)) ids.push_back(c);
+  auto on_cores = [&](std::size_t n) {
+    cpu_set_t some;
+    CPU_ZERO(&some);
+    for (std::size_t i = 0; i < n; ++i) CPU_SET(ids[i], &some);
+    EXPECT_EQ(sched_setaffinity(0, sizeof some, &some), 0);
+    const FstWriter::EncodeOn on = FstWriter::default_encode_on();
+    sched_setaffinity(0, sizeof all, &all);
+    return on;
+  };
+  EXPECT_EQ(on_cores(1), FstWriter::EncodeOn::kCallerThread);
+  if (ids.size() >= 2) {
+    EXPECT_EQ(on_cores(2), FstWriter::EncodeOn::kCallerThread);
+  }
+  if (ids.size() >= 3) {
+    EXPECT_EQ(on_cores(3), FstWriter::EncodeOn::kOwnThread);
+  }
 }
 
 TEST_F(FstWriterTest, DestroyedWithoutFinishLeavesNothing) {
