@@ -76,7 +76,7 @@ class FstWriter final : public TraceWriter {
   // or encodes it here (EncodeOn::kCallerThread), and starts the next.
   void flush_block();
   struct Block;
-  void encode_block(const Block& b);  // on the encoding thread
+  void encode_block(const Block& b);  // on the encoding thread (or the caller's)
   void wait_for_encoder();            // rethrows what the encoding failed with
   void put_block(std::uint8_t type, const std::vector<std::uint8_t>& body);
   // zlib's format of n bytes at `in` into deflater_: its size when smaller than n, else 0
