@@ -105,7 +105,7 @@ FstWriter::EncodeOn FstWriter::default_encode_on() {
   cpu_set_t cpus;
   CPU_ZERO(&cpus);
   const int usable =
-      sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 0;  // taskset, cgroups
+      sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 0;  // taskset, cpusets
   const int cores = usable > 0 ? usable : static_cast<int>(std::thread::hardware_concurrency());
   return cores >= 3 ? EncodeOn::kOwnThread : EncodeOn::kCallerThread;
 }
