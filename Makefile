@@ -34,7 +34,8 @@ bench: build
 	else echo "bench: no up-to-date $$fast (make fast): the regular build only"; fi; \
 	ctest --test-dir $(BUILD) --output-on-failure -L bench -V
 
-# hcasim with profile-guided optimization, for long runs and sweeps: $(FAST_BUILD)/tools/hcasim.
+# hcasim with profile-guided and link-time optimization, for long runs and sweeps:
+# $(FAST_BUILD)/tools/hcasim.
 # Checked against the regular build's hcasim: the same outputs, byte for byte.
 fast: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target hcasim
