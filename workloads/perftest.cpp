@@ -311,11 +311,15 @@ void Perftest::post_echo_recv(std::uint64_t wr_id) {
   if (verbs_.post_recv(*ctx_, *host_qp_, &wr, 1) != 0) ++errors_;
 }
 
-void Perftest::record(SizeResult& r, Picos latency) {
+void Perftest::tally(SizeResult& r, Picos latency) {
   r.op.latency_ps.record(latency);
   ++r.op.count;
   r.op.bytes += r.size;
   r.sum_sq += static_cast<double>(latency) * static_cast<double>(latency);
+}
+
+void Perftest::record(SizeResult& r, Picos latency) {
+  tally(r, latency);
   latency_ns_.set(static_cast<double>(latency) / 1000.0);
 }
 
@@ -499,6 +503,7 @@ void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
     const int got = poll_any(wc, 16);
     const Picos polled = now_ps();
     const std::uint64_t before = total_done;
+    Picos latest = 0;  // the trace shows one latency per poll: the last at that time wins
     repost_receives(wc, got);
     for (int j = 0; j < got; ++j) {
       if (wc[j].status != WcStatus::kSuccess) ++errors_;
@@ -506,14 +511,16 @@ void Perftest::run_bw(SizeResult& r, std::uint64_t n, bool measure) {
       const auto q = static_cast<std::size_t>(wc[j].wr_id >> kQpShift);
       const std::uint64_t op = wc[j].wr_id & ((std::uint64_t{1} << kQpShift) - 1);
       const std::uint64_t upto = std::min<std::uint64_t>(op + 1, qp[q].posted);
-      for (std::uint64_t o = qp[q].done; o < upto; ++o)
-        if (measure) record(r, polled - post_ps_[q * depth + o % depth]);
+      if (measure)
+        for (std::uint64_t o = qp[q].done; o < upto; ++o)
+          tally(r, latest = polled - post_ps_[q * depth + o % depth]);
       if (upto > qp[q].done) {
         total_done += upto - qp[q].done;
         qp[q].done = upto;
       }
     }
     if (measure && total_done > before) {
+      latency_ns_.set(static_cast<double>(latest) / 1000.0);
       // Peak: the highest rate over the shortest span of polls that saw at least one
       // signaled batch per QP complete (with one QP: between two polls that found completions).
       while (window.size() >= 2 && total_done - window[1].second >= peak_span) window.pop_front();

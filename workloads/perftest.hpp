@@ -143,6 +143,8 @@ class Perftest : public sc_core::sc_module, public Workload {
   void run_write_lat(SizeResult& r);
   void run_read_lat(SizeResult& r);
   void run_bw(SizeResult& r, std::uint64_t n, bool measure);
+  // One operation's latency into the size's results; record() also traces it.
+  void tally(SizeResult& r, Picos latency);
   void record(SizeResult& r, Picos latency);
   // Spins until a completion lands (when `block`), then handles all found. Returns how many
   // receive completions it handled; send completions advance sends_done_.

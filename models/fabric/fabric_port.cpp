@@ -92,12 +92,10 @@ void FabricPort::end_of_elaboration() {
   if (!v.returns.due(now)) return;
   v.credits += v.returns.take_due(now, counters_.credit_returns);
   if (v.credits > v.capacity) fail_overflow(*this, vl);
-  v.credits_trace.set(v.credits);
 }
 
 [[gnu::always_inline]] inline void FabricPort::commit(Vl& v, unsigned vl, const Waiting& w) {
   v.credits -= w.blocks;
-  v.credits_trace.set(v.credits);
   ++counters_.packets;
   counters_.blocks += w.blocks;
   const Picos done = link_->transmit(side_, w.packet, w.ready);
@@ -115,8 +113,12 @@ void FabricPort::forward(Packet* packet, Picos ready, std::uint32_t tag) {
   if (w.blocks > v.capacity) fail_too_big(*this, *packet);
   if (v.fifo.empty() && v.credits >= w.blocks) {
     commit(v, vl, w);
+    // Traced once the action is done: credits handed back and taken again at one time are
+    // no change, and tracing both cost the trace's thread two notes per packet.
+    v.credits_trace.set(v.credits);
     return;
   }
+  v.credits_trace.set(v.credits);
   if (v.fifo.empty()) v.head_since = now;
   if (waiting_++ == 0) blocked_since_ = now;
   counters_.max_queue = std::max(counters_.max_queue, waiting_);
@@ -160,6 +162,7 @@ void FabricPort::on_credits(std::uint64_t arg) {
   vl_[vl].wake_at = kNoWake;
   absorb(vl, now);
   drain(vl);
+  vl_[vl].credits_trace.set(vl_[vl].credits);
   if (!vl_[vl].fifo.empty()) schedule_wake(vl);
 }
 

@@ -22,8 +22,11 @@ void CompletionQueue::on_dma_write(std::uint64_t addr, std::uint64_t len) {
   for (std::uint64_t k = 0; k < len / sizeof(Cqe); ++k)
     landed_at_[(landed_count_ + k) % landed_at_.size()] = now;
   landed_count_ += len / sizeof(Cqe);
-  depth_.set(landed_count_ - consumer_);
   signal_landing();
+  // Traced after the observer ran: a service that polls what landed at once (the I/O unit's)
+  // leaves the depth as it was, and tracing the entry's landing and its poll cost the trace's
+  // thread two notes for no change at that time.
+  depth_.set(landed_count_ - consumer_);
 }
 
 void CompletionQueue::signal_landing() {

@@ -42,10 +42,12 @@ void SendScheduler::pump() {
       ready = std::max(ready, qp.sched.last_ready);
       qp.sched.last_ready = ready;
       ++in_flight_;
-      in_flight_trace_.set(in_flight_);
       core_.actions.at<&SendScheduler::on_packet_ready>(ready, this, p);
     }
   }
+  // Traced once the window is full or the queues empty: a packet that leaves and the one that
+  // takes its place are no change at that time.
+  in_flight_trace_.set(in_flight_);
 }
 
 void SendScheduler::on_packet_ready(Packet* p) {
@@ -54,8 +56,7 @@ void SendScheduler::on_packet_ready(Packet* p) {
   send_now(p, core_.edge(now_ps()), core_.cycles(core_.params.packet_cycles));
   if (QpContext* qp = core_.qps.find(src_qpn)) qp->transport->after_send(*qp, kind);
   --in_flight_;
-  in_flight_trace_.set(in_flight_);
-  pump();
+  pump();  // traces the window
 }
 
 void SendScheduler::send_now(Packet* p, Picos at, Picos cost) {
