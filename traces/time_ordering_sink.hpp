@@ -34,8 +34,9 @@ class alignas(kHostCacheLine) TimeOrderingSink : public TraceSink {
   explicit TimeOrderingSink(TraceSink& out)
       : out_(out), writer_(dynamic_cast<TraceWriter*>(&out)), ring_(kBuckets) {}
 
-  // What a change carries: an integer's value, a real's bits, or an integer's delta.
-  enum class Kind : std::uint8_t { kInteger, kReal, kDelta };
+  // What a change carries: an integer's value, a real's bits, or an integer's delta (the
+  // values are those of a logged note's kLogReal and kLogDelta bits, shifted down).
+  enum class Kind : std::uint8_t { kInteger = 0, kReal = 1, kDelta = 2 };
 
   SignalId declare_integer(const std::string& path, unsigned width, std::uint64_t init) override {
     return starting_at(out_.declare_integer(path, width, init), init);

@@ -148,6 +148,22 @@ void TraceWriter::start() {
   pending_.reserve(signals_.size());
   write_header();
   started_ = true;
+  accepting_ = true;
+}
+
+bool TraceWriter::admit_before_start(SignalId id, std::uint64_t time_ps, std::uint64_t bits,
+                                     bool real) {
+  if (id >= state_.size() || finished_) misuse(id, time_ps, real);
+  State& st = state_[id];
+  if (st.real != real || time_ps < last_time_) misuse(id, time_ps, real);
+  // A change at time 0 before the trace started (a model setting its value during
+  // elaboration) is the signal's initial value, so signals may still be declared after it.
+  if (time_ps == 0) {
+    st.current = bits & st.mask;
+    return false;
+  }
+  start();
+  return true;
 }
 
 void TraceWriter::change_real(SignalId id, std::uint64_t time_ps, double value) {
@@ -215,6 +231,7 @@ void TraceWriter::finish(std::uint64_t end_time_ps) {
     time_written_ = true;
   }
   finished_ = true;
+  accepting_ = false;
   write_end();
 }
 

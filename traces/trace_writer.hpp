@@ -120,6 +120,10 @@ class alignas(kHostCacheLine) TraceWriter : public TraceSink {
   // Throws the std::logic_error that describes change()'s misuse (a check failed).
   [[noreturn, gnu::cold, gnu::noinline]] void misuse(SignalId id, std::uint64_t time_ps,
                                                      bool real) const;
+  // change() for an unknown id, after finish() (both misuse) or before start(): a change at time
+  // 0 is then the signal's initial value (returns false), a later one starts the trace (true).
+  [[gnu::cold, gnu::noinline]] bool admit_before_start(SignalId id, std::uint64_t time_ps,
+                                                       std::uint64_t bits, bool real);
   void flush_pending();
   void time_for_value();
 
@@ -147,30 +151,27 @@ class alignas(kHostCacheLine) TraceWriter : public TraceSink {
   bool started_ = false;
   bool initial_written_ = false;
   bool finished_ = false;
+  bool accepting_ = false;  // started and not finished: change() takes its short path
 };
 
 inline void TraceWriter::change(SignalId id, std::uint64_t time_ps, std::uint64_t bits, bool real) {
   // The checks cost a comparison each; what they throw is built out of line (misuse()), so
   // that this path, run for every change, stays short.
-  if (id >= state_.size() || finished_) misuse(id, time_ps, real);
+  if (id >= state_.size() || !accepting_) {
+    if (!admit_before_start(id, time_ps, bits, real)) return;
+  }
   State& st = state_[id];
   if (st.real != real || time_ps < last_time_) misuse(id, time_ps, real);
-  if (!started_) {
-    // A change at time 0 before the trace started (a model setting its value during
-    // elaboration) is the signal's initial value, so signals may still be declared after it.
-    if (time_ps == 0) {
+  last_time_ = time_ps;
+  if (time_ps != pending_time_) {
+    // pending_time_ is the window's start until a change comes in it, then that change's time
+    // or a later one: a change before it is before the window, where it only sets the values
+    // at its start.
+    if (time_ps < pending_time_) {
       st.current = bits & st.mask;
       return;
     }
-    start();
-  }
-  last_time_ = time_ps;
-  if (time_ps < window_start_) {  // before the window: it only sets the values at its start
-    st.current = bits & st.mask;
-    return;
-  }
-  if (time_ps > window_end_) return;  // after the window
-  if (time_ps > pending_time_) {
+    if (time_ps > window_end_) return;  // after the window
     flush_pending();
     pending_time_ = time_ps;
   }
