@@ -259,7 +259,7 @@ void FstWriter::put_block(std::uint8_t type, const std::vector<std::uint8_t>& bo
   std::fwrite(body.data(), 1, body.size(), f);
 }
 
-void FstWriter::write_time(std::uint64_t time_ps) {
+inline void FstWriter::append_time(std::uint64_t time_ps) {
   Block& b = collecting_;
   if (block_used_ >= block_limit_ && b.time_count != 0) flush_block();
   // The first entry of a block is absolute, the others are deltas.
@@ -280,7 +280,7 @@ void FstWriter::write_initial_values(const std::vector<std::uint64_t>& values) {
   for (std::size_t i = 0; i < values.size(); ++i) write_value(static_cast<SignalId>(i), values[i]);
 }
 
-void FstWriter::write_value(SignalId id, std::uint64_t bits) {
+inline void FstWriter::append_value(SignalId id, std::uint64_t bits) {
   const Encoding& e = encodings_[id];
   const std::uint64_t index = collecting_.time_count - 1;
   const std::uint64_t delta = index - last_index_[id];
@@ -304,6 +304,15 @@ void FstWriter::write_value(SignalId id, std::uint64_t bits) {
   }
   chain.added(static_cast<std::size_t>(p - entry));
   block_used_ += static_cast<std::size_t>(p - entry);
+}
+
+void FstWriter::write_time(std::uint64_t time_ps) { append_time(time_ps); }
+
+void FstWriter::write_value(SignalId id, std::uint64_t bits) { append_value(id, bits); }
+
+void FstWriter::write_pending() {
+  drain_pending([this](std::uint64_t t) { append_time(t); },
+                [this](SignalId id, std::uint64_t bits) { append_value(id, bits); });
 }
 
 void FstWriter::flush_block() {

@@ -203,17 +203,15 @@ void TraceWriter::flush_pending() {
     write_initial_values(values);
     initial_written_ = true;
     for (SignalId id : pending_) state_[id].pending = false;
+    pending_.clear();
   } else {
-    for (SignalId id : pending_) {
-      State& st = state_[id];
-      st.pending = false;
-      if (st.current == st.written) continue;
-      time_for_value();
-      st.written = st.current;
-      write_value(id, st.written);
-    }
+    write_pending();
   }
-  pending_.clear();
+}
+
+void TraceWriter::write_pending() {
+  drain_pending([this](std::uint64_t t) { write_time(t); },
+                [this](SignalId id, std::uint64_t bits) { write_value(id, bits); });
 }
 
 void TraceWriter::finish(std::uint64_t end_time_ps) {

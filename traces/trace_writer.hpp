@@ -112,6 +112,14 @@ class alignas(kHostCacheLine) TraceWriter : public TraceSink {
   virtual void write_value(SignalId id, std::uint64_t bits) = 0;
   // Completes the file and renames it into place; throws std::runtime_error on failure.
   virtual void write_end() = 0;
+  // The changes of one timestamp after the first: calls write_time and write_value as above.
+  // An encoder may override it to call its own inline forms of both (FstWriter): it runs once
+  // per timestamp, they once per change, and their virtual calls cost as much as their work.
+  virtual void write_pending();
+  // write_pending()'s loop: `time(t)` once, then `value(id, bits)` for each signal whose
+  // pending value differs from the one in the file.
+  template <typename Time, typename Value>
+  void drain_pending(Time&& time, Value&& value);
 
  private:
   struct Scope;
@@ -180,6 +188,24 @@ inline void TraceWriter::change(SignalId id, std::uint64_t time_ps, std::uint64_
     st.pending = true;
     pending_.push_back(id);  // capacity reserved in start(): no allocation
   }
+}
+
+template <typename Time, typename Value>
+void TraceWriter::drain_pending(Time&& time, Value&& value) {
+  bool timed = time_written_ && last_written_time_ == pending_time_;
+  for (SignalId id : pending_) {
+    State& st = state_[id];
+    st.pending = false;
+    if (st.current == st.written) continue;
+    if (!timed) {
+      time(pending_time_);
+      last_written_time_ = pending_time_;
+      time_written_ = timed = true;
+    }
+    st.written = st.current;
+    value(id, st.written);
+  }
+  pending_.clear();
 }
 
 // The scope tree, built on demand from the dotted paths (only when a header is written).

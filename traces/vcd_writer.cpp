@@ -135,7 +135,7 @@ char* write_binary(char* p, std::uint64_t v) {
 
 }  // namespace
 
-void VcdWriter::write_time(std::uint64_t time_ps) {
+inline void VcdWriter::append_time(std::uint64_t time_ps) {
   char* const start = room();
   char* p = start;
   *p++ = '#';
@@ -164,7 +164,7 @@ void VcdWriter::write_time(std::uint64_t time_ps) {
   out_used_ += static_cast<std::size_t>(p - start);
 }
 
-void VcdWriter::write_value(SignalId id, std::uint64_t v) {
+inline void VcdWriter::append_value(SignalId id, std::uint64_t v) {
   const Code& code = codes_[id];
   char* const start = room();
   char* p = start;
@@ -183,6 +183,15 @@ void VcdWriter::write_value(SignalId id, std::uint64_t v) {
   p += code.len;
   *p++ = '\n';
   out_used_ += static_cast<std::size_t>(p - start);
+}
+
+void VcdWriter::write_time(std::uint64_t time_ps) { append_time(time_ps); }
+
+void VcdWriter::write_value(SignalId id, std::uint64_t bits) { append_value(id, bits); }
+
+void VcdWriter::write_pending() {
+  drain_pending([this](std::uint64_t t) { append_time(t); },
+                [this](SignalId id, std::uint64_t bits) { append_value(id, bits); });
 }
 
 void VcdWriter::drain_out() {

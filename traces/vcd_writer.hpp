@@ -39,6 +39,10 @@ class VcdWriter final : public TraceWriter {
   void write_initial_values(const std::vector<std::uint64_t>& values) override;
   void write_value(SignalId id, std::uint64_t bits) override;
   void write_end() override;
+  void write_pending() override;  // with append_time and append_value inlined
+  // write_time's and write_value's work, inlined where they run for every change.
+  [[gnu::always_inline]] inline void append_time(std::uint64_t time_ps);
+  [[gnu::always_inline]] inline void append_value(SignalId id, std::uint64_t bits);
 
   std::unique_ptr<TraceFile> file_;
   // Records are formatted straight into this buffer, which goes to the file in large writes
