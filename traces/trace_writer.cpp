@@ -193,20 +193,16 @@ void TraceWriter::time_for_value() {
   time_written_ = true;
 }
 
-void TraceWriter::flush_pending() {
-  if (!initial_written_) {
-    // The values at the first timestamp (normally 0): initial values plus the changes there.
-    time_for_value();
-    std::vector<std::uint64_t> values;
-    values.reserve(state_.size());
-    for (State& st : state_) values.push_back(st.written = st.current);
-    write_initial_values(values);
-    initial_written_ = true;
-    for (SignalId id : pending_) state_[id].pending = false;
-    pending_.clear();
-  } else {
-    write_pending();
-  }
+void TraceWriter::write_initial() {
+  // The values at the first timestamp (normally 0): initial values plus the changes there.
+  time_for_value();
+  std::vector<std::uint64_t> values;
+  values.reserve(state_.size());
+  for (State& st : state_) values.push_back(st.written = st.current);
+  write_initial_values(values);
+  initial_written_ = true;
+  for (SignalId id : pending_) state_[id].pending = false;
+  pending_.clear();
 }
 
 void TraceWriter::write_pending() {

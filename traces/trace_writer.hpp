@@ -132,7 +132,15 @@ class alignas(kHostCacheLine) TraceWriter : public TraceSink {
   // 0 is then the signal's initial value (returns false), a later one starts the trace (true).
   [[gnu::cold, gnu::noinline]] bool admit_before_start(SignalId id, std::uint64_t time_ps,
                                                        std::uint64_t bits, bool real);
-  void flush_pending();
+  // Writes the changes pending (at pending_time_): the first timestamp's through
+  // write_initial, every later one's through write_pending (one call where a change moves time).
+  void flush_pending() {
+    if (initial_written_)
+      write_pending();
+    else
+      write_initial();
+  }
+  void write_initial();
   void time_for_value();
 
   std::string path_;
