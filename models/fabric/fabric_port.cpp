@@ -71,8 +71,8 @@ void FabricPort::set_credits(unsigned vl, std::uint32_t blocks) {
   Vl& v = vl_.at(vl);
   v.capacity = blocks;
   v.credits = blocks;
-  v.credits_trace.set(blocks);  // silent until the trace is attached (end of elaboration)
   drain(vl);
+  v.credits_trace.set(v.credits);  // silent until the trace is attached (end of elaboration)
 }
 
 void FabricPort::end_of_elaboration() {
