@@ -277,7 +277,7 @@ void FstWriter::write_initial_values(const std::vector<std::uint64_t>& values) {
   // trace's first values are changes at the first timestamp, as GTKWave's own writer has them.
   first_time_ = collecting_.first_time;
   collecting_.frame = values;
-  for (std::size_t i = 0; i < values.size(); ++i) write_value(static_cast<SignalId>(i), values[i]);
+  for (std::size_t i = 0; i < values.size(); ++i) append_value(static_cast<SignalId>(i), values[i]);
 }
 
 inline void FstWriter::append_value(SignalId id, std::uint64_t bits) {
@@ -307,8 +307,6 @@ inline void FstWriter::append_value(SignalId id, std::uint64_t bits) {
 }
 
 void FstWriter::write_time(std::uint64_t time_ps) { append_time(time_ps); }
-
-void FstWriter::write_value(SignalId id, std::uint64_t bits) { append_value(id, bits); }
 
 void FstWriter::write_pending() {
   drain_pending([this](std::uint64_t t) { append_time(t); },

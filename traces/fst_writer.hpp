@@ -65,10 +65,9 @@ class FstWriter final : public TraceWriter {
   void write_header() override;
   void write_time(std::uint64_t time_ps) override;
   void write_initial_values(const std::vector<std::uint64_t>& values) override;
-  void write_value(SignalId id, std::uint64_t bits) override;
   void write_end() override;
   void write_pending() override;  // with append_time and append_value inlined
-  // write_time's and write_value's work, inlined where they run for every change.
+  // The time and a value, appended; inlined where they run for every change.
   [[gnu::always_inline]] inline void append_time(std::uint64_t time_ps);
   [[gnu::always_inline]] inline void append_value(SignalId id, std::uint64_t bits);
 

@@ -205,11 +205,6 @@ void TraceWriter::write_initial() {
   pending_.clear();
 }
 
-void TraceWriter::write_pending() {
-  drain_pending([this](std::uint64_t t) { write_time(t); },
-                [this](SignalId id, std::uint64_t bits) { write_value(id, bits); });
-}
-
 void TraceWriter::finish(std::uint64_t end_time_ps) {
   if (finished_) throw std::logic_error("trace '" + path() + "' finished twice");
   if (!started_) start();

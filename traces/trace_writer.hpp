@@ -102,20 +102,19 @@ class alignas(kHostCacheLine) TraceWriter : public TraceSink {
   explicit TraceWriter(std::string path);
 
   // The encoder's part. The front end calls, in order: write_header() once; write_time(t)
-  // then write_initial_values(values) for the first timestamp; then, per later timestamp
-  // with changes, write_time(t) and write_value(id, bits) for each changed signal; finally
+  // then write_initial_values(values) for the first timestamp; then write_pending() per later
+  // timestamp with changes, which writes them through drain_pending (below); finally
   // write_time(end) when the end is after the last timestamp, and write_end(). Values are
   // bit patterns: integers masked to their width, reals as the bits of the double.
   virtual void write_header() = 0;
   virtual void write_time(std::uint64_t time_ps) = 0;
   virtual void write_initial_values(const std::vector<std::uint64_t>& values) = 0;
-  virtual void write_value(SignalId id, std::uint64_t bits) = 0;
   // Completes the file and renames it into place; throws std::runtime_error on failure.
   virtual void write_end() = 0;
-  // The changes of one timestamp after the first: calls write_time and write_value as above.
-  // An encoder may override it to call its own inline forms of both (FstWriter): it runs once
-  // per timestamp, they once per change, and their virtual calls cost as much as their work.
-  virtual void write_pending();
+  // One timestamp's changes: drain_pending with the encoder's own inline forms of writing the
+  // time and a value. One virtual call per timestamp, not one per change: those calls cost
+  // as much as the work of a change.
+  virtual void write_pending() = 0;
   // write_pending()'s loop: `time(t)` once, then `value(id, bits)` for each signal whose
   // pending value differs from the one in the file.
   template <typename Time, typename Value>

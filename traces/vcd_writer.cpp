@@ -64,7 +64,7 @@ void VcdWriter::write_header() {
 
 void VcdWriter::write_initial_values(const std::vector<std::uint64_t>& values) {
   put("$dumpvars\n", 10);
-  for (std::size_t i = 0; i < values.size(); ++i) write_value(static_cast<SignalId>(i), values[i]);
+  for (std::size_t i = 0; i < values.size(); ++i) append_value(static_cast<SignalId>(i), values[i]);
   put("$end\n", 5);
 }
 
@@ -186,8 +186,6 @@ inline void VcdWriter::append_value(SignalId id, std::uint64_t v) {
 }
 
 void VcdWriter::write_time(std::uint64_t time_ps) { append_time(time_ps); }
-
-void VcdWriter::write_value(SignalId id, std::uint64_t bits) { append_value(id, bits); }
 
 void VcdWriter::write_pending() {
   drain_pending([this](std::uint64_t t) { append_time(t); },

@@ -37,10 +37,9 @@ class VcdWriter final : public TraceWriter {
   void write_header() override;
   void write_time(std::uint64_t time_ps) override;
   void write_initial_values(const std::vector<std::uint64_t>& values) override;
-  void write_value(SignalId id, std::uint64_t bits) override;
   void write_end() override;
   void write_pending() override;  // with append_time and append_value inlined
-  // write_time's and write_value's work, inlined where they run for every change.
+  // The time and a value, appended; inlined where they run for every change.
   [[gnu::always_inline]] inline void append_time(std::uint64_t time_ps);
   [[gnu::always_inline]] inline void append_value(SignalId id, std::uint64_t bits);
 
@@ -61,7 +60,7 @@ class VcdWriter final : public TraceWriter {
   void drain_out();
   std::vector<char> out_ = std::vector<char>(1 << 20);
   std::size_t out_used_ = 0;
-  // What write_value needs of each signal: its identifier code, padded to 8 bytes so it is
+  // What append_value needs of each signal: its identifier code, padded to 8 bytes so it is
   // copied with one store, and how its value is written. Made by write_header, on the thread
   // that writes (the declarations are the simulation thread's: kHostCacheLine).
   struct Code {
