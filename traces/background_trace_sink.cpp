@@ -10,11 +10,9 @@
 namespace hcasim {
 
 BackgroundTraceSink::BackgroundTraceSink(TimeOrderingSink& ordered, std::size_t block_changes)
-    : collecting_((block_changes ? block_changes : 1) * kLogWords),
-      passing_(collecting_.size()),
-      ordered_(ordered),
-      worker_([this] { pass_on(); }) {
-  log_into(collecting_);
+    : ordered_(ordered), worker_([this] { pass_on(); }, kBlocks - 1) {
+  for (auto& block : blocks_) block.resize((block_changes ? block_changes : 1) * kLogWords);
+  log_into(blocks_[collecting_]);
 }
 
 TraceSink::SignalId BackgroundTraceSink::declare_integer(const std::string& path, unsigned width,
@@ -45,12 +43,20 @@ void BackgroundTraceSink::hand_over() {
 #if defined(__SSE2__) && defined(__x86_64__)
   _mm_sfence();  // the streamed notes are visible before the worker is told of them
 #endif
-  worker_.wait();  // its block is passed on: the buffers may swap
-  const auto noted = static_cast<std::size_t>(log_at_ - collecting_.data()) / kLogWords;
-  std::swap(collecting_, passing_);
-  log_into(collecting_);
-  to_pass_ = noted;
-  if (to_pass_ != 0) worker_.submit();
+  std::vector<std::uint64_t>& block = blocks_[collecting_];
+  const auto noted = static_cast<std::size_t>(log_at_ - block.data()) / kLogWords;
+  if (noted == 0) return;
+  noted_[collecting_] = noted;
+  // Waits while kBlocks - 1 blocks are queued: the next block in turn is then the one the
+  // worker finished last.
+  try {
+    worker_.submit();
+  } catch (...) {
+    log_into(block);  // a stage behind failed: the notes are dropped, the block is usable
+    throw;
+  }
+  collecting_ = (collecting_ + 1) % kBlocks;
+  log_into(blocks_[collecting_]);
 }
 
 void BackgroundTraceSink::drain() {
@@ -70,8 +76,10 @@ static_assert(static_cast<unsigned>(TimeOrderingSink::Kind::kInteger) == 0);
 
 void BackgroundTraceSink::pass_on() {
   TimeOrderingSink& ordered = ordered_;
-  const std::uint64_t* n = passing_.data();
-  for (const std::uint64_t* const end = n + to_pass_ * kLogWords; n != end; n += kLogWords) {
+  const std::size_t block = passing_;
+  passing_ = (passing_ + 1) % kBlocks;  // the next run takes the next block, whatever this one does
+  const std::uint64_t* n = blocks_[block].data();
+  for (const std::uint64_t* const end = n + noted_[block] * kLogWords; n != end; n += kLogWords) {
     const auto id = static_cast<SignalId>(n[2]);
     const auto kind = static_cast<TimeOrderingSink::Kind>((n[2] >> 32) & 3);
     ordered.change_at(id, n[0], n[3], kind, n[1]);

@@ -1,11 +1,13 @@
 #pragma once
 // Runs the trace's time ordering and its writer (VCD text, FST blocks) on a thread of their
 // own: the simulation's thread only notes each change, with the simulated time it was made
-// at, in a block; full blocks go to the worker, which hands every change to the
-// TimeOrderingSink as if it were made then. The output is the same, byte for byte, as without
-// this stage; on a machine with a free core the trace costs the simulation little more than
-// the notes (four words each, written inline: TraceSink::note_integer). Errors of the stages behind
-// (a misused signal, a failed write) come back at the next hand-over, flush_all() or declaration.
+// at, in a block; full blocks queue for the worker (up to kBlocks - 1 of them), which hands
+// every change to the TimeOrderingSink as if it were made then. The output is the same, byte for
+// byte, as without this stage; on a machine with a free core the trace costs the simulation little
+// more than the notes (four words each, written inline: TraceSink::note_integer). Errors of the
+// stages behind (a misused signal, a failed write) come back at the next hand-over, flush_all() or
+// declaration.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,7 +23,11 @@ namespace hcasim {
 // Its two threads' fields are on separate cache lines (kHostCacheLine).
 class alignas(kHostCacheLine) BackgroundTraceSink : public TraceSink {
  public:
-  static constexpr std::size_t kDefaultBlockChanges = std::size_t{1} << 14;  // 512 KiB of notes
+  // design decision: four blocks, so that the simulation's thread fills one while up to three
+  // wait for the worker or are being passed on: whichever thread sets the pace never waits
+  // for the other to wake up (traces/worker_thread.hpp). 512 KiB of notes each.
+  static constexpr std::size_t kBlocks = 4;
+  static constexpr std::size_t kDefaultBlockChanges = std::size_t{1} << 14;
   explicit BackgroundTraceSink(TimeOrderingSink& ordered,
                                std::size_t block_changes = kDefaultBlockChanges);
   ~BackgroundTraceSink() override = default;  // the worker finishes its block, then stops
@@ -50,18 +56,21 @@ class alignas(kHostCacheLine) BackgroundTraceSink : public TraceSink {
 
  private:
   void log_full() override { hand_over(); }
-  void hand_over();  // waits for the worker's block, swaps, starts the worker on this one
-  void pass_on();    // on the worker: every note of its block to the TimeOrderingSink
+  void hand_over();  // queues this block for the worker (waiting for room) and takes the next
+  void pass_on();    // on the worker: every note of its oldest block to the TimeOrderingSink
   void log_into(std::vector<std::uint64_t>& block) {
     log_at_ = block.data();
     log_end_ = block.data() + block.size();
   }
 
-  // The simulation thread's block (log_at_ points into it).
-  std::vector<std::uint64_t> collecting_;
-  // The worker's while it runs.
-  alignas(kHostCacheLine) std::vector<std::uint64_t> passing_;
-  std::size_t to_pass_ = 0;  // changes in passing_
+  // The blocks, used in turn; their buffers are set up once.
+  std::array<std::vector<std::uint64_t>, kBlocks> blocks_;
+  // Per block, the changes it holds: written by the simulation's thread before it queues the
+  // block, read by the worker after (the queue's lock orders the two).
+  std::array<std::size_t, kBlocks> noted_{};
+  std::size_t collecting_ = 0;  // the simulation thread's block (log_at_ points into it)
+  // The worker's: the oldest block queued.
+  alignas(kHostCacheLine) std::size_t passing_ = 0;
   TimeOrderingSink& ordered_;
   // Last: started once the rest is in place, stopped first.
   alignas(kHostCacheLine) WorkerThread worker_;

@@ -7,7 +7,8 @@
 
 namespace hcasim {
 
-WorkerThread::WorkerThread(std::function<void()> job) : job_(std::move(job)) {
+WorkerThread::WorkerThread(std::function<void()> job, unsigned depth)
+    : job_(std::move(job)), depth_(depth < 1 ? 1 : depth) {
   // The thread inherits the signal mask in place when it starts: all blocked.
   sigset_t all;
   sigset_t before;
@@ -25,7 +26,7 @@ WorkerThread::WorkerThread(std::function<void()> job) : job_(std::move(job)) {
 WorkerThread::~WorkerThread() {
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    wake_.wait(lock, [&] { return !has_work_; });
+    wake_.wait(lock, [&] { return queued_ == 0; });
     stop_ = true;
   }
   wake_.notify_all();
@@ -33,28 +34,26 @@ WorkerThread::~WorkerThread() {
 }
 
 void WorkerThread::submit() {
-  wait();
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    has_work_ = true;
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait(lock, [&] { return queued_ < depth_; });
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+    ++queued_;
   }
   wake_.notify_all();
 }
 
 void WorkerThread::wait() {
   std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait(lock, [&] { return !has_work_; });
-  if (error_) {
-    std::exception_ptr error = std::exchange(error_, nullptr);
-    std::rethrow_exception(error);
-  }
+  wake_.wait(lock, [&] { return queued_ == 0; });
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 
 void WorkerThread::loop() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [&] { return has_work_ || stop_; });
-    if (!has_work_) return;  // stopped
+    wake_.wait(lock, [&] { return queued_ != 0 || stop_; });
+    if (queued_ == 0) return;  // stopped
     lock.unlock();
     std::exception_ptr error;
     try {
@@ -63,8 +62,8 @@ void WorkerThread::loop() {
       error = std::current_exception();
     }
     lock.lock();
-    error_ = error;
-    has_work_ = false;
+    if (error && !error_) error_ = error;  // the first one is the cause; the rest follow from it
+    --queued_;
     wake_.notify_all();
   }
 }
