@@ -164,6 +164,64 @@ TEST_F(FstWriterTest, SmallBlocksGiveManyBlocksWithTheSameChanges) {
   EXPECT_EQ(expect_same_trace(dir, sample, 4096), 44u);
 }
 
+// Several changes of a signal at one time: the last value counts, a value that comes back to
+// the one before is no change, and a time whose changes all came back is no timestamp. The
+// FST writes each change into its chain at once and must take such entries back; the VCD
+// writer's list of a timestamp's changes is the reference.
+void same_time_changes(TraceWriter& w) {
+  const auto a = w.declare_integer("m.a", 8, 0);
+  const auto bit = w.declare_integer("m.bit", 1, 0);
+  const auto r = w.declare_real("m.r", 0.0);
+  const auto wide = w.declare_integer("m.wide", 64, 0);
+  std::uint64_t av = 0, bv = 0, wv = 0;
+  double rv = 0.0;
+  for (std::uint64_t i = 1; i <= 6000; ++i) {
+    const std::uint64_t t = i * 1000;
+    switch (i % 7) {
+      case 0:  // written over: two values, the second one stays
+        w.change_integer(a, t, (av + 3) & 0xff);
+        w.change_integer(a, t, av = (av + 5) & 0xff);
+        break;
+      case 1:  // one signal comes back, another changes
+        w.change_integer(a, t, (av + 1) & 0xff);
+        w.change_integer(bit, t, bv ^= 1);
+        w.change_integer(a, t, av);
+        break;
+      case 2:  // every change comes back: no timestamp
+        w.change_integer(bit, t, bv ^ 1);
+        w.change_real(r, t, rv + 1.5);
+        w.change_integer(bit, t, bv);
+        w.change_real(r, t, rv);
+        break;
+      case 3:  // back, then changed again at the same time
+        w.change_integer(wide, t, wv + 1);
+        w.change_integer(wide, t, wv);
+        w.change_integer(wide, t, wv = wv * 0x9E3779B97F4A7C15ull + i);
+        break;
+      case 4:  // the value the file holds already: no change
+        w.change_integer(a, t, av);
+        w.change_real(r, t, rv);
+        break;
+      case 5:  // written over three times, then back to the first of them
+        w.change_real(r, t, rv + 1.0);
+        w.change_real(r, t, rv + 2.0);
+        w.change_real(r, t, rv = rv + 1.0);
+        break;
+      default:  // one plain change
+        w.change_integer(bit, t, bv ^= 1);
+        break;
+    }
+  }
+  w.finish(6001 * 1000);
+}
+
+TEST_F(FstWriterTest, SameTimeChangesComeOutAsTheVcdHasThem) {
+  const fs::path dir = test_dir();
+  expect_same_trace(dir, same_time_changes);
+  // Blocks of 256 bytes: timestamps taken back also where a block starts.
+  EXPECT_GT(expect_same_trace(dir, same_time_changes, 256), 50u);
+}
+
 TEST_F(FstWriterTest, ManySignalsInDeepScopesKeepTheirValues) {
   const fs::path dir = test_dir();
   auto drive = [](TraceWriter& w) {
