@@ -23,10 +23,13 @@ namespace hcasim {
 // Its two threads' fields are on separate cache lines (kHostCacheLine).
 class alignas(kHostCacheLine) BackgroundTraceSink : public TraceSink {
  public:
-  // design decision: four blocks, so that the simulation's thread fills one while up to three
-  // wait for the worker or are being passed on: whichever thread sets the pace never waits
-  // for the other to wake up (traces/worker_thread.hpp). 512 KiB of notes each.
-  static constexpr std::size_t kBlocks = 4;
+  // design decision: six blocks of 512 KiB of notes, so that the simulation's thread fills
+  // one while up to five wait for the worker or are being passed on. Whichever thread sets the
+  // pace then never waits for the other to wake up (traces/worker_thread.hpp), and a long run
+  // of the worker's (compressing an FST block) does not stop the simulation at once. Smaller
+  // blocks cost the simulation's thread a wake-up of the worker more often; more of them made
+  // the worker slower per note (docs/performance.md).
+  static constexpr std::size_t kBlocks = 6;
   static constexpr std::size_t kDefaultBlockChanges = std::size_t{1} << 14;
   explicit BackgroundTraceSink(TimeOrderingSink& ordered,
                                std::size_t block_changes = kDefaultBlockChanges);
