@@ -96,10 +96,12 @@ TEST(WorkerThread, DepthOneRunsOneAtATime) {
 }
 
 TEST(WorkerThread, AnExceptionComesBackOnceTheFirstOneWhenSeveralThrew) {
+  Gate gate;  // holds the first run until all three are queued, so no submit sees an error
   int run = 0;
   WorkerThread worker(
       [&] {
         ++run;
+        if (run == 1) gate.run();
         if (run == 2) throw std::runtime_error("second");
         if (run == 3) throw std::logic_error("third");
       },
@@ -107,6 +109,7 @@ TEST(WorkerThread, AnExceptionComesBackOnceTheFirstOneWhenSeveralThrew) {
   worker.submit();
   worker.submit();
   worker.submit();
+  gate.allow(1);
   EXPECT_THROW(worker.wait(), std::runtime_error);  // the first to throw; the third's follows it
   EXPECT_NO_THROW(worker.wait());                   // taken once
   worker.submit();                                  // the worker goes on afterwards
