@@ -41,6 +41,21 @@ struct Gate {
   }
 };
 
+// Submits from another thread while the gate holds every run: the submit must wait (nothing
+// finished, so it cannot be queued) until `allow` runs are let through.
+void expect_submit_waits_for_a_finished_run(WorkerThread& worker, Gate& gate, int allow) {
+  std::atomic<bool> queued{false};
+  std::thread submitter([&] {
+    worker.submit();
+    queued = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(queued.load());
+  gate.allow(allow);
+  submitter.join();
+  EXPECT_TRUE(queued.load());
+}
+
 TEST(WorkerThread, EverySubmitIsOneRunInOrder) {
   std::vector<int> seen;
   int next = 0;
@@ -61,17 +76,8 @@ TEST(WorkerThread, SubmitWaitsWhileDepthRunsAreQueued) {
   worker.submit();
   worker.submit();  // three queued (one running, held at the gate): the depth is reached
   gate.wait_started(1);
-  std::atomic<bool> fourth_queued{false};
-  std::thread submitter([&] {
-    worker.submit();
-    fourth_queued = true;
-  });
-  // The fourth waits for room: nothing finished, so it cannot have been queued.
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_FALSE(fourth_queued.load());
-  gate.allow(1);  // the first run finishes: room for one
-  submitter.join();
-  EXPECT_TRUE(fourth_queued.load());
+  // The fourth waits for room until the first run finishes.
+  expect_submit_waits_for_a_finished_run(worker, gate, 1);
   gate.allow(3);
   worker.wait();
   EXPECT_EQ(gate.finished, 4);
@@ -82,15 +88,7 @@ TEST(WorkerThread, DepthOneRunsOneAtATime) {
   WorkerThread worker([&] { gate.run(); });
   worker.submit();
   gate.wait_started(1);
-  std::atomic<bool> second_queued{false};
-  std::thread submitter([&] {
-    worker.submit();
-    second_queued = true;
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_FALSE(second_queued.load());
-  gate.allow(2);
-  submitter.join();
+  expect_submit_waits_for_a_finished_run(worker, gate, 2);
   worker.wait();
   EXPECT_EQ(gate.finished, 2);
 }
