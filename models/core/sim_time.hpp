@@ -4,6 +4,8 @@
 #include <systemc>
 
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 namespace hcasim {
 
@@ -39,13 +41,20 @@ inline std::uint32_t pow2_at_least(std::uint64_t n) {
   while (p < n) p <<= 1;
   return p;
 }
-// Picoseconds as an sc_time (hcasim runs SystemC at a 1 ps resolution). SystemC's from_value is
-// out of line, and every TLM transaction's delay annotation went through it (a call and ~30
-// instructions, five times per work request); one resolution unit times p is inline and exact
-// while p + 0.5 is exact as a double (below 2^52 ps, 52 days of simulated time).
+// Picoseconds as an sc_time (hcasim runs SystemC at a 1 ps resolution, fixed before the first
+// time is made, so an sc_time's value is its picoseconds). Every TLM transaction's delay
+// annotation goes through here, about five times per work request. SystemC makes an sc_time
+// from a number either out of line (from_value: a call and ~30 instructions) or through a
+// volatile double (operator*=: a store, a reload and two conversions on the caller's critical
+// path; perf put a tenth of PcieLink::nb_transport_fw's time there). The value is written
+// directly instead: sc_time holds exactly one 64-bit count (asserted).
 inline sc_core::sc_time ps(Picos p) {
-  static const sc_core::sc_time one = sc_core::sc_time::from_value(1);
-  return p < (Picos{1} << 52) ? one * static_cast<double>(p) : sc_core::sc_time::from_value(p);
+  static_assert(sizeof(sc_core::sc_time) == sizeof(Picos) &&
+                    std::is_standard_layout_v<sc_core::sc_time>,
+                "sc_time is one 64-bit count of resolution units");
+  sc_core::sc_time t;
+  std::memcpy(static_cast<void*>(&t), &p, sizeof p);
+  return t;
 }
 
 // A clock domain: converts cycle counts to picoseconds and aligns times to edges.
