@@ -73,6 +73,13 @@ struct Packet {
   // the receiving adapter read it on the packet's way instead of working out its headers again
   // at every step (a fabric packet is not changed in flight).
   std::uint32_t sent_bytes = 0;
+  // Not on the wire: a switch's note of the packet between its delivery to an input and the
+  // action at its first bit (a packet is at one switch at a time): the input, the time its
+  // last bit arrives, and its place among same-picosecond events (dated_frees.hpp). Carried
+  // here, the switch keeps no queue of its own per input.
+  std::uint32_t hop_input = 0;
+  std::uint64_t hop_last_bit = 0;
+  std::uint64_t hop_order = 0;
 
   // Sizes the payload for `n` bytes, which the caller then copies in (inline data, a DMA read).
   // They are not zeroed first (Boost's default_init): that was a memset and a call per packet.

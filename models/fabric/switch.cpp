@@ -77,17 +77,12 @@ void Switch::end_of_elaboration() {
 
 void Switch::Input::deliver(Packet* packet, Picos arrival) {
   // Arrivals on one link come in order with increasing first-bit times, so the head actions of
-  // this input run in the order of this ring.
-  if (size == ring.size()) {
-    std::vector<Arrival> bigger(ring.size() * 2);
-    for (std::size_t i = 0; i < size; ++i) bigger[i] = ring[(head + i) & (ring.size() - 1)];
-    ring.swap(bigger);
-    head = 0;
-  }
-  ring[(head + size) & (ring.size() - 1)] = Arrival{packet, arrival, sw->order_++};
-  ++size;
+  // this input run in the order of delivery.
+  packet->hop_input = index;
+  packet->hop_last_bit = arrival;
+  packet->hop_order = sw->order_++;
   const Picos first_bit = arrival - link->wire_ps(packet->sent_bytes);
-  sw->actions_.at<&Switch::on_head>(first_bit, sw, index);
+  sw->actions_.at<&Switch::on_head>(first_bit, sw, packet);
 }
 
 [[gnu::always_inline]] inline void Switch::settle_frees(Input& in, unsigned vl,
@@ -96,16 +91,13 @@ void Switch::Input::deliver(Packet* packet, Picos arrival) {
   in.occupancy[vl] -= in.frees[vl].take_due(now_ps(), order);
 }
 
-void Switch::on_head(std::uint64_t input) {
+void Switch::on_head(Packet* p) {
+  const std::uint32_t input = p->hop_input;
   Input& in = *inputs_[input];
-  const Input::Arrival a = in.ring[in.head];
-  in.head = (in.head + 1) & (in.ring.size() - 1);
-  --in.size;
-  Packet* p = a.packet;
   const unsigned vl = p->vl;
   if (vl >= vls_) fail_vl(*this, vl);
   const std::uint32_t blocks = sent_credit_blocks(*p);
-  settle_frees(in, vl, a.order);
+  settle_frees(in, vl, p->hop_order);
   std::uint32_t& occ = in.occupancy[vl];
   occ += blocks;
   if (occ > params_.buffer_blocks())
@@ -121,9 +113,9 @@ void Switch::on_head(std::uint64_t input) {
   // Cut-through: hop latency after the first bit, but not finishing before the last bit.
   const Picos wire_out = port.link()->wire_ps(p->sent_bytes);
   Picos ready = now_ps() + hop_ps_;
-  if (a.last_bit > wire_out) ready = std::max(ready, a.last_bit - wire_out);
+  if (p->hop_last_bit > wire_out) ready = std::max(ready, p->hop_last_bit - wire_out);
   ++forwarded_;
-  port.forward(p, ready, static_cast<std::uint32_t>(input));
+  port.forward(p, ready, input);
 }
 
 void Switch::sent(void* self, std::uint32_t input, unsigned vl, std::uint32_t blocks, Picos done) {

@@ -11,7 +11,8 @@
 // The input buffer holds a packet from its first bit's arrival until its last bit has left
 // through the output; then its credits go back upstream. So a congested output fills the input
 // buffers and throttles the senders: nothing is ever dropped.
-// Events: one action per packet, when its head arrives; none per cycle. When the packet is
+// Events: one action per packet, when its head arrives; none per cycle. The action carries the
+// packet, which carries what the switch noted at delivery (Packet::hop_*). When the packet is
 // committed to the output's wire, the time its last bit leaves is known: its credits go back
 // upstream dated then, its buffer space counts as free from then on (dated_frees.hpp), and
 // the traced occupancy falls then (a TracedCount), so nothing needs to run at that time.
@@ -63,20 +64,13 @@ class Switch : public sc_core::sc_module {
     Switch* sw = nullptr;
     unsigned index = 0;
     Link* link = nullptr;
-    struct Arrival {
-      Packet* packet;
-      Picos last_bit;
-      std::uint64_t order;  // place among same-picosecond events (dated_frees.hpp)
-    };
-    std::vector<Arrival> ring = std::vector<Arrival>(16);  // heads not yet looked at, in order
-    std::size_t head = 0, size = 0;
     std::vector<std::uint32_t> occupancy, max_occupancy;  // per VL, in 64-byte blocks
     std::vector<DatedFrees> frees;  // per VL: packets committed to an output, leaving later
     std::vector<TracedCount> occupancy_trace;
   };
 
   void end_of_elaboration() override;
-  void on_head(std::uint64_t input);
+  void on_head(Packet* packet);
   // Takes the frees of `in`'s VL `vl` due before (now, order) out of its occupancy.
   void settle_frees(Input& in, unsigned vl, std::uint64_t order);
   static void sent(void* self, std::uint32_t input, unsigned vl, std::uint32_t blocks, Picos done);
