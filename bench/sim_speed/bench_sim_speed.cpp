@@ -257,37 +257,42 @@ class Bench {
       const std::string name = std::to_string(qps) + " QP";
       const std::string key = std::to_string(qps) + "qp";
       const bool fast = !opt_.fast_hcasim.empty();
-      std::map<std::string, Sample> by_trace, fast_by_trace;
-      for (const char* trace : {"none", "vcd", "fst"}) {
-        if (!fast) {
-          by_trace[trace] = hcasim("bw_send.ini", sets, trace, opt_.runs);
-        } else {
-          // The two builds' runs alternate, so that a change of the machine's load falls on both.
-          std::vector<Sample> regular, profiled;
-          for (int i = 0; i < opt_.runs; ++i) {
-            regular.push_back(hcasim_once("bw_send.ini", sets, trace));
-            profiled.push_back(hcasim_once("bw_send.ini", sets, trace, opt_.fast_hcasim));
-          }
-          by_trace[trace] = median_of(regular);
-          fast_by_trace[trace] = median_of(profiled);
+      const std::vector<std::string> traces = {"none", "vcd", "fst"};
+      // Round by round, every configuration once: untraced and traced runs (and the two builds)
+      // alternate, so that a change of the machine's pace (other jobs on a shared box, its
+      // slow phases) falls on all of them alike instead of on one configuration's runs.
+      std::map<std::string, std::vector<Sample>> regular, profiled;
+      for (int i = 0; i < opt_.runs; ++i)
+        for (const std::string& trace : traces) {
+          regular[trace].push_back(hcasim_once("bw_send.ini", sets, trace));
+          if (fast)
+            profiled[trace].push_back(hcasim_once("bw_send.ini", sets, trace, opt_.fast_hcasim));
         }
+      std::map<std::string, Sample> by_trace, fast_by_trace;
+      for (const std::string& trace : traces) {
+        by_trace[trace] = median_of(regular[trace]);
         section[key][trace] = row(name + ", trace " + trace, by_trace[trace]);
-        if (fast)
-          section[key][std::string(trace) + "_fast_build"] =
-              row(name + ", trace " + trace + ", make fast", fast_by_trace[trace]);
+        if (!fast) continue;
+        fast_by_trace[trace] = median_of(profiled[trace]);
+        section[key][trace + "_fast_build"] =
+            row(name + ", trace " + trace + ", make fast", fast_by_trace[trace]);
       }
-      // The cost of a trace, each build against its own untraced run: the fast build gains
-      // more untraced than traced (docs/performance.md, "The fast build").
-      auto costs = [&](std::map<std::string, Sample>& runs, const std::string& build,
+      // The cost of a trace, each build against its own untraced run: the median over rounds
+      // of the traced run's process wall over the untraced run's of the same round. The fast
+      // build gains more untraced than traced (docs/performance.md, "The fast build").
+      auto costs = [&](std::map<std::string, std::vector<Sample>>& runs, const std::string& build,
                        const std::string& suffix) {
         for (const char* trace : {"vcd", "fst"}) {
-          const double cost = runs[trace].process_wall_s / runs["none"].process_wall_s;
+          std::vector<double> ratios;
+          for (std::size_t i = 0; i < runs["none"].size(); ++i)
+            ratios.push_back(runs[trace][i].process_wall_s / runs["none"][i].process_wall_s);
+          const double cost = median(ratios);
           std::printf("  %-34s %10.2fx\n", (name + ", " + trace + " cost" + build).c_str(), cost);
           section[key][std::string(trace) + "_cost" + suffix] = cost;
         }
       };
-      costs(by_trace, "", "");
-      if (fast) costs(fast_by_trace, ", make fast", "_fast_build");
+      costs(regular, "", "");
+      if (fast) costs(profiled, ", make fast", "_fast_build");
     }
     results_["rate"] = section;
   }
