@@ -1,5 +1,5 @@
-// ps() builds an sc_time on an inline path below 2^52 ps and through SystemC's from_value above:
-// both must give exactly the picoseconds asked for, at the boundary too.
+// ps() writes an sc_time's count of picoseconds directly: every magnitude must come out exactly
+// (once it went through a double, exact only below 2^52 ps), and SystemC must read it as such.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -20,6 +20,10 @@ TEST(SimTime, PsGivesExactlyThePicosecondsAskedFor) {
     const Picos p = rng() >> (rng() % 64);  // every magnitude
     ASSERT_EQ(ps(p).value(), p) << p;
   }
+  // The count is written directly: SystemC reads it as picoseconds (its resolution, hcasim's).
+  EXPECT_EQ(ps(1000), sc_core::sc_time(1, sc_core::SC_NS));
+  EXPECT_EQ(ps(2'500'000), sc_core::sc_time(2.5, sc_core::SC_US));
+  EXPECT_EQ(sc_core::sc_time(7, sc_core::SC_NS) + ps(3), sc_core::sc_time(7003, sc_core::SC_PS));
 }
 
 }  // namespace
