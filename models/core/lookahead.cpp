@@ -13,6 +13,10 @@ namespace hcasim {
 
 void Lookahead::start(Picos horizon, const sc_core::sc_time* duration) {
   check_no_thread_ahead();
+  // ps() writes an sc_time's count as picoseconds (sim_time.hpp): SystemC's time resolution
+  // must be its default, 1 ps. (Making this 1 ps time also fixes the resolution from here on.)
+  if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
+    throw std::logic_error("hcasim needs SystemC's time resolution at 1 ps (its default)");
   horizon_ = allowed_ ? horizon : 0;
   kernel_changed();
   try {

@@ -41,8 +41,8 @@ inline std::uint32_t pow2_at_least(std::uint64_t n) {
   while (p < n) p <<= 1;
   return p;
 }
-// Picoseconds as an sc_time (hcasim runs SystemC at a 1 ps resolution, fixed before the first
-// time is made, so an sc_time's value is its picoseconds). Every TLM transaction's delay
+// Picoseconds as an sc_time (hcasim runs SystemC at its default resolution, 1 ps, which
+// Lookahead::run checks: an sc_time's value is its picoseconds). Every TLM transaction's delay
 // annotation goes through here, about five times per work request. SystemC makes an sc_time
 // from a number either out of line (from_value: a call and ~30 instructions) or through a
 // volatile double (operator*=: a store, a reload and two conversions on the caller's critical
