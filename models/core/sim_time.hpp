@@ -49,9 +49,9 @@ inline std::uint32_t pow2_at_least(std::uint64_t n) {
 // path; perf put a tenth of PcieLink::nb_transport_fw's time there). The value is written
 // directly instead: sc_time holds exactly one 64-bit count (asserted).
 inline sc_core::sc_time ps(Picos p) {
-  static_assert(sizeof(sc_core::sc_time) == sizeof(Picos) &&
-                    std::is_standard_layout_v<sc_core::sc_time>,
-                "sc_time is one 64-bit count of resolution units");
+  static_assert(
+      sizeof(sc_core::sc_time) == sizeof(Picos) && std::is_standard_layout_v<sc_core::sc_time>,
+      "sc_time is one 64-bit count of resolution units");
   sc_core::sc_time t;
   std::memcpy(static_cast<void*>(&t), &p, sizeof p);
   return t;
