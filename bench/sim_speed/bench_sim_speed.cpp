@@ -268,14 +268,11 @@ class Bench {
           if (fast)
             profiled[trace].push_back(hcasim_once("bw_send.ini", sets, trace, opt_.fast_hcasim));
         }
-      std::map<std::string, Sample> by_trace, fast_by_trace;
       for (const std::string& trace : traces) {
-        by_trace[trace] = median_of(regular[trace]);
-        section[key][trace] = row(name + ", trace " + trace, by_trace[trace]);
-        if (!fast) continue;
-        fast_by_trace[trace] = median_of(profiled[trace]);
-        section[key][trace + "_fast_build"] =
-            row(name + ", trace " + trace + ", make fast", fast_by_trace[trace]);
+        section[key][trace] = row(name + ", trace " + trace, median_of(regular[trace]));
+        if (fast)
+          section[key][trace + "_fast_build"] =
+              row(name + ", trace " + trace + ", make fast", median_of(profiled[trace]));
       }
       // The cost of a trace, each build against its own untraced run: the median over rounds
       // of the traced run's process wall over the untraced run's of the same round. The fast
